@@ -1,0 +1,35 @@
+"""Jining "十大攻坚行动" map layers: register, gazetteer, geocoder, boundaries and builds.
+
+Plain functions with no Streamlit dependency; ``app.py`` is a thin UI over them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import geopandas as gpd
+
+from layers._errors import DataError, GazetteerError, Problem, RegisterError
+from layers.actions import load_actions
+from layers.boundaries import county_at, load_city, load_counties
+from layers.gazetteer import GeocodeResult, Geocoder, geocode, normalise
+from layers.register import load_register, validate_register
+
+
+@lru_cache(maxsize=1)
+def _projects() -> gpd.GeoDataFrame:
+    from layers.build import projects_from_register
+
+    return projects_from_register()
+
+
+def load_projects() -> gpd.GeoDataFrame:
+    """Every register record with its location, as a GeoDataFrame in EPSG:4326."""
+    return _projects().copy()
+
+
+__all__ = [
+    "DataError", "GazetteerError", "GeocodeResult", "Geocoder", "Problem", "RegisterError",
+    "county_at", "geocode", "load_actions", "load_city", "load_counties", "load_projects",
+    "load_register", "normalise", "validate_register",
+]

@@ -1,0 +1,12 @@
+"""Where the curated data lives. Only paths here; no mutable settings."""
+
+from pathlib import Path
+
+GEODATA = Path(__file__).resolve().parents[1] / "geodata"
+ACTIONS_CSV = GEODATA / "actions.csv"
+REGISTER_CSV = GEODATA / "register.csv"
+GAZETTEER_CSV = GEODATA / "gazetteer.csv"
+SHAPES_CSV = GEODATA / "shapes.csv"
+COUNTIES_GEOJSON = GEODATA / "boundaries" / "counties.geojson"
+CITY_GEOJSON = GEODATA / "boundaries" / "city.geojson"
+PROVENANCE_JSON = GEODATA / "provenance.json"

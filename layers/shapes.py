@@ -1,0 +1,170 @@
+"""Lines and areas of the register, built from sourced parts.
+
+``geodata/shapes.csv`` defines each shape by a construction over sourced data,
+never by hand-drawn coordinates:
+
+- ``waypoints``: a LineString through gazetteer places, in order (``inputs`` is a
+  ``;``-separated list of gazetteer names);
+- ``counties``: the union of county polygons (``inputs``: adcodes);
+- ``buffer``: the union of buffers of ``radius_m`` metres (0 for a plain union)
+  around gazetteer places, earlier shapes or counties (``inputs``: names, shape
+  ids or adcodes).
+
+Every result can be clipped to counties (``clip``: adcodes, or ``city``). Buffers
+and clipping are done in CGCS2000 Gauss-Krüger (EPSG:4548). Every shape is
+approximate: its ``precision_m`` and ``description`` say how well it is known and
+how it was built.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from layers._errors import GazetteerError, Problem
+from layers._paths import SHAPES_CSV
+from layers.boundaries import load_city, load_counties
+from layers.coords import GK_CRS, WGS84
+from layers.gazetteer import normalise, read_gazetteer
+
+SHAPE_FIELDS = (
+    "shape_id", "name_zh", "name_en", "aliases", "kind", "geom", "method",
+    "inputs", "radius_m", "clip", "precision_m", "description", "source",
+)
+METHODS = ("waypoints", "counties", "buffer")
+
+
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in str(text).split(";") if t.strip()]
+
+
+def build_shapes(defs: pd.DataFrame, gazetteer: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Build every shape in ``defs``; raise :class:`GazetteerError` listing every problem."""
+    counties = load_counties().to_crs(GK_CRS).set_index("adcode")
+    city = load_city().to_crs(GK_CRS).geometry.iloc[0]
+    gaz = gazetteer.copy()
+    gaz_gk = gpd.GeoSeries(gpd.points_from_xy(gaz["lon"], gaz["lat"]), crs=WGS84).to_crs(GK_CRS)
+    points = {normalise(n): g for n, g in zip(gaz["name_zh"], gaz_gk)}
+    for aliases, g in zip(gaz["aliases"], gaz_gk):
+        for a in filter(None, aliases.split("|")):
+            points.setdefault(normalise(a), g)
+
+    built: dict[str, shapely.Geometry] = {}
+    problems: list[Problem] = []
+    for i, rec in enumerate(defs.to_dict("records")):
+        row = i + 2
+
+        def bad(field, msg):
+            problems.append(Problem(row, field, msg))
+
+        inputs = _split(rec["inputs"])
+        method = rec["method"]
+        geom = None
+        if method == "waypoints":
+            pts = []
+            for name in inputs:
+                p = points.get(normalise(name))
+                if p is None:
+                    bad("inputs", f"waypoint {name!r} is not in the gazetteer; add it there with its source")
+                pts.append(p)
+            if len(inputs) < 2:
+                bad("inputs", "a line needs at least two waypoints")
+            elif all(p is not None for p in pts):
+                geom = shapely.LineString([(p.x, p.y) for p in pts])
+        elif method == "counties":
+            missing = [c for c in inputs if c not in counties.index]
+            if missing or not inputs:
+                bad("inputs", f"unknown adcode(s) {missing}; use the 11 county adcodes")
+            else:
+                geom = shapely.union_all(counties.loc[inputs].geometry.values)
+        elif method == "buffer":
+            try:
+                radius = float(rec["radius_m"])
+                if radius < 0:
+                    raise ValueError
+            except ValueError:
+                bad("radius_m", f"{rec['radius_m']!r} is not a distance in metres (0 or more)")
+                radius = None
+            parts = []
+            for name in inputs:
+                g = built.get(name) or points.get(normalise(name))
+                if g is None and name in counties.index:
+                    g = counties.loc[name].geometry
+                if g is None:
+                    bad("inputs", f"{name!r} is neither an earlier shape_id nor a gazetteer name")
+                parts.append(g)
+            if radius is not None and inputs and all(g is not None for g in parts):
+                geom = shapely.union_all([g.buffer(radius) if radius else g for g in parts])
+        else:
+            bad("method", f"{method!r} is not one of {', '.join(METHODS)}")
+
+        clip = _split(rec["clip"])
+        if geom is not None and clip:
+            if clip == ["city"]:
+                geom = geom.intersection(city)
+            elif all(c in counties.index for c in clip):
+                geom = geom.intersection(shapely.union_all(counties.loc[clip].geometry.values))
+            else:
+                bad("clip", f"{rec['clip']!r} must be 'city' or county adcodes separated by ;")
+        if geom is not None:
+            want = "LineString" if rec["geom"] == "line" else "Polygon"
+            if want not in geom.geom_type:
+                bad("geom", f"construction gave a {geom.geom_type}, expected a {rec['geom']}")
+            built[rec["shape_id"]] = geom
+    if problems:
+        raise GazetteerError(str(SHAPES_CSV), problems)
+    gdf = gpd.GeoDataFrame(
+        defs.assign(precision_m=defs["precision_m"].astype(float)),
+        geometry=[built[s] for s in defs["shape_id"]],
+        crs=GK_CRS,
+    )
+    return gdf.to_crs(WGS84)
+
+
+def read_shape_defs(path: str | Path | None = None) -> pd.DataFrame:
+    path = Path(path) if path is not None else SHAPES_CSV
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [f for f in SHAPE_FIELDS if f not in df.columns]
+    if missing:
+        raise GazetteerError(str(path), [Problem(1, f, "column is missing; add it") for f in missing])
+    return df
+
+
+@lru_cache(maxsize=1)
+def _shapes() -> gpd.GeoDataFrame:
+    return build_shapes(read_shape_defs(), read_gazetteer())
+
+
+def load_shapes() -> gpd.GeoDataFrame:
+    """All lines and areas, EPSG:4326, with their definitions as columns."""
+    return _shapes().copy()
+
+
+def find_shape(text: str, shapes: gpd.GeoDataFrame | None = None):
+    """Return the shape row whose id, name or alias matches ``text`` (normalised), or None."""
+    shapes = _shapes() if shapes is None else shapes
+    key = normalise(text)
+    for _, rec in shapes.iterrows():
+        names = [rec["shape_id"], rec["name_zh"], *filter(None, rec["aliases"].split("|"))]
+        if key in {normalise(n) for n in names}:
+            return rec
+    return None
+
+
+def county_lengths_km(geom, counties: gpd.GeoDataFrame | None = None) -> dict[str, float]:
+    """Length (km, Gauss-Krüger) of a line in each county it touches; for an
+    area, the area (km²) in each county. Counties with nothing are left out."""
+    counties = load_counties() if counties is None else counties
+    gk = counties.to_crs(GK_CRS)
+    g = gpd.GeoSeries([geom], crs=WGS84).to_crs(GK_CRS).iloc[0]
+    out = {}
+    for code, poly in zip(gk["adcode"], gk.geometry):
+        part = g.intersection(poly)
+        size = part.length / 1e3 if "Line" in g.geom_type else part.area / 1e6
+        if size > 0.005:
+            out[code] = round(size, 2)
+    return out
