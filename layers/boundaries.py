@@ -11,8 +11,10 @@ from functools import lru_cache
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import Transformer
 
 from layers._paths import CITY_GEOJSON, COUNTIES_GEOJSON
+from layers.coords import GK_CRS
 
 
 @lru_cache(maxsize=1)
@@ -43,14 +45,34 @@ def _tree():
     return shapely.STRtree(gdf.geometry.values), gdf["adcode"].to_numpy(), gdf["name_zh"].to_numpy()
 
 
-def county_at(lon: float, lat: float) -> tuple[str, str] | None:
-    """Return ``(adcode, name_zh)`` of the county containing the point, or None outside Jining."""
+def county_at(lon: float, lat: float, tolerance_m: float = 0.0) -> tuple[str, str] | None:
+    """Return ``(adcode, name_zh)`` of the county containing the point.
+
+    A point outside every county but within ``tolerance_m`` metres of one (a
+    point whose stated precision reaches into Jining) gets the nearest county.
+    Otherwise the point is outside Jining and the result is None.
+    """
     tree, codes, names = _tree()
-    hits = tree.query(shapely.Point(lon, lat), predicate="intersects")
+    point = shapely.Point(lon, lat)
+    hits = tree.query(point, predicate="intersects")
+    if len(hits) == 0 and tolerance_m > 0:
+        gk = _counties_gk()
+        p = shapely.Point(*_TO_GK.transform(lon, lat))
+        dist = gk.distance(p)
+        if dist.min() <= tolerance_m:
+            hits = [int(np.argmin(dist))]
     if len(hits) == 0:
         return None
     i = int(np.min(hits))
     return str(codes[i]), str(names[i])
+
+
+@lru_cache(maxsize=1)
+def _counties_gk():
+    return _counties().to_crs(GK_CRS).geometry.values
+
+
+_TO_GK = Transformer.from_crs("EPSG:4326", GK_CRS, always_xy=True)
 
 
 def county_names() -> dict[str, str]:

@@ -209,7 +209,7 @@ class Geocoder:
             return GeocodeResult(text, None, None, None, None, None, None, None, "unresolved")
         rec = self._rows[i]
         lon, lat = rec["lon"], rec["lat"]
-        county = county_at(lon, lat) if rec["kind"] != "outside" else None
+        county = county_at(lon, lat, rec["precision_m"]) if rec["kind"] != "outside" else None
         status = "ok" if county else "outside"
         if rec["precision"] == "city" and rec["kind"] == "city":
             county = None  # the city as a whole has no single county

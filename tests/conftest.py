@@ -1,0 +1,20 @@
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ROOT.parent / "shared" / "source" / "jining_ten_actions_2020.txt"
+
+
+@pytest.fixture(scope="session")
+def article() -> str:
+    assert ARTICLE.exists(), f"the source article is missing at {ARTICLE}"
+    return ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def counties():
+    from layers import load_counties
+
+    return load_counties()
