@@ -12,7 +12,7 @@ import geopandas as gpd
 from layers._errors import DataError, GazetteerError, Problem, RegisterError
 from layers.actions import load_actions
 from layers.boundaries import county_at, load_city, load_counties
-from layers.gazetteer import GeocodeResult, Geocoder, geocode, normalise
+from layers.gazetteer import Geocoder, GeocodeResult, geocode, normalise
 from layers.register import load_register, validate_register
 
 
@@ -29,7 +29,19 @@ def load_projects() -> gpd.GeoDataFrame:
 
 
 __all__ = [
-    "DataError", "GazetteerError", "GeocodeResult", "Geocoder", "Problem", "RegisterError",
-    "county_at", "geocode", "load_actions", "load_city", "load_counties", "load_projects",
-    "load_register", "normalise", "validate_register",
+    "DataError",
+    "GazetteerError",
+    "GeocodeResult",
+    "Geocoder",
+    "Problem",
+    "RegisterError",
+    "county_at",
+    "geocode",
+    "load_actions",
+    "load_city",
+    "load_counties",
+    "load_projects",
+    "load_register",
+    "normalise",
+    "validate_register",
 ]

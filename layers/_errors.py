@@ -25,9 +25,7 @@ class DataError(ValueError):
         self.source = source
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(
-            f"{source}: {len(self.problems)} problem(s); fix them in the file and run again:\n{lines}"
-        )
+        super().__init__(f"{source}: {len(self.problems)} problem(s); fix them in the file and run again:\n{lines}")
 
 
 class RegisterError(DataError):

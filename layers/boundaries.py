@@ -78,4 +78,4 @@ _TO_GK = Transformer.from_crs("EPSG:4326", GK_CRS, always_xy=True)
 def county_names() -> dict[str, str]:
     """Map adcode to Chinese name, in adcode order."""
     gdf = _counties().sort_values("adcode")
-    return dict(zip(gdf["adcode"], gdf["name_zh"]))
+    return dict(zip(gdf["adcode"], gdf["name_zh"], strict=True))

@@ -37,7 +37,11 @@ from layers.shapes import county_lengths_km, find_shape, load_shapes
 
 #: Fields added to every register record by the build.
 LOCATION_FIELDS = (
-    "precision", "precision_m", "approximate", "county_adcodes", "county_sizes",
+    "precision",
+    "precision_m",
+    "approximate",
+    "county_adcodes",
+    "county_sizes",
     "geometry_source",
 )
 
@@ -59,57 +63,78 @@ def _county_codes(text: str) -> tuple[list[str], list[str]]:
 def _locate(rec: dict, geocoder: Geocoder, shapes: gpd.GeoDataFrame):
     """Return (geometry, location fields, problem message or None) for one record."""
     form, place = rec["form"], rec["place"]
-    empty = dict(precision=None, precision_m=None, approximate=False, county_adcodes="",
-                 county_sizes="", geometry_source="")
+    empty = dict(
+        precision=None, precision_m=None, approximate=False, county_adcodes="", county_sizes="", geometry_source=""
+    )
     if form == "point":
         res = geocoder.geocode(place)
         if res.status == "unresolved":
-            return None, {**empty, "precision": "unresolved",
-                          "geometry_source": f"no gazetteer match for {place!r}"}, None
+            return (
+                None,
+                {**empty, "precision": "unresolved", "geometry_source": f"no gazetteer match for {place!r}"},
+                None,
+            )
         if res.status == "outside":
-            return None, {**empty, "precision": "outside",
-                          "geometry_source": f"gazetteer: {res.matched} (outside Jining)"}, (
-                "place is outside Jining; set form to 'outside' or correct the place")
-        return shapely.Point(res.lon, res.lat), {
-            **empty,
-            "precision": res.precision,
-            "precision_m": res.precision_m,
-            "approximate": res.precision != "site",
-            "county_adcodes": res.county_adcode or "",
-            "geometry_source": f"gazetteer: {res.matched} — {res.source}",
-        }, None
+            return (
+                None,
+                {**empty, "precision": "outside", "geometry_source": f"gazetteer: {res.matched} (outside Jining)"},
+                ("place is outside Jining; set form to 'outside' or correct the place"),
+            )
+        return (
+            shapely.Point(res.lon, res.lat),
+            {
+                **empty,
+                "precision": res.precision,
+                "precision_m": res.precision_m,
+                "approximate": res.precision != "site",
+                "county_adcodes": res.county_adcode or "",
+                "geometry_source": f"gazetteer: {res.matched} — {res.source}",
+            },
+            None,
+        )
     if form in ("line", "area"):
         names = [t.strip() for t in place.split(";") if t.strip()]
         found = [find_shape(n, shapes) for n in names]
-        missing = [n for n, f in zip(names, found) if f is None]
+        missing = [n for n, f in zip(names, found, strict=True) if f is None]
         if missing:
             return None, empty, f"{missing} not in geodata/shapes.csv; add the shape or fix the name"
         geom = shapely.union_all([f.geometry for f in found]) if len(found) > 1 else found[0].geometry
         sizes = county_lengths_km(geom)
-        return geom, {
-            **empty,
-            "precision": "approximate",
-            "precision_m": max(f["precision_m"] for f in found),
-            "approximate": True,
-            "county_adcodes": ",".join(sizes),
-            "county_sizes": json.dumps(sizes, ensure_ascii=False),
-            "geometry_source": " | ".join(
-                f"shape {f['shape_id']}: {f['description']} — {f['source']}" for f in found),
-        }, None
+        return (
+            geom,
+            {
+                **empty,
+                "precision": "approximate",
+                "precision_m": max(f["precision_m"] for f in found),
+                "approximate": True,
+                "county_adcodes": ",".join(sizes),
+                "county_sizes": json.dumps(sizes, ensure_ascii=False),
+                "geometry_source": " | ".join(
+                    f"shape {f['shape_id']}: {f['description']} — {f['source']}" for f in found
+                ),
+            },
+            None,
+        )
     if form == "county":
         codes, unknown = _county_codes(place)
         if unknown or not codes:
             return None, empty, f"unknown county name(s) {unknown or place!r}; use e.g. 曲阜市 or 邹城市"
-        return None, {**empty, "precision": "county", "county_adcodes": ",".join(codes),
-                      "geometry_source": "county-wide measure: no single place"}, None
+        return (
+            None,
+            {
+                **empty,
+                "precision": "county",
+                "county_adcodes": ",".join(codes),
+                "geometry_source": "county-wide measure: no single place",
+            },
+            None,
+        )
     if form == "city":
-        return None, {**empty, "precision": "city",
-                      "geometry_source": "city-wide measure: no single place"}, None
+        return None, {**empty, "precision": "city", "geometry_source": "city-wide measure: no single place"}, None
     if form == "outside":
         res = geocoder.geocode(place)
         where = res.matched if res.status != "unresolved" else place
-        return None, {**empty, "precision": "outside",
-                      "geometry_source": f"outside Jining: {where}"}, None
+        return None, {**empty, "precision": "outside", "geometry_source": f"outside Jining: {where}"}, None
     raise AssertionError(form)  # validate_register rejects other forms
 
 
@@ -151,8 +176,10 @@ def qa_summary(projects: gpd.GeoDataFrame) -> str:
     for aid, rec in actions.iterrows():
         lines.append(f"  {aid:>2} {rec['name_zh']}: {per_action.get(aid, 0)}")
     lines.append("per form: " + ", ".join(f"{k} {v}" for k, v in sorted(Counter(projects["form"]).items())))
-    lines.append("per precision: " + ", ".join(
-        f"{k} {v}" for k, v in sorted(Counter(projects["precision"].fillna("none")).items())))
+    lines.append(
+        "per precision: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(Counter(projects["precision"].fillna("none")).items()))
+    )
     for label, mask in (
         ("unresolved", projects["precision"] == "unresolved"),
         ("approximate", projects["approximate"].astype(bool)),
@@ -178,8 +205,7 @@ def to_geopackage(projects: gpd.GeoDataFrame, path: str | Path) -> Path:
     path.unlink(missing_ok=True)
     for aid in sorted(projects["action"].unique()):
         layer = projects[projects["action"] == aid]
-        layer.to_file(path, layer=f"action_{aid:02d}", driver="GPKG", engine="pyogrio",
-                      geometry_type="Unknown")
+        layer.to_file(path, layer=f"action_{aid:02d}", driver="GPKG", engine="pyogrio", geometry_type="Unknown")
     load_counties().to_file(path, layer="counties", driver="GPKG", engine="pyogrio")
     return path
 
@@ -193,10 +219,8 @@ def build(out_dir: str | Path, register_path: str | Path | None = None) -> tuple
     projects = projects_from_register(load_register(register_path), source=str(register_path))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [to_geojson(projects, out_dir / "projects.geojson"),
-             to_geopackage(projects, out_dir / "projects.gpkg")]
+    paths = [to_geojson(projects, out_dir / "projects.geojson"), to_geopackage(projects, out_dir / "projects.gpkg")]
     return projects, paths
 
 
-__all__ = ["FIELDS", "LOCATION_FIELDS", "build", "projects_from_register", "qa_summary",
-           "to_geojson", "to_geopackage"]
+__all__ = ["FIELDS", "LOCATION_FIELDS", "build", "projects_from_register", "qa_summary", "to_geojson", "to_geopackage"]

@@ -135,9 +135,7 @@ def to_wgs84(lon, lat, system: str):
     try:
         return _TO_WGS84[system.lower()](lon, lat)
     except KeyError:
-        raise ValueError(
-            f"Unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}."
-        ) from None
+        raise ValueError(f"Unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}.") from None
 
 
 def from_wgs84(lon, lat, system: str):
@@ -145,9 +143,7 @@ def from_wgs84(lon, lat, system: str):
     try:
         return _FROM_WGS84[system.lower()](lon, lat)
     except KeyError:
-        raise ValueError(
-            f"Unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}."
-        ) from None
+        raise ValueError(f"Unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}.") from None
 
 
 _GK = Transformer.from_crs(WGS84, GK_CRS, always_xy=True)

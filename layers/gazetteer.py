@@ -24,8 +24,20 @@ from layers.boundaries import county_at
 #: Precision classes, finest first.
 PRECISIONS = ("site", "town", "county", "city")
 GAZETTEER_FIELDS = (
-    "name_zh", "name_en", "aliases", "kind", "precision", "precision_m",
-    "lon", "lat", "county_adcode", "source_crs", "source_lon", "source_lat", "derive", "source",
+    "name_zh",
+    "name_en",
+    "aliases",
+    "kind",
+    "precision",
+    "precision_m",
+    "lon",
+    "lat",
+    "county_adcode",
+    "source_crs",
+    "source_lon",
+    "source_lat",
+    "derive",
+    "source",
 )
 KINDS = ("city", "county", "town", "zone", "site", "station", "water", "outside")
 SOURCE_CRS = ("wgs84", "gcj02", "bd09", "derived")
@@ -49,7 +61,7 @@ def normalise(text: str) -> str:
         stripped = False
         for p in _PREFIXES:
             if s.startswith(p) and len(s) > len(p):
-                s = s[len(p):]
+                s = s[len(p) :]
                 stripped = True
     for suf in _SUFFIXES:
         if s.endswith(suf) and len(s) - len(suf) >= 2:
@@ -112,7 +124,9 @@ def read_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
             problems.append(Problem(row, "precision_m", f"{rec['precision_m']!r} is not a number"))
         if rec["derive"]:
             if rec["lon"] or rec["lat"] or rec["source_crs"] != "derived":
-                problems.append(Problem(row, "derive", "a derived row leaves lon/lat empty and has source_crs 'derived'"))
+                problems.append(
+                    Problem(row, "derive", "a derived row leaves lon/lat empty and has source_crs 'derived'")
+                )
         else:
             for f in ("source_lon", "source_lat", "lon", "lat"):
                 try:
@@ -165,8 +179,17 @@ def _resolve_derivations(df: pd.DataFrame, source: str) -> None:
             elif kind == "offset" and len(parts) == 3:
                 lon, lat, _ = geod.fwd(*pts[0], float(parts[1]), float(parts[2]))
             else:
-                raise GazetteerError(source, [Problem(i + 2, "derive", f"cannot read {df.at[i, 'derive']!r}; "
-                                                      "use at:NAME, midpoint:A;B or offset:NAME;BEARING;METRES")])
+                raise GazetteerError(
+                    source,
+                    [
+                        Problem(
+                            i + 2,
+                            "derive",
+                            f"cannot read {df.at[i, 'derive']!r}; "
+                            "use at:NAME, midpoint:A;B or offset:NAME;BEARING;METRES",
+                        )
+                    ],
+                )
             df.at[i, "lon"], df.at[i, "lat"] = round(lon, 6), round(lat, 6)
         if not left:
             return

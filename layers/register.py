@@ -76,8 +76,14 @@ def read_register(path: str | Path | None = None) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise RegisterError(
             str(path),
-            [Problem(0, "(file)", f"not UTF-8 ({exc.reason} at byte {exc.start}); "
-                     "in Excel use Save As > 'CSV UTF-8 (Comma delimited)'")],
+            [
+                Problem(
+                    0,
+                    "(file)",
+                    f"not UTF-8 ({exc.reason} at byte {exc.start}); "
+                    "in Excel use Save As > 'CSV UTF-8 (Comma delimited)'",
+                )
+            ],
         ) from None
     if not text.strip():
         raise RegisterError(str(path), [Problem(1, "(file)", "the file is empty")])
@@ -103,7 +109,7 @@ def validate_register(df: pd.DataFrame) -> list[Problem]:
     for i, rec in enumerate(df.to_dict("records")):
         row = i + 2
 
-        def bad(field, message):
+        def bad(field, message, row=row):
             problems.append(Problem(row, field, message))
 
         rid = rec["id"]
@@ -161,8 +167,10 @@ def validate_register(df: pd.DataFrame) -> list[Problem]:
             bad("year", f"{rec['year']!r} is not a year like 2020")
 
         if action is not None and rec["section"] != actions.loc[action, "section"]:
-            bad("section", f"{rec['section']!r} is not the heading of action {action} "
-                           f"({actions.loc[action, 'section']})")
+            bad(
+                "section",
+                f"{rec['section']!r} is not the heading of action {action} ({actions.loc[action, 'section']})",
+            )
     return problems
 
 

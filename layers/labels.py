@@ -1,0 +1,100 @@
+"""User-facing labels in Chinese (default) and English, and the register table the app shows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from layers.actions import load_actions
+from layers.boundaries import county_names
+
+LANGS = ("zh", "en")
+
+TEXT = {
+    "title": {"zh": "济宁市“十大攻坚行动”项目登记", "en": "Jining “Ten Key Tackling Actions”: project register"},
+    "caption": {
+        "zh": "来源:齐鲁晚报 2020年3月。每条措施都标明位置的精度和来源。",
+        "en": "Source: Qilu Evening News, March 2020. Every measure shows how precisely its location is known, and from where.",
+    },
+    "language": {"zh": "语言", "en": "Language"},
+    "measures": {"zh": "措施总数", "en": "Measures"},
+    "precision_help": {"zh": "精度说明", "en": "What the precision means"},
+    "error": {"zh": "数据有误,请按提示修改后重试:", "en": "The data has errors; fix them and reload:"},
+}
+
+PRECISION = {
+    "site": {"zh": "地点(精确)", "en": "site (exact)"},
+    "town": {"zh": "镇/园区级(近似)", "en": "town or zone (approximate)"},
+    "county": {"zh": "县级(近似)", "en": "county (approximate)"},
+    "city": {"zh": "全市", "en": "city-wide"},
+    "approximate": {"zh": "线/面(近似)", "en": "line or area (approximate)"},
+    "outside": {"zh": "济宁市外", "en": "outside Jining"},
+    "unresolved": {"zh": "未定位", "en": "not located"},
+}
+
+PRECISION_HELP = {
+    "zh": (
+        "- **地点(精确)**:有公开坐标(维基百科、GeoNames 等)。\n"
+        "- **镇/园区级**:只知道所在镇或园区,或有公开的相对位置(如“县城西2公里”)。\n"
+        "- **县级**:只知道所在县,点位为县城,精度半径覆盖全县。\n"
+        "- **线/面(近似)**:按来源说明构造的示意线或示意范围。\n"
+        "- 精度(米):真实位置距图上位置的最大距离。"
+    ),
+    "en": (
+        "- **site (exact)**: a published coordinate (Wikipedia, GeoNames …).\n"
+        "- **town or zone**: only the town or zone is known, or a published relative position (“2 km west of the county town”).\n"
+        "- **county**: only the county is known; the point is the county seat and the radius covers the county.\n"
+        "- **line or area (approximate)**: a schematic built as its source says.\n"
+        "- precision (m): the largest distance between the true and the drawn location."
+    ),
+}
+
+COLUMNS = {
+    "id": {"zh": "编号", "en": "ID"},
+    "action": {"zh": "所属行动", "en": "Action"},
+    "title": {"zh": "措施", "en": "Measure"},
+    "kind": {"zh": "类型", "en": "Kind"},
+    "form": {"zh": "空间形态", "en": "Form"},
+    "place": {"zh": "地点", "en": "Place"},
+    "target": {"zh": "目标", "en": "Target"},
+    "precision": {"zh": "位置精度", "en": "Precision"},
+    "precision_m": {"zh": "精度(米)", "en": "Precision (m)"},
+    "counties": {"zh": "涉及县市区", "en": "Districts"},
+    "source": {"zh": "位置来源", "en": "Location source"},
+}
+
+
+def t(key: str, lang: str) -> str:
+    """The UI text ``key`` in ``lang``."""
+    return TEXT[key][lang]
+
+
+def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The register as a display table with localised headers and labels."""
+    actions = load_actions()
+    names = county_names()
+    name_col = "name_zh" if lang == "zh" else "name_en"
+
+    def counties(codes: str) -> str:
+        return "、".join(names.get(c, c) for c in codes.split(",") if c) if codes else ""
+
+    def target(rec) -> str:
+        if pd.isna(rec["target"]):
+            return ""
+        return f"{rec['target']:g} {rec['target_unit']}".strip()
+
+    out = pd.DataFrame(
+        {
+            "id": projects["id"],
+            "action": projects["action"].map(lambda a: f"{a}. {actions.loc[a, name_col]}"),
+            "title": projects["title_zh" if lang == "zh" else "title_en"],
+            "kind": projects["kind"],
+            "form": projects["form"],
+            "place": projects["place"],
+            "target": projects.apply(target, axis=1),
+            "precision": projects["precision"].map(lambda p: PRECISION.get(p, {}).get(lang, p)),
+            "precision_m": projects["precision_m"],
+            "counties": projects["county_adcodes"].map(counties),
+            "source": projects["geometry_source"],
+        }
+    )
+    return out.rename(columns={k: v[lang] for k, v in COLUMNS.items()})
