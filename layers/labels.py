@@ -48,6 +48,30 @@ PRECISION_HELP = {
     ),
 }
 
+KIND = {
+    "site": {"zh": "地点", "en": "site"},
+    "event": {"zh": "活动", "en": "event"},
+    "road": {"zh": "道路", "en": "road"},
+    "bridge": {"zh": "桥梁", "en": "bridge"},
+    "railway": {"zh": "铁路", "en": "railway"},
+    "highway": {"zh": "高速公路", "en": "expressway"},
+    "waterway": {"zh": "航道", "en": "waterway"},
+    "belt": {"zh": "带", "en": "belt"},
+    "area": {"zh": "片区", "en": "area"},
+    "zone": {"zh": "园区/平台", "en": "zone or platform"},
+    "programme": {"zh": "工作/计划", "en": "programme"},
+    "reform": {"zh": "改革", "en": "reform"},
+}
+
+FORM = {
+    "point": {"zh": "点", "en": "point"},
+    "line": {"zh": "线", "en": "line"},
+    "area": {"zh": "面", "en": "area"},
+    "county": {"zh": "县域", "en": "county-wide"},
+    "city": {"zh": "全市", "en": "city-wide"},
+    "outside": {"zh": "市外", "en": "outside Jining"},
+}
+
 COLUMNS = {
     "id": {"zh": "编号", "en": "ID"},
     "action": {"zh": "所属行动", "en": "Action"},

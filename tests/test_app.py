@@ -36,3 +36,13 @@ def test_english_toggle(app):
     assert "Precision" in table.columns and "Measure" in table.columns
     assert app.title[0].value.startswith("Jining")
     assert "outside Jining" in set(table["Precision"])
+
+
+def test_every_vocabulary_value_has_both_labels():
+    from layers.labels import FORM, KIND, LANGS, PRECISION
+    from layers.register import FORMS, KINDS
+
+    assert set(KIND) == set(KINDS) and set(FORM) == set(FORMS)
+    for table in (KIND, FORM, PRECISION):
+        for labels in table.values():
+            assert set(labels) == set(LANGS) and all(labels.values())
