@@ -213,6 +213,10 @@ class Geocoder:
         keys = [(k, i) for k, i in {**self._aliases, **self._names}.items() if len(k) >= 2]
         # Longest first; among equal lengths the finer precision first.
         self._contained = sorted(keys, key=lambda ki: (-len(ki[0]), rank[self._rows[ki[1]]["precision"]]))
+        # A row's county never changes: find it once, not per query.
+        self._county = [
+            county_at(r["lon"], r["lat"], r["precision_m"]) if r["kind"] != "outside" else None for r in self._rows
+        ]
         self.geocode = lru_cache(maxsize=65536)(self._geocode)
 
     def _match(self, key: str) -> int | None:
@@ -232,7 +236,7 @@ class Geocoder:
             return GeocodeResult(text, None, None, None, None, None, None, None, "unresolved")
         rec = self._rows[i]
         lon, lat = rec["lon"], rec["lat"]
-        county = county_at(lon, lat, rec["precision_m"]) if rec["kind"] != "outside" else None
+        county = self._county[i]
         status = "ok" if county else "outside"
         if rec["precision"] == "city" and rec["kind"] == "city":
             county = None  # the city as a whole has no single county

@@ -164,3 +164,17 @@ def test_unknown_derivation_reference_is_reported(tmp_path):
     path = _write(tmp_path, raw, [((i, "derive"), "at:不存在")])
     with pytest.raises(GazetteerError, match="unknown place"):
         read_gazetteer(path)
+
+
+def test_outside_rows_really_lie_outside_jining(gaz):
+    from layers import county_at
+
+    out = gaz[gaz["kind"] == "outside"]
+    assert len(out) >= 20
+    for rec in out.itertuples():
+        assert county_at(rec.lon, rec.lat) is None, rec.name_zh
+
+
+@pytest.mark.parametrize("text", ["滕州", "泰安市宁阳县", "单县", "北京市", "菏泽"])
+def test_neighbours_and_other_cities_are_outside(text):
+    assert geocode(text).status == "outside"
