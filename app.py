@@ -1,17 +1,78 @@
-"""Streamlit UI: a thin layer over ``layers``. Run with ``streamlit run app.py``."""
+"""Streamlit UI: a thin layer over ``layers``. Run with ``streamlit run app.py``.
+
+Everything shown here comes from plain functions in ``layers/``; this file only
+wires widgets, the URL query string and the map component together.
+"""
+
+import html
+import json
 
 import streamlit as st
+from streamlit_folium import st_folium
 
 from layers import DataError, load_projects
-from layers.labels import LANGS, PRECISION, PRECISION_HELP, register_table, t
+from layers.actions import load_actions
+from layers.basemaps import available_basemaps, tianditu_key
+from layers.details import measure_details
+from layers.filtering import (
+    Filters,
+    counts_per_action,
+    district_codes,
+    district_label,
+    filter_projects,
+    filters_from_query,
+    filters_to_query,
+)
+from layers.labels import FORM, KIND, LANGS, PRECISION, PRECISION_HELP, register_table, t
+from layers.mapping import build_map
+from layers.offline import ensure_leaflet_assets
+from layers.stats import stats_by_action_district
 
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
+ensure_leaflet_assets()
+
+FILTER_KEYS = ("f_actions", "f_districts", "f_forms", "f_kinds", "f_q", "f_citywide")
+try:
+    secrets = dict(st.secrets)
+except Exception:  # no secrets.toml: that is the normal case
+    secrets = {}
+TDT_KEY = tianditu_key(secrets)
+BASEMAPS = available_basemaps(TDT_KEY)
+
+
+def reset_filters():
+    for k, v in zip(FILTER_KEYS, ([], [], [], [], "", True), strict=True):
+        st.session_state[k] = v
+    st.session_state.pop("selected_id", None)
+
+
+# First run of a session: take the filters from the URL.
+if "initialised" not in st.session_state:
+    params = st.query_params.to_dict()
+    f = filters_from_query(params)
+    st.session_state.update(
+        f_actions=list(f.actions),
+        f_districts=list(f.districts),
+        f_forms=list(f.forms),
+        f_kinds=list(f.kinds),
+        f_q=f.q,
+        f_citywide=f.include_citywide,
+        initialised=True,
+        url_warnings=list(f.warnings),
+    )
+    bm = params.get("basemap", "none")
+    st.session_state["basemap"] = bm if bm in BASEMAPS else "none"
+    if bm not in BASEMAPS:
+        st.session_state["url_warnings"].append(f"basemap={bm}")
+# A county clicked on the map in the previous run becomes the district filter.
+if "pending_district" in st.session_state:
+    st.session_state["f_districts"] = [st.session_state.pop("pending_district")]
 
 lang = st.sidebar.radio(
-    "语言 / Language", LANGS, format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="lang"
+    "语言 / Language", LANGS, format_func=lambda c: {"zh": "中文", "en": "English"}[c], key="lang", horizontal=True
 )
+zh = lang == "zh"
 st.title(t("title", lang))
-st.caption(t("caption", lang))
 
 try:
     projects = load_projects()
@@ -19,13 +80,148 @@ except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")
     st.stop()
 
-counts = projects["precision"].value_counts()
-cols = st.columns(1 + len(counts))
-cols[0].metric(t("measures", lang), len(projects))
-for col, (precision, n) in zip(cols[1:], counts.items(), strict=True):
-    col.metric(PRECISION[precision][lang], int(n))
+actions = load_actions()
+if st.session_state.get("url_warnings"):
+    st.warning(
+        ("网址中有无法识别的参数,已忽略:" if zh else "Ignored unknown URL parameters: ")
+        + ", ".join(st.session_state["url_warnings"])
+    )
 
-with st.expander(t("precision_help", lang)):
-    st.markdown(PRECISION_HELP[lang])
+# ---- sidebar filters -------------------------------------------------------------------------
+sb = st.sidebar
+state = st.session_state
+others = Filters((), tuple(state.f_districts), tuple(state.f_forms), tuple(state.f_kinds), state.f_q, state.f_citywide)
+per_action = counts_per_action(filter_projects(projects, others))
+name_col = "name_zh" if zh else "name_en"
+sb.multiselect(
+    "行动" if zh else "Action",
+    list(actions.index),
+    key="f_actions",
+    format_func=lambda a: f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, name_col]} ({per_action[a]})",
+    placeholder="全部行动" if zh else "All actions",
+)
+sb.multiselect(
+    "县市区 / 功能区" if zh else "District / zone",
+    district_codes(),
+    key="f_districts",
+    format_func=lambda d: district_label(d, lang),
+    placeholder="全市" if zh else "Whole city",
+)
+sb.multiselect(
+    "空间形态" if zh else "Form",
+    list(FORM),
+    key="f_forms",
+    format_func=lambda f: FORM[f][lang],
+    placeholder="全部" if zh else "All",
+)
+sb.multiselect(
+    "类型" if zh else "Kind",
+    list(KIND),
+    key="f_kinds",
+    format_func=lambda k: KIND[k][lang],
+    placeholder="全部" if zh else "All",
+)
+sb.text_input("关键词" if zh else "Keyword", key="f_q", placeholder="如:尼山、断头路" if zh else "e.g. Nishan")
+sb.checkbox("包含全市性措施" if zh else "Include city-wide measures", key="f_citywide")
+sb.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset", width="stretch")
+sb.selectbox(
+    "底图" if zh else "Basemap",
+    list(BASEMAPS),
+    key="basemap",
+    format_func=lambda b: BASEMAPS[b].name_zh if zh else BASEMAPS[b].name_en,
+)
+if state.basemap != "none":
+    sb.caption(
+        "在线底图需要联网;无网络时请选“无底图”。" if zh else "Web basemaps need the internet; choose None offline."
+    )
 
-st.dataframe(register_table(projects, lang), hide_index=True, width="stretch", key="register")
+filters = Filters(
+    tuple(state.f_actions),
+    tuple(state.f_districts),
+    tuple(state.f_forms),
+    tuple(state.f_kinds),
+    state.f_q,
+    state.f_citywide,
+)
+query = filters_to_query(filters)
+if state.basemap != "none":
+    query["basemap"] = state.basemap
+if query != st.query_params.to_dict():
+    st.query_params.from_dict(query)
+
+selected = filter_projects(projects, filters)
+st.caption(
+    f"符合条件的措施:{len(selected)} 条(共 {len(projects)} 条)"
+    if zh
+    else f"Matching measures: {len(selected)} of {len(projects)}"
+)
+
+tab_map, tab_stats, tab_table = st.tabs(
+    ["地图" if zh else "Map", "统计" if zh else "Statistics", "登记表" if zh else "Register"]
+)
+
+with tab_map:
+    if selected.empty:
+        st.warning("没有符合筛选条件的措施。" if zh else "No measure matches these filters.")
+        st.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset_empty")
+    col_map, col_side = st.columns([3, 1])
+    with col_map:
+        fmap = build_map(selected, filters, state.basemap, lang, TDT_KEY)
+        out = st_folium(
+            fmap,
+            key="map",
+            height=640,
+            use_container_width=True,
+            center=fmap.location,
+            zoom=fmap.options["zoom"],
+            returned_objects=["last_active_drawing"],
+        )
+    clicked = (out or {}).get("last_active_drawing")
+    if clicked:
+        stamp = json.dumps(clicked, sort_keys=True)
+        if stamp != state.get("last_click"):
+            state["last_click"] = stamp
+            props = clicked.get("properties", {})
+            if props.get("layer") == "county":
+                state["pending_district"] = props["adcode"]
+                st.rerun()
+            elif props.get("id"):
+                state["selected_id"] = props["id"]
+    with col_side:
+        sel_id = state.get("selected_id")
+        if sel_id and sel_id in set(selected["id"]):
+            rec = selected[selected["id"] == sel_id].iloc[0]
+            with st.container(border=True, key="details"):
+                st.subheader("措施详情" if zh else "Measure details")
+                for label, value in measure_details(rec, lang):
+                    st.markdown(f"**{html.escape(label)}**  \n{html.escape(str(value))}")
+        else:
+            st.info(
+                "点击地图上的措施查看详情;点击县区按县区筛选。"
+                if zh
+                else "Click a measure on the map for its details; click a county to filter by it."
+            )
+        nowhere = selected[selected.geometry.isna()]
+        st.markdown(f"**{'无单一地点的措施' if zh else 'Measures with no single place'} ({len(nowhere)})**")
+        for form in ("county", "city", "outside"):
+            part = nowhere[nowhere["form"] == form]
+            if len(part):
+                with st.expander(f"{FORM[form][lang]} ({len(part)})", expanded=form != "city"):
+                    for r in part.itertuples():
+                        title = r.title_zh if zh else r.title_en
+                        st.markdown(
+                            f"- {actions.loc[r.action, 'symbol']} {html.escape(title)} "
+                            f"<small>({html.escape(PRECISION[r.precision][lang])})</small>",
+                            unsafe_allow_html=True,
+                        )
+    with st.expander(t("precision_help", lang)):
+        st.markdown(PRECISION_HELP[lang])
+
+with tab_stats:
+    table = stats_by_action_district(selected, lang)
+    st.dataframe(table, width="stretch", key="stats_table")
+    # Districts along the x axis, one stacked colour per action.
+    st.bar_chart(table.iloc[:-1, :-1].T, height=360, stack=True)
+
+with tab_table:
+    st.dataframe(register_table(selected, lang), hide_index=True, width="stretch", key="register")

@@ -1,3 +1,5 @@
+"""The Streamlit app under streamlit.testing: widgets, URL state and the map script st_folium receives."""
+
 from pathlib import Path
 
 import pytest
@@ -8,41 +10,100 @@ from layers import load_projects
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture
-def app():
+def run(params=None):
     at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def test_lists_every_measure_with_its_precision(app):
-    table = app.dataframe[0].value
-    projects = load_projects()
-    assert len(table) == len(projects)
-    assert list(table["编号"]) == list(projects["id"])
-    assert set(table["位置精度"]) == {"镇/园区级(近似)", "县级(近似)", "全市", "线/面(近似)", "济宁市外"}
-    assert app.title[0].value.startswith("济宁市")
+def map_script(at) -> str:
+    (component,) = at.get("component_instance")
+    return component.proto.json_args
 
 
-def test_metrics_count_the_register(app):
-    assert app.metric[0].value == str(len(load_projects()))
+def caption(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+@pytest.fixture
+def app():
+    return run()
+
+
+def test_default_view_shows_every_measure_on_the_map(app):
+    n = len(load_projects())
+    assert f"{n} 条(共 {n} 条)" in caption(app)
+    script = map_script(app)
+    assert "/app/static/vendor/leaflet/leaflet.js" in script
+    for rid in ("A04-11", "A03-06", "A10-05"):
+        assert rid in script
+    assert "cdn.jsdelivr" not in script and "unpkg" not in script
+
+
+def test_query_params_set_the_filters():
+    at = run({"action": "4", "district": "370828"})
+    assert at.multiselect(key="f_actions").value == [4]
+    assert at.multiselect(key="f_districts").value == ["370828"]
+    script = map_script(at)
+    assert "A04-11" in script and "A04-13" not in script and "A03-06" not in script
+
+
+def test_filter_change_updates_map_counts_and_url(app):
+    app.multiselect(key="f_actions").set_value([3]).run()
+    assert not app.exception
+    script = map_script(app)
+    assert "A03-06" in script and "A04-11" not in script
+    assert app.query_params["action"] == "3"
+    n3 = (load_projects()["action"] == 3).sum()
+    assert f"{n3} 条" in caption(app)
+
+
+def test_action_options_show_counts_that_follow_other_filters(app):
+    app.multiselect(key="f_districts").set_value(["370828"]).run()
+    label = app.multiselect(key="f_actions").format_func(4)
+    assert label.endswith("(6)")  # the Yushan area plus five city-wide measures
+
+
+def test_empty_result_says_so_and_reset_restores(app):
+    app.text_input(key="f_q").set_value("不存在的关键词").run()
+    assert any("没有符合" in w.value for w in app.warning)
+    app.button(key="reset_empty").click().run()
+    assert not app.exception
+    assert app.text_input(key="f_q").value == ""
+    n = len(load_projects())
+    assert f"{n} 条(共 {n} 条)" in caption(app)
+
+
+def test_keyword_and_basemap_in_url():
+    at = run({"q": "尼山", "basemap": "osm"})
+    assert at.text_input(key="f_q").value == "尼山"
+    assert at.selectbox(key="basemap").value == "osm"
+    assert "tile.openstreetmap.org" in map_script(at)
+
+
+def test_unknown_url_values_are_reported_not_fatal():
+    at = run({"action": "99", "basemap": "nope"})
+    assert any("action=99" in w.value and "basemap=nope" in w.value for w in at.warning)
+    assert at.multiselect(key="f_actions").value == []
 
 
 def test_english_toggle(app):
     app.sidebar.radio(key="lang").set_value("en").run()
     assert not app.exception
-    table = app.dataframe[0].value
-    assert "Precision" in table.columns and "Measure" in table.columns
     assert app.title[0].value.startswith("Jining")
-    assert "outside Jining" in set(table["Precision"])
+    assert "Matching measures" in caption(app)
+    assert "Rural Revitalisation Action" in map_script(app)
 
 
-def test_every_vocabulary_value_has_both_labels():
-    from layers.labels import FORM, KIND, LANGS, PRECISION
-    from layers.register import FORMS, KINDS
+def test_tabs_show_statistics_and_the_register(app):
+    stats, table = (d.value for d in app.dataframe)
+    assert stats.loc["合计", "合计"] == len(load_projects())
+    assert list(table["编号"]) == list(load_projects()["id"])
 
-    assert set(KIND) == set(KINDS) and set(FORM) == set(FORMS)
-    for table in (KIND, FORM, PRECISION):
-        for labels in table.values():
-            assert set(labels) == set(LANGS) and all(labels.values())
+
+def test_gaode_basemap_is_gcj02():
+    at = run({"basemap": "gaode"})
+    assert "autonavi" in map_script(at)

@@ -55,7 +55,7 @@ def wait_for_server(url: str, proc: subprocess.Popen, timeout: float = 60) -> No
                     return
         except OSError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.2)  # no browser yet: a plain sleep is fine here
     raise TimeoutError(f"{url} not ready after {timeout} s")
 
 
@@ -101,31 +101,110 @@ def browser():
 @pytest.fixture
 def offline_page(browser, server):
     """A page whose every request off the app's own host is aborted and recorded."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    # Routing on the context (not the page) also catches requests from the map's iframe.
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
     blocked = []
     host = urlparse(server).netloc
 
-    def route(r):
-        if urlparse(r.request.url).netloc == host:
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
+    def is_outside(url):
+        return not url.startswith(("data:", "about:", "blob:")) and urlparse(url).netloc != host
 
-    page.route("**/*", route)
+    def route(r):
+        r.abort() if is_outside(r.request.url) else r.continue_()
+
+    context.route("**/*", route)
+    # Record from the request event: it sees every request, routed or not.
+    context.on("request", lambda req: blocked.append(req.url) if is_outside(req.url) else None)
     page.blocked = blocked
     yield page
-    page.close()
+    context.close()
 
 
-def test_register_page_loads_offline(offline_page, server):
+MAP = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def open_map(page, url):
+    page.goto(url)
+    frame = page.frame_locator(MAP)
+    frame.locator(".leaflet-container").wait_for(timeout=60000)
+    return frame
+
+
+def expected_counts(params: dict) -> tuple[int, int]:
+    """(markers, vector paths) the map must draw for these URL parameters, from the layers."""
+    from layers import load_projects
+    from layers.filtering import filter_projects, filters_from_query
+
+    sel = filter_projects(load_projects(), filters_from_query(params))
+    points = int((sel["form"] == "point").sum())
+    shapes = int(sel["form"].isin(["line", "area"]).sum())
+    county_wide = sum(len(c.split(",")) for c in sel.loc[sel["form"] == "county", "county_adcodes"])
+    return points, 11 + shapes + county_wide
+
+
+def wait_for_count(page, locator, n, timeout=30.0):
+    """Poll until ``locator`` matches ``n`` elements. ``page.wait_for_timeout`` (not time.sleep)
+    keeps Playwright's event loop running, which the request routing needs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if locator.count() == n:
+            return
+        page.wait_for_timeout(200)
+    assert locator.count() == n
+
+
+@pytest.mark.parametrize("query", ["", "action=4&district=370828", "action=2,10", "form=line"])
+def test_map_draws_the_expected_features_offline(offline_page, server, query):
+    from urllib.parse import parse_qsl
+
+    frame = open_map(offline_page, f"{server}/?{query}")
+    points, paths = expected_counts(dict(parse_qsl(query)))
+    wait_for_count(offline_page, frame.locator(".leaflet-marker-icon.jn-point"), points)
+    wait_for_count(offline_page, frame.locator("path.leaflet-interactive"), paths)
+    assert frame.locator(".jn-legend").count() == 1
+    assert offline_page.blocked == []
+
+
+def test_clicking_a_measure_opens_its_details(offline_page, server):
     page = offline_page
-    page.goto(server)
-    page.get_by_text("济宁市“十大攻坚行动”项目登记").wait_for(timeout=30000)
-    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=30000)
-    assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "95"
-    # Nothing the page needs comes from the internet.
-    assert [u for u in offline_page.blocked if not u.startswith("data:")] == []
+    frame = open_map(page, f"{server}/?q=济宁科技创新谷")
+    # A DOM click on the marker element: Leaflet handles it exactly like a mouse click.
+    frame.locator(".leaflet-marker-icon.jn-point").first.dispatch_event("click")
+    details = page.locator(".st-key-details")
+    details.wait_for(timeout=30000)
+    text = details.inner_text()
+    assert "济宁科技创新谷" in text and "加快建设济宁科技创新谷" in text and "A10-05" in text
+
+
+def test_clicking_a_county_selects_it(offline_page, server):
+    page = offline_page
+    frame = open_map(page, f"{server}/?action=8")  # only city-wide reforms: nothing covers the counties
+    label = frame.locator(".jn-label", has_text="梁山县")
+    box = label.bounding_box()
+    frame.locator(".leaflet-container").wait_for()
+    page.mouse.click(box["x"] + 2, box["y"] + box["height"] + 12)
+    page.wait_for_url("**district=370832**", timeout=30000)
+    page.locator('[data-testid="stMultiSelect"]', has_text="梁山县").wait_for(timeout=30000)
+
+
+def test_switching_the_basemap_requests_tiles_and_keeps_the_layers(offline_page, server):
+    page = offline_page
+    frame = open_map(page, f"{server}/?action=3")
+    points, _ = expected_counts({"action": "3"})
+    page.locator('[data-testid="stSelectbox"]', has_text="底图").click()
+    page.get_by_role("option", name="OpenStreetMap").click()
+    page.wait_for_url("**basemap=osm**", timeout=30000)
+    frame = page.frame_locator(MAP)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any("openstreetmap" in u for u in page.blocked):
+        page.wait_for_timeout(200)
+    wait_for_count(page, frame.locator(".leaflet-marker-icon.jn-point"), points)
+    tiles = frame.locator(".leaflet-tile")
+    srcs = [tiles.nth(i).get_attribute("src") for i in range(min(tiles.count(), 3))]
+    # The page asked for tiles and got none (offline), yet the layers are still drawn.
+    assert any("tile.openstreetmap.org" in u for u in page.blocked), (page.blocked, srcs)
+    assert frame.locator(".leaflet-tile").count() > 0
 
 
 def test_language_toggle_in_browser(offline_page, server):

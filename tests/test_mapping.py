@@ -1,0 +1,130 @@
+import re
+
+import folium
+import pytest
+
+from layers import load_projects
+from layers.basemaps import available_basemaps, tianditu_key
+from layers.coords import distance_m
+from layers.filtering import Filters, filter_projects
+from layers.mapping import LABEL_CLASS, POINT_CLASS, build_map, fit_view, marker_html
+from layers.offline import LEAFLET_JS_URL, ensure_leaflet_assets
+
+
+@pytest.fixture(scope="module")
+def projects():
+    return load_projects()
+
+
+def action_groups(m):
+    return [
+        c
+        for c in m._children.values()
+        if isinstance(c, folium.FeatureGroup) and not c.layer_name.startswith(("县界", "Counties"))
+    ]
+
+
+def features(group):
+    for child in group._children.values():
+        if isinstance(child, folium.GeoJson):
+            yield from child.data["features"]
+
+
+def test_offline_map_references_no_external_url(projects):
+    m = build_map(projects, Filters())
+    html = m.get_root().render()
+    assert re.findall(r"https?://", html) == []
+    assert LEAFLET_JS_URL in html
+    assert re.search(r'"maxZoom": 18', html)
+
+
+def test_one_layer_per_action_with_every_located_measure(projects):
+    sel = filter_projects(projects, Filters(actions=(3, 4)))
+    m = build_map(sel, Filters(actions=(3, 4)))
+    groups = action_groups(m)
+    assert len(groups) == 2
+    drawn = {f["properties"]["id"] for g in groups for f in features(g)}
+    expected = set(sel.loc[sel.geometry.notna() | (sel["form"] == "county"), "id"])
+    assert drawn == expected
+
+
+def test_approximate_points_are_hollow(projects):
+    m = build_map(projects, Filters())
+    html = m.get_root().render()
+    assert "jn-approx" in html
+    assert marker_html("#123456", "文", True).count("dashed") == 1
+    assert "dashed" not in marker_html("#123456", "文", False)
+
+
+def test_county_wide_measures_highlight_their_county(projects):
+    sel = filter_projects(projects, Filters(forms=("county",)))
+    m = build_map(sel, Filters(forms=("county",)))
+    polys = [f for g in action_groups(m) for f in features(g)]
+    assert {f["properties"]["id"] for f in polys} == set(sel["id"])
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in polys)
+
+
+def test_titles_are_escaped_for_tooltips(projects):
+    evil = projects.head(1).copy()
+    evil[["title_zh", "form", "place"]] = ["<img src=x onerror=alert(1)>", "point", "曲阜"]
+    evil["geometry"] = [projects[projects["form"] == "point"].geometry.iloc[0]]
+    m = build_map(evil, Filters())
+    html = m.get_root().render()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x" in html.replace("\\u0026", "&")  # JSON spells & as \u0026
+
+
+def test_gaode_basemap_shifts_overlays_to_gcj02(projects):
+    sel = filter_projects(projects, Filters(q="济宁科技创新谷"))
+    wgs = next(features(action_groups(build_map(sel, Filters()))[0]))["geometry"]["coordinates"]
+    gcj = next(features(action_groups(build_map(sel, Filters(), basemap="gaode"))[0]))["geometry"]["coordinates"]
+    assert 400 < distance_m(*wgs, *gcj) < 600
+
+
+def test_legend_shows_only_drawn_actions(projects):
+    sel = filter_projects(projects, Filters(actions=(4, 8)))  # action 8 has only city-wide reforms
+    html = build_map(sel, Filters(actions=(4, 8))).get_root().render()
+    assert "乡村振兴攻坚行动" in html
+    legend = html[html.index("jn-legend") :]
+    assert "重点领域改革攻坚行动" not in legend
+
+
+def test_county_labels_and_boundaries(projects):
+    html = build_map(projects.head(0), Filters()).get_root().render()
+    assert html.count(LABEL_CLASS) == 11
+    assert POINT_CLASS not in html
+
+
+def test_view_fits_selected_district(projects):
+    m = build_map(projects, Filters(districts=("370828",)))
+    minx, miny, maxx, maxy = m.view_bounds
+    assert 116.0 < minx < maxx < 116.6 and 34.8 < miny < maxy < 35.4  # Jinxiang County
+
+
+def test_fit_view_zooms_in_for_small_areas():
+    _, z_city = fit_view((115.9, 34.4, 117.6, 36.0))
+    _, z_small = fit_view((116.5, 35.3, 116.7, 35.5))
+    assert z_small > z_city
+    centre, _ = fit_view((116.0, 35.0, 117.0, 36.0))
+    assert centre[1] == pytest.approx(116.5)
+
+
+def test_tianditu_only_with_a_key(monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    assert "tianditu" not in available_basemaps(tianditu_key({}))
+    assert tianditu_key({"TIANDITU_KEY": " abc "}) == "abc"
+    monkeypatch.setenv("TIANDITU_KEY", "k123")
+    bm = available_basemaps(tianditu_key())
+    assert "tianditu" in bm and "tk=k123" in bm["tianditu"].url and "cva" in bm["tianditu"].overlay_url
+
+
+def test_web_basemap_adds_its_tiles(projects):
+    html = build_map(projects.head(0), Filters(), basemap="osm").get_root().render()
+    assert "tile.openstreetmap.org" in html
+
+
+def test_leaflet_assets_are_copied(tmp_path):
+    dest = ensure_leaflet_assets(tmp_path)
+    assert (dest / "leaflet.js").stat().st_size > 100_000
+    assert (dest / "images" / "layers.png").exists()
+    ensure_leaflet_assets(tmp_path)  # idempotent
