@@ -67,7 +67,7 @@ def district_label(code: str, lang: str = "zh") -> str:
 
 
 @lru_cache(maxsize=1)
-def _zone_shapes() -> dict[str, object]:
+def zone_shapes() -> dict[str, object]:
     from layers.shapes import load_shapes
 
     shapes = load_shapes().set_index("shape_id")
@@ -79,7 +79,7 @@ def _matches_district(projects: gpd.GeoDataFrame, districts: tuple[str, ...]) ->
     mask = pd.Series(False, index=projects.index)
     for d in districts:
         if d in ZONES:
-            zone = _zone_shapes()[d]
+            zone = zone_shapes()[d]
             mask |= projects.geometry.apply(lambda g, z=zone: g is not None and g.intersects(z))
         else:
             mask |= codes.apply(lambda cs, d=d: d in cs)

@@ -20,7 +20,7 @@ from layers.actions import load_actions
 from layers.basemaps import available_basemaps, needs_gcj02
 from layers.boundaries import load_city, load_counties
 from layers.coords import transform_geometry, wgs84_to_gcj02
-from layers.filtering import ZONES, Filters, _zone_shapes
+from layers.filtering import ZONES, Filters, zone_shapes
 from layers.labels import KIND, PRECISION
 from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL
 
@@ -272,7 +272,7 @@ def build_map(
         ).add_to(county_group)
     for z in filters.districts:
         if z in ZONES:
-            zone = _to_display_crs(gpd.GeoDataFrame(geometry=[_zone_shapes()[z]], crs=4326), gcj)
+            zone = _to_display_crs(gpd.GeoDataFrame(geometry=[zone_shapes()[z]], crs=4326), gcj)
             folium.GeoJson(
                 json.loads(zone.to_json(drop_id=True)),
                 style_function=lambda _f: {"color": "#333", "weight": 2, "dashArray": "8 6", "fillOpacity": 0},
