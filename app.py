@@ -6,6 +6,7 @@ wires widgets, the URL query string and the map component together.
 
 import html
 import json
+import tempfile
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -14,6 +15,9 @@ from layers import DataError, load_projects
 from layers.actions import load_actions
 from layers.basemaps import available_basemaps, tianditu_key
 from layers.details import measure_details
+from layers.export_data import EXPORT_CRS
+from layers.export_map import DEFAULT_TITLE, LAYOUTS
+from layers.exports import FORMAT_LABELS, FORMATS, MIME, export, extension
 from layers.filtering import (
     Filters,
     counts_per_action,
@@ -156,8 +160,13 @@ st.caption(
     else f"Matching measures: {len(selected)} of {len(projects)}"
 )
 
-tab_map, tab_stats, tab_table = st.tabs(
-    ["地图" if zh else "Map", "统计" if zh else "Statistics", "登记表" if zh else "Register"]
+tab_map, tab_stats, tab_table, tab_export = st.tabs(
+    [
+        "地图" if zh else "Map",
+        "统计" if zh else "Statistics",
+        "登记表" if zh else "Register",
+        "导出" if zh else "Export",
+    ]
 )
 
 with tab_map:
@@ -225,3 +234,55 @@ with tab_stats:
 
 with tab_table:
     st.dataframe(register_table(selected, lang), hide_index=True, width="stretch", key="register")
+
+with tab_export:
+    st.caption("导出内容即当前筛选结果。" if zh else "Every export contains exactly the current selection.")
+    c1, c2 = st.columns(2)
+    fmt = c1.selectbox(
+        "格式" if zh else "Format", FORMATS, key="x_format", format_func=lambda f: FORMAT_LABELS[f][lang]
+    )
+    layout = c2.radio(
+        "版式" if zh else "Layout",
+        list(LAYOUTS),
+        key="x_layout",
+        horizontal=True,
+        format_func=lambda x: {"a4": "A4 横向" if zh else "A4 landscape", "16x9": "16:9"}[x],
+    )
+    title = c1.text_input("标题" if zh else "Title", value=DEFAULT_TITLE, key="x_title")
+    approval = c2.text_input("审图号(可选)" if zh else "Approval number (optional)", key="x_approval")
+    crs = c1.selectbox(
+        "坐标系(数据导出)" if zh else "Coordinates (data exports)",
+        list(EXPORT_CRS),
+        key="x_crs",
+        format_func=lambda c: EXPORT_CRS[c][1],
+    )
+    job = (fmt, layout, title, approval, crs, state.basemap, lang, filters)
+    if st.button("生成文件" if zh else "Create file", key="x_go", disabled=selected.empty):
+        bar = st.progress(0.0, text="正在生成…" if zh else "Creating…")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = export(
+                selected,
+                fmt,
+                f"{tmp}/export{extension(fmt)}",
+                filters,
+                layout,
+                title,
+                crs,
+                state.basemap,
+                approval,
+                lang,
+                progress=lambda d, n, _label: bar.progress(d / n),
+                tdt_key=TDT_KEY,
+            )
+            state["x_result"] = (job, out.read_bytes())
+        bar.progress(1.0, text="完成" if zh else "Done")
+    result = state.get("x_result")
+    if result and result[0] == job:
+        st.download_button(
+            "下载" if zh else "Download",
+            result[1],
+            file_name=f"jining_measures{extension(fmt)}",
+            mime=MIME[fmt],
+            key="x_download",
+            type="primary",
+        )

@@ -1,4 +1,4 @@
-"""Command line: ``python -m layers build --out DIR`` and ``python -m layers geocode TEXT...``."""
+"""Command line: ``python -m layers build|geocode|export`` (see ``--help``)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,41 @@ def _geocode(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from layers import load_projects
+    from layers.exports import export
+    from layers.filtering import filter_projects, filters_from_query
+
+    filters = filters_from_query({"action": args.action, "district": args.district, "q": args.q})
+    if filters.warnings:
+        from layers.filtering import district_codes
+
+        print(
+            f"error: unknown value(s) {', '.join(filters.warnings)}; actions are 1-10, districts are "
+            f"{', '.join(district_codes())}",
+            file=sys.stderr,
+        )
+        return 2
+    selected = filter_projects(load_projects(), filters)
+    if selected.empty:
+        print("error: no measure matches these filters; nothing written", file=sys.stderr)
+        return 2
+    path = export(
+        selected,
+        args.format,
+        args.out,
+        filters,
+        args.layout,
+        args.title,
+        args.crs,
+        args.basemap,
+        args.approval,
+        args.lang,
+    )
+    print(f"wrote {path} ({len(selected)} measures)")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,10 +74,26 @@ def main(argv=None) -> int:
     g = sub.add_parser("geocode", help="geocode place texts, one JSON object per line")
     g.add_argument("text", nargs="+", help="place text, e.g. 邹城市大束镇")
     g.set_defaults(func=_geocode)
+    from layers.export_data import EXPORT_CRS
+    from layers.exports import FORMATS
+
+    e = sub.add_parser("export", help="export the (filtered) register as a map, data or briefing pack")
+    e.add_argument("--format", required=True, choices=FORMATS)
+    e.add_argument("--out", required=True, help="output file")
+    e.add_argument("--action", help="action ids, comma-separated, e.g. 4,10")
+    e.add_argument("--district", help="county adcodes or zone ids, comma-separated, e.g. 370828")
+    e.add_argument("--q", help="keyword")
+    e.add_argument("--layout", choices=("a4", "16x9"), default="a4", help="page layout for maps and PDF packs")
+    e.add_argument("--title", help="map title (default 济宁市“十大攻坚行动”重点项目分布图)")
+    e.add_argument("--crs", choices=tuple(EXPORT_CRS), default="wgs84", help="coordinates of data exports")
+    e.add_argument("--basemap", default="none", help="basemap of the HTML export (default none: fully offline)")
+    e.add_argument("--approval", default="", help="approval number (审图号) printed on maps")
+    e.add_argument("--lang", choices=("zh", "en"), default="zh")
+    e.set_defaults(func=_export)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except DataError as exc:
+    except (DataError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

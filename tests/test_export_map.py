@@ -1,0 +1,148 @@
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from layers import load_projects
+from layers.coords import GK_CRS
+from layers.export_map import DEFAULT_TITLE, SCHEMATIC_NOTE, close, describe_filters, render_map, save
+from layers.filtering import Filters, filter_projects
+
+
+@pytest.fixture(scope="module")
+def projects():
+    return load_projects()
+
+
+@pytest.fixture(scope="module")
+def page(projects):
+    p = render_map(projects, Filters(), approval_no="鲁SG(2026)001号")
+    yield p
+    close(p)
+
+
+def figure_texts(page):
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in page.figure.findobj(Text)]
+
+
+def test_page_carries_title_filters_note_source_and_approval(page, projects):
+    texts = " ".join(figure_texts(page))
+    for needle in (
+        DEFAULT_TITLE,
+        describe_filters(Filters(), len(projects)),
+        SCHEMATIC_NOTE,
+        "审图号:鲁SG(2026)001号",
+        "数据日期",
+        "齐鲁晚报",
+        "北 N",
+        "km",
+        "图例",
+    ):
+        assert needle in texts, needle
+
+
+def test_every_drawn_measure_is_numbered_once(page, projects):
+    drawn = set(projects.loc[projects.geometry.notna() | (projects["form"] == "county"), "id"])
+    ids = [i for _, group in page.numbered for i in group]
+    assert sorted(ids) == sorted(drawn)
+    numbers = [int(n) for text, _ in page.numbered for n in text.split(",")]
+    assert sorted(numbers) == list(range(1, len(drawn) + 1))
+
+
+def test_labels_do_not_collide(page):
+    boxes = page.label_boxes
+    assert len(boxes) == len(page.numbered)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+
+
+def test_map_axes_are_gauss_kruger_metres_so_the_scale_bar_is_true(page, projects):
+    ax = page.figure.axes[0]
+    assert ax.get_aspect() == 1.0
+    x0, x1 = ax.get_xlim()
+    from layers import load_counties
+
+    cminx, _, cmaxx, _ = load_counties().to_crs(GK_CRS).total_bounds
+    assert x0 < cminx < cmaxx < x1 and 150_000 < x1 - x0 < 250_000  # metres, not degrees
+
+
+def test_png_is_300_dpi_a4_and_not_blank(page, tmp_path):
+    path = save(page, tmp_path / "map.png")
+    with Image.open(path) as img:
+        assert img.size == (3507, 2481)
+        assert round(img.info["dpi"][0]) == 300
+        arr = np.asarray(img.convert("L"))
+    assert arr.std() > 10 and (arr < 128).mean() > 0.01
+
+
+def test_16x9_layout(projects, tmp_path):
+    p = render_map(projects, Filters(actions=(4,)), layout="16x9")
+    path = save(p, tmp_path / "m.png", dpi=100)
+    close(p)
+    with Image.open(path) as img:
+        assert img.size == (1333, 750)
+
+
+def pdf_fonts(path):
+    raw = path.read_bytes()
+    return set(re.findall(rb"/BaseFont /([A-Z]{6}\+[^\s/]+)", raw)), raw.count(b"/FontFile2")
+
+
+def test_pdf_embeds_the_cjk_font(page, tmp_path):
+    path = save(page, tmp_path / "map.pdf")
+    fonts, embedded = pdf_fonts(path)
+    assert embedded >= 1
+    assert any(re.search(rb"(WenQuanYi|NotoSansCJK|SourceHan|YaHei|SimHei)", f) for f in fonts), fonts
+
+
+def test_pdffonts_agrees_if_available(page, tmp_path):
+    import shutil
+
+    if not shutil.which("pdffonts"):
+        pytest.skip("poppler-utils not installed")
+    path = save(page, tmp_path / "map.pdf")
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    cjk = [line for line in out.splitlines() if re.search(r"WenQuanYi|NotoSansCJK|SourceHan|YaHei|SimHei", line)]
+    assert cjk and all(" yes " in line for line in cjk)
+
+
+def test_svg_draws_chinese_as_outlines(page, tmp_path):
+    path = save(page, tmp_path / "map.svg")
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    text = path.read_text(encoding="utf-8")
+    assert "<text" not in text  # glyphs are paths: no font needed to show them
+    assert text.count("<path") > 100
+
+
+def test_no_missing_glyph_warnings(projects, recwarn):
+    p = render_map(projects, Filters(q="尼山"), title="测试标题:济宁“十大攻坚行动”(二〇二〇)")
+    p.figure.canvas.draw()
+    close(p)
+    assert not [w for w in recwarn if "missing from" in str(w.message).lower()]
+
+
+def test_missing_cjk_font_says_what_to_install(monkeypatch):
+    from layers import fonts
+
+    fonts.find_cjk_font.cache_clear()
+    monkeypatch.setattr(fonts, "CJK_FAMILIES", ("No Such Font SC",))
+    try:
+        with pytest.raises(fonts.FontNotFoundError, match="fonts-noto-cjk"):
+            fonts.find_cjk_font()
+    finally:
+        fonts.find_cjk_font.cache_clear()
+
+
+def test_district_selection_zooms_to_the_district(projects):
+    f = Filters(actions=(4,), districts=("370828",))
+    p = render_map(filter_projects(projects, f), f)
+    x0, x1 = p.figure.axes[0].get_xlim()
+    close(p)
+    assert x1 - x0 < 60_000  # Jinxiang County is about 45 km across
