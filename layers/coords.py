@@ -125,28 +125,63 @@ _FROM_WGS84 = {
     "gcj02": wgs84_to_gcj02,
     "bd09": wgs84_to_bd09,
 }
-#: Geographic systems we can convert between. CGCS2000 equals WGS-84 at map
-#: scale (centimetres), so it is treated as identical.
+_GK = Transformer.from_crs(WGS84, GK_CRS, always_xy=True)
+_PROJECTED_TO = {
+    "epsg:4548": Transformer.from_crs(GK_CRS, WGS84, always_xy=True),
+    "epsg:4527": Transformer.from_crs(GK_CRS_PREFIXED, WGS84, always_xy=True),
+}
+_PROJECTED_FROM = {
+    "epsg:4548": _GK,
+    "epsg:4527": Transformer.from_crs(WGS84, GK_CRS_PREFIXED, always_xy=True),
+}
+
+
+def _via(transformer):
+    def convert(x, y):
+        return _ret(*(np.asarray(v, dtype=float) for v in transformer.transform(*_as_float(x, y))))
+
+    return convert
+
+
+for _code in _PROJECTED_TO:
+    _TO_WGS84[_code] = _via(_PROJECTED_TO[_code])
+    _FROM_WGS84[_code] = _via(_PROJECTED_FROM[_code])
+
+#: Systems we can convert between: geographic WGS-84, CGCS2000 (equal to WGS-84 at
+#: map scale: centimetres), GCJ-02 and BD-09, and CGCS2000 3-degree Gauss-Krüger
+#: zone 39 without (EPSG:4548) and with (EPSG:4527) the zone prefix on eastings.
 SYSTEMS = tuple(_TO_WGS84)
+#: Other names planners type for the same systems.
+ALIASES = {
+    "wgs-84": "wgs84", "gps": "wgs84", "epsg:4326": "wgs84", "4326": "wgs84",
+    "gcj-02": "gcj02", "amap": "gcj02", "gaode": "gcj02", "tencent": "gcj02", "高德": "gcj02",
+    "bd-09": "bd09", "baidu": "bd09", "百度": "bd09",
+    "cgcs-2000": "cgcs2000", "epsg:4490": "cgcs2000", "4490": "cgcs2000",
+    "4548": "epsg:4548", "4527": "epsg:4527",
+}
+
+
+def canonical_system(system: str) -> str:
+    """The canonical name of a coordinate system; ValueError lists the choices."""
+    key = str(system).strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in _TO_WGS84:
+        raise ValueError(f"Unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}.")
+    return key
+
+
+def is_projected(system: str) -> bool:
+    return canonical_system(system).startswith("epsg:")
 
 
 def to_wgs84(lon, lat, system: str):
-    """Convert from ``system`` (one of :data:`SYSTEMS`) to WGS-84."""
-    try:
-        return _TO_WGS84[system.lower()](lon, lat)
-    except KeyError:
-        raise ValueError(f"Unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}.") from None
+    """Convert from ``system`` (one of :data:`SYSTEMS`, or an alias) to WGS-84 lon/lat."""
+    return _TO_WGS84[canonical_system(system)](lon, lat)
 
 
 def from_wgs84(lon, lat, system: str):
-    """Convert WGS-84 to ``system`` (one of :data:`SYSTEMS`)."""
-    try:
-        return _FROM_WGS84[system.lower()](lon, lat)
-    except KeyError:
-        raise ValueError(f"Unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}.") from None
-
-
-_GK = Transformer.from_crs(WGS84, GK_CRS, always_xy=True)
+    """Convert WGS-84 lon/lat to ``system`` (one of :data:`SYSTEMS`, or an alias)."""
+    return _FROM_WGS84[canonical_system(system)](lon, lat)
 
 
 def distance_m(lon1, lat1, lon2, lat2):

@@ -55,3 +55,31 @@ def test_cgcs2000_is_treated_as_wgs84():
 def test_unknown_system_names_the_choices():
     with pytest.raises(ValueError, match="gcj02"):
         coords.to_wgs84(116.5, 35.5, "mars")
+
+
+@settings(max_examples=200, deadline=None)
+@given(LON, LAT, st.sampled_from(coords.SYSTEMS))
+def test_every_system_round_trips(lon, lat, system):
+    x, y = coords.from_wgs84(lon, lat, system)
+    back = coords.to_wgs84(x, y, system)
+    assert coords.distance_m(lon, lat, *back) < 1e-3
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(115.9, 117.6), st.floats(34.4, 36.1), st.sampled_from(["gcj02", "bd09"]))
+def test_jining_stays_near_jining_in_web_map_systems(lon, lat, system):
+    x, y = coords.from_wgs84(lon, lat, system)
+    assert abs(x - lon) < 0.02 and abs(y - lat) < 0.02  # offsets are hundreds of metres, never degrees
+
+
+def test_gauss_kruger_values_look_like_metres_and_zone_prefix():
+    x, y = coords.from_wgs84(116.58, 35.4, "EPSG:4548")
+    xp, yp = coords.from_wgs84(116.58, 35.4, "EPSG:4527")
+    assert 400_000 < x < 600_000 and 3_800_000 < y < 4_000_000
+    assert xp == pytest.approx(39_000_000 + x) and yp == pytest.approx(y)
+
+
+@pytest.mark.parametrize("alias, name", [("GCJ-02", "gcj02"), ("百度", "bd09"), ("4527", "epsg:4527"),
+                                         ("EPSG:4490", "cgcs2000"), ("WGS84", "wgs84")])
+def test_aliases(alias, name):
+    assert coords.canonical_system(alias) == name
