@@ -64,6 +64,36 @@ def _export(args) -> int:
     return 0
 
 
+def _import(args) -> int:
+    import getpass
+
+    from layers.importer import load_import
+    from layers.store import Store
+
+    overrides = {}
+    for item in args.map or []:
+        header, _, field = item.partition("=")
+        overrides[header] = field
+    with Store(args.store) as store:
+        report = load_import(args.file, args.crs, args.sheet, overrides, store.records())
+        print(report.text())
+        if report.has_errors:
+            print(
+                "error: some rows have errors; nothing was saved. Fix them and import the file again "
+                "(rows already saved are matched by id, or by action and title, and not duplicated).",
+                file=sys.stderr,
+            )
+            return 1
+        if args.dry_run:
+            print("dry run: nothing saved")
+            return 0
+        batch = store.save(report.accepted, args.who or getpass.getuser(), "import")
+        print(
+            f"saved {len(report.accepted)} rows to {store.path}" + (f" (change {batch})" if batch else " (no change)")
+        )
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +120,35 @@ def main(argv=None) -> int:
     e.add_argument("--approval", default="", help="approval number (审图号) printed on maps")
     e.add_argument("--lang", choices=("zh", "en"), default="zh")
     e.set_defaults(func=_export)
+
+    from layers.coords import SYSTEMS
+
+    i = sub.add_parser("import", help="import a CSV/XLSX list of measures into the store")
+    i.add_argument("file")
+
+    def system(text):
+        from layers.coords import canonical_system
+
+        try:
+            return canonical_system(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    i.add_argument(
+        "--crs", default="wgs84", type=system, help="coordinate system of the lon/lat columns: " + ", ".join(SYSTEMS)
+    )
+    i.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    i.add_argument("--dry-run", action="store_true", help="print the report, save nothing")
+    i.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
+    i.add_argument("--who", help="name recorded in the audit trail (default: the login name)")
+    i.add_argument(
+        "--map",
+        action="append",
+        metavar="HEADER=FIELD",
+        help="map a column header to a field (title_zh, action, district, place, lon, lat, ...); "
+        "HEADER= ignores the column",
+    )
+    i.set_defaults(func=_import)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -153,11 +153,23 @@ for _code in _PROJECTED_TO:
 SYSTEMS = tuple(_TO_WGS84)
 #: Other names planners type for the same systems.
 ALIASES = {
-    "wgs-84": "wgs84", "gps": "wgs84", "epsg:4326": "wgs84", "4326": "wgs84",
-    "gcj-02": "gcj02", "amap": "gcj02", "gaode": "gcj02", "tencent": "gcj02", "高德": "gcj02",
-    "bd-09": "bd09", "baidu": "bd09", "百度": "bd09",
-    "cgcs-2000": "cgcs2000", "epsg:4490": "cgcs2000", "4490": "cgcs2000",
-    "4548": "epsg:4548", "4527": "epsg:4527",
+    "wgs-84": "wgs84",
+    "gps": "wgs84",
+    "epsg:4326": "wgs84",
+    "4326": "wgs84",
+    "gcj-02": "gcj02",
+    "amap": "gcj02",
+    "gaode": "gcj02",
+    "tencent": "gcj02",
+    "高德": "gcj02",
+    "bd-09": "bd09",
+    "baidu": "bd09",
+    "百度": "bd09",
+    "cgcs-2000": "cgcs2000",
+    "epsg:4490": "cgcs2000",
+    "4490": "cgcs2000",
+    "4548": "epsg:4548",
+    "4527": "epsg:4527",
 }
 
 

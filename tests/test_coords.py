@@ -79,7 +79,9 @@ def test_gauss_kruger_values_look_like_metres_and_zone_prefix():
     assert xp == pytest.approx(39_000_000 + x) and yp == pytest.approx(y)
 
 
-@pytest.mark.parametrize("alias, name", [("GCJ-02", "gcj02"), ("百度", "bd09"), ("4527", "epsg:4527"),
-                                         ("EPSG:4490", "cgcs2000"), ("WGS84", "wgs84")])
+@pytest.mark.parametrize(
+    "alias, name",
+    [("GCJ-02", "gcj02"), ("百度", "bd09"), ("4527", "epsg:4527"), ("EPSG:4490", "cgcs2000"), ("WGS84", "wgs84")],
+)
 def test_aliases(alias, name):
     assert coords.canonical_system(alias) == name

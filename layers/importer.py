@@ -1,0 +1,492 @@
+"""Import a planner's list of measures (CSV or XLSX): read, map headers, locate, review.
+
+Nothing is saved here: :func:`review_import` returns a report with a status for
+every row (``ok``, ``geocoded``, ``unresolved``, ``unchanged`` or ``error``); the
+app or the CLI saves the accepted rows only when the planner confirms and no row
+has an error.
+
+Identity rule (so a fixed file can be re-imported without duplicates): a row with
+an ``id`` is that measure (a register id updates the register measure through the
+store; the register file is never written). A row without an ``id`` gets
+``IMP-`` plus a hash of its action and its normalised Chinese title, so the same
+title under the same action is always the same measure; re-importing updates it
+(or leaves it unchanged) instead of adding a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import shapely
+
+from layers._errors import DataError, Problem
+from layers.actions import load_actions
+from layers.boundaries import county_at, county_names, load_counties
+from layers.coords import SYSTEMS, canonical_system, is_projected, to_wgs84
+from layers.gazetteer import default_geocoder, normalise
+from layers.register import KINDS
+
+MAX_BYTES = 5 * 1024 * 1024
+EXTENSIONS = (".csv", ".xlsx")
+
+#: Canonical import fields and the headers planners use for them (compared after normalising).
+HEADERS = {
+    "id": ["id", "编号", "项目编号", "序号id"],
+    "title_zh": ["title", "title_zh", "name", "项目名称", "名称", "措施", "项目", "措施名称"],
+    "title_en": ["title_en", "english", "英文名称"],
+    "action": ["action", "所属行动", "行动", "攻坚行动"],
+    "district": ["district", "county", "县区", "县市区", "区县", "所在县区", "县(市、区)"],
+    "place": ["place", "address", "location", "地点", "地址", "位置", "建设地点"],
+    "lon": ["lon", "lng", "longitude", "x", "经度", "东经", "横坐标"],
+    "lat": ["lat", "latitude", "y", "纬度", "北纬", "纵坐标"],
+    "kind": ["kind", "type", "类型", "项目类型"],
+    "summary_zh": ["summary", "summary_zh", "description", "内容", "建设内容", "摘要", "说明"],
+    "target": ["target", "目标", "目标数量"],
+    "target_unit": ["unit", "target_unit", "单位"],
+    "year": ["year", "年份", "年度"],
+}
+FIELDS = tuple(HEADERS)
+
+
+class ImportFileError(DataError):
+    """The uploaded file cannot be read as a table."""
+
+
+def _key(header: str) -> str:
+    return unicodedata.normalize("NFKC", str(header)).strip().casefold().replace(" ", "").replace("_", "")
+
+
+_LOOKUP = {_key(name): f for f, names in HEADERS.items() for name in names}
+
+
+def map_headers(columns, overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Map file headers to fields. Returns (header -> field, unknown headers).
+
+    ``overrides`` maps a header to a field (or to "" to ignore it); it wins over the
+    built-in names, so the planner can map any header.
+    """
+    overrides = overrides or {}
+    mapping, unknown = {}, []
+    for col in columns:
+        if col in overrides:
+            if overrides[col]:
+                mapping[col] = overrides[col]
+            continue
+        f = _LOOKUP.get(_key(col))
+        if f and f not in mapping.values():
+            mapping[col] = f
+        else:
+            unknown.append(str(col))
+    return mapping, unknown
+
+
+def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read CSV or XLSX bytes as a table of strings; return it with notes (e.g. the encoding used).
+
+    Raises :class:`ImportFileError` with a message a planner can act on.
+    """
+
+    def fail(msg):
+        raise ImportFileError(filename, [Problem(0, "(file)", msg)])
+
+    ext = Path(filename).suffix.lower()
+    if ext not in EXTENSIONS:
+        fail(f"'{ext or filename}' files are not supported; save the list as .xlsx or .csv")
+    if len(data) > MAX_BYTES:
+        fail(f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB — split the list")
+    if not data.strip():
+        fail("the file is empty")
+    notes = []
+    if ext == ".xlsx":
+        df = _read_xlsx(data, sheet, fail)
+    else:
+        if b"\x00" in data[:4096]:
+            fail("this is not a text CSV file (it contains binary data); export the list from Excel as CSV or XLSX")
+        for enc, label in (("utf-8-sig", None), ("gb18030", "read as GBK/GB18030 (Excel 'CSV' on Chinese Windows)")):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - gb18030 decodes nearly anything; kept for safety
+            fail("the file's text encoding is not UTF-8 or GBK; in Excel use Save As > 'CSV UTF-8'")
+        if label:
+            notes.append(label)
+        if sum(ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t") for ch in text[:4096]) > 4:
+            fail("this does not look like a text table (control characters); export it from Excel again")
+        try:
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            fail(f"cannot read it as CSV ({exc}); check that columns are separated by commas")
+    df = df.rename(columns=lambda c: str(c).strip())
+    df = df.loc[:, [c for c in df.columns if c and not c.startswith("Unnamed:")]]
+    if df.empty or not len(df.columns):
+        fail("the table has no rows under its header")
+    return df.apply(lambda col: col.astype(str).str.strip().replace({"nan": "", "None": ""})), notes
+
+
+def _read_xlsx(data: bytes, sheet, fail) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    try:
+        # data_only: read the values Excel stored; formulas are never evaluated here.
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        fail(f"not a readable .xlsx workbook ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
+    try:
+        names = wb.sheetnames
+        if sheet is not None and sheet not in names:
+            fail(f"there is no sheet {sheet!r}; sheets are: {', '.join(names)}")
+        ws = wb[sheet or names[0]]
+        rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        fail("the sheet is empty")
+    width = max(len(r) for r in rows)
+    header = [h or f"Unnamed: {i}" for i, h in enumerate(rows[0] + [""] * (width - len(rows[0])))]
+    body = [r + [""] * (width - len(r)) for r in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=str)
+
+
+@dataclass
+class RowResult:
+    row: int  # as Excel numbers it: the header is row 1
+    status: str  # ok, geocoded, unresolved, unchanged, error
+    id: str = ""
+    title: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    precision: str = ""
+    record: dict | None = None
+
+    @property
+    def message(self) -> str:
+        return "; ".join([str(p) for p in self.problems] + self.warnings)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult]
+    mapping: dict[str, str]
+    unknown_headers: list[str]
+    notes: list[str]
+    crs: str
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.status == "error" for r in self.rows)
+
+    @property
+    def accepted(self) -> list[dict]:
+        return [r.record for r in self.rows if r.status in ("ok", "geocoded", "unresolved") and r.record]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r.status] = out.get(r.status, 0) + 1
+        return out
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "row": r.row,
+                    "status": r.status,
+                    "id": r.id,
+                    "title": r.title,
+                    "precision": r.precision,
+                    "message": r.message,
+                }
+                for r in self.rows
+            ]
+        )
+
+    def text(self) -> str:
+        lines = [
+            f"{len(self.rows)} rows; " + ", ".join(f"{k} {v}" for k, v in sorted(self.counts().items())),
+            f"coordinates read as {self.crs}",
+        ]
+        lines += [f"note: {n}" for n in self.notes]
+        if self.unknown_headers:
+            lines.append("ignored columns (map them to use them): " + ", ".join(self.unknown_headers))
+        for r in self.rows:
+            lines.append(
+                f"row {r.row:>4} {r.status:<10} {r.id:<14} {r.title[:30]}"
+                + (f" [{r.precision}]" if r.precision else "")
+                + (f" — {r.message}" if r.message else "")
+            )
+        return "\n".join(lines)
+
+
+def identity(rec: dict) -> str:
+    """The id of an imported row: its own, or IMP- plus a hash of action and normalised title."""
+    if rec.get("id"):
+        return rec["id"].strip()
+    key = f"{rec['action']}|{normalise(rec['title_zh'])}"
+    return "IMP-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10].upper()
+
+
+def _action(value: str) -> int | None:
+    v = unicodedata.normalize("NFKC", value).strip()
+    if not v:
+        return None
+    actions = load_actions()
+    if v.isdigit() and int(v) in actions.index:
+        return int(v)
+    for aid, rec in actions.iterrows():
+        names = {rec["name_zh"], rec["name_en"], rec["symbol"], rec["name_zh"].replace("攻坚行动", "")}
+        if v in names or normalise(v) in {normalise(n) for n in names}:
+            return int(aid)
+    return None
+
+
+def _district(value: str) -> str | None:
+    if not value:
+        return None
+    v = normalise(value)
+    counties = load_counties()
+    for code, zh, en in counties[["adcode", "name_zh", "name_en"]].itertuples(index=False):
+        if v in (code, normalise(zh), normalise(en.split()[0])):
+            return code
+    return None
+
+
+def _number(text: str) -> float | None:
+    t = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    if not t:
+        return None
+    f = float(t)  # ValueError handled by the caller
+    if not math.isfinite(f):
+        raise ValueError
+    return f
+
+
+def _jining_box():
+    minx, miny, maxx, maxy = load_counties().total_bounds
+    return minx, miny, maxx, maxy
+
+
+def check_coordinates(x: float, y: float, crs: str) -> tuple[str | None, list[str]]:
+    """Return (error, warnings) for raw coordinates read in ``crs``."""
+    warnings = []
+    if is_projected(crs):
+        if abs(x) <= 180 and abs(y) <= 90:
+            return (
+                "the numbers look like degrees, not Gauss-Krüger metres; choose WGS-84, GCJ-02, BD-09 or "
+                "CGCS2000 for this file"
+            ), []
+        if crs == "epsg:4527" and x < 1_000_000:
+            return "the easting has no zone prefix 39; choose EPSG:4548 for this file", []
+        if crs == "epsg:4548" and x > 10_000_000:
+            return "the easting starts with the zone number (39…); choose EPSG:4527 for this file", []
+        return None, []
+    minx, miny, maxx, maxy = _jining_box()
+    if abs(x) <= 90 and 90 < abs(y) <= 180:
+        return "longitude and latitude are swapped (a latitude cannot exceed 90); exchange the 经度/纬度 values", []
+    if abs(x) > 180 or abs(y) > 90:
+        return (
+            "the numbers look like projected metres, not degrees; choose EPSG:4548 or EPSG:4527 "
+            "(CGCS2000 Gauss-Krüger) for this file"
+        ), []
+    if miny - 1 <= x <= maxy + 1 and minx - 1 <= y <= maxx + 1 and not (minx - 1 <= x <= maxx + 1):
+        warnings.append("longitude and latitude look swapped (经度/纬度 columns exchanged?)")
+    return None, warnings
+
+
+def review_import(
+    df: pd.DataFrame,
+    crs: str = "wgs84",
+    overrides: dict[str, str] | None = None,
+    existing: dict[str, dict] | None = None,
+    notes: list[str] | None = None,
+) -> ImportReport:
+    """Check and locate every row. ``existing`` are the stored records (for ``unchanged``)."""
+    crs = canonical_system(crs)
+    mapping, unknown = map_headers(df.columns, overrides)
+    inverse = {v: k for k, v in mapping.items()}
+    results: list[RowResult] = []
+    actions = load_actions()
+    names = county_names()
+    geocoder = default_geocoder()
+    seen: dict[str, int] = {}
+    existing = existing or {}
+    missing = [f for f in ("title_zh", "action") if f not in inverse]
+    if missing:
+        need = {"title_zh": "项目名称/title", "action": "所属行动/action"}
+        problems = [Problem(1, need[f], "no column for it; rename a header or map it") for f in missing]
+        return ImportReport([RowResult(1, "error", problems=problems)], mapping, unknown, notes or [], crs)
+
+    for i, raw in enumerate(df.to_dict("records")):
+        row = i + 2
+        get = lambda f, raw=raw: str(raw.get(inverse[f], "")).strip() if f in inverse else ""  # noqa: E731
+        res = RowResult(row, "ok", title=get("title_zh"))
+        bad = lambda col, msg, res=res, row=row: res.problems.append(Problem(row, col, msg))  # noqa: E731
+        if not any(str(v).strip() for v in raw.values()):
+            continue
+        title = get("title_zh")
+        if not title:
+            bad(inverse["title_zh"], "empty; every measure needs a name")
+        action = _action(get("action"))
+        if action is None:
+            bad(inverse["action"], f"{get('action')!r} is not an action; use 1-10 or its name, e.g. 乡村振兴攻坚行动")
+        district = None
+        if get("district"):
+            district = _district(get("district"))
+            if district is None:
+                bad(inverse["district"], f"{get('district')!r} is not one of Jining's 11 county-level divisions")
+        kind = get("kind") or "site"
+        if kind not in KINDS:
+            bad(inverse["kind"], f"{kind!r} is not one of: {', '.join(KINDS)}")
+        target = unit = None
+        try:
+            target = _number(get("target"))
+        except ValueError:
+            bad(inverse["target"], f"{get('target')!r} is not a number")
+        unit = get("target_unit")
+        year = 2020
+        if get("year"):
+            try:
+                year = int(_number(get("year")))
+            except (ValueError, TypeError):
+                bad(inverse["year"], f"{get('year')!r} is not a year")
+
+        x = y = None
+        if get("lon") or get("lat"):
+            try:
+                x, y = _number(get("lon")), _number(get("lat"))
+                if x is None or y is None:
+                    raise ValueError
+            except ValueError:
+                col = inverse.get("lon") if not get("lon") or not _is_num(get("lon")) else inverse.get("lat")
+                bad(col, f"lon {get('lon')!r} / lat {get('lat')!r}: give both coordinates as numbers, or neither")
+                x = y = None
+        geometry = None
+        precision, precision_m, source, form = "", None, "", "point"
+        county = None
+        if x is not None:
+            error, warns = check_coordinates(x, y, crs)
+            res.warnings += warns
+            if error:
+                bad(inverse["lon"], error)
+            else:
+                lon, lat = to_wgs84(x, y, crs)
+                geometry = shapely.Point(lon, lat)
+                c = county_at(lon, lat)
+                if c is None:
+                    res.warnings.append(f"the point ({lon:.5f}, {lat:.5f}) is outside Jining")
+                county = c[0] if c else None
+                if district and county and county != district:
+                    res.warnings.append(f"the point lies in {names[county]}, not in {names[district]}")
+                precision, precision_m = "site", 50.0
+                source = f"imported coordinates ({crs}: {x}, {y})"
+        elif get("place") or district:
+            text = get("place") or names[district]
+            g = geocoder.geocode(text if not district or names[district] in text else f"{names[district]}{text}")
+            if g.status == "ok":
+                geometry = shapely.Point(g.lon, g.lat)
+                county, precision, precision_m = g.county_adcode, g.precision, g.precision_m
+                source = f"geocoded {text!r} to gazetteer: {g.matched} — {g.source}"
+                res.status = "geocoded"
+                if g.precision in ("county", "city") and not get("place") and district:
+                    form, geometry = "county", None  # only a district: a county-wide measure
+            elif g.status == "outside":
+                form, precision, source = "outside", "outside", f"outside Jining: {g.matched}"
+            else:
+                res.status, precision, source = "unresolved", "unresolved", f"no gazetteer match for {text!r}"
+        else:
+            res.status, precision = "unresolved", "unresolved"
+            source = "no place and no coordinates given"
+            form = "city"
+
+        if res.problems:
+            res.status = "error"
+            results.append(res)
+            continue
+        rec = {
+            "id": get("id"),
+            "action": action,
+            "title_zh": title,
+            "title_en": get("title_en") or title,
+            "summary_zh": get("summary_zh") or title,
+            "kind": kind,
+            "form": form,
+            "place": get("place"),
+            "target": target,
+            "target_unit": unit or "",
+            "year": year,
+            "section": actions.loc[action, "section"],
+            "precision": precision,
+            "precision_m": precision_m,
+            "approximate": precision not in ("site", "manual"),
+            "county_adcodes": county or district or "",
+            "county_sizes": "",
+            "geometry_source": source,
+            "geometry": shapely.geometry.mapping(geometry) if geometry is not None else None,
+            "origin": "import",
+        }
+        rec["id"] = identity(rec)
+        rec = json.loads(json.dumps(rec, ensure_ascii=False))  # the form it has once stored
+        res.id, res.precision = rec["id"], precision
+        if rec["id"] in seen:
+            res.status = "error"
+            res.problems.append(
+                Problem(
+                    row,
+                    inverse.get("id", inverse["title_zh"]),
+                    f"same measure as row {seen[rec['id']]} (same id, or same action and title); remove one of them",
+                )
+            )
+            results.append(res)
+            continue
+        seen[rec["id"]] = row
+        old = existing.get(rec["id"])
+        if old and {k: v for k, v in old.items() if not k.startswith("_")} == rec:
+            res.status = "unchanged"
+        res.record = rec
+        results.append(res)
+    return ImportReport(results, mapping, unknown, notes or [], crs)
+
+
+def _is_num(text: str) -> bool:
+    try:
+        return _number(text) is not None
+    except ValueError:
+        return False
+
+
+def load_import(
+    path: str | Path,
+    crs: str = "wgs84",
+    sheet: str | None = None,
+    overrides: dict[str, str] | None = None,
+    existing: dict | None = None,
+) -> ImportReport:
+    """Read and review a file from disk (the command line's entry point)."""
+    path = Path(path)
+    df, notes = read_table(path.read_bytes(), path.name, sheet)
+    return review_import(df, crs, overrides, existing, notes)
+
+
+__all__ = [
+    "FIELDS",
+    "HEADERS",
+    "ImportFileError",
+    "ImportReport",
+    "RowResult",
+    "SYSTEMS",
+    "identity",
+    "load_import",
+    "map_headers",
+    "read_table",
+    "review_import",
+]

@@ -1,0 +1,210 @@
+"""The embedded store of changes: imported measures and corrected locations, with an audit trail.
+
+The curated register in ``geodata/`` is never written to. Everything a planner
+saves goes into one SQLite file (default ``data/store.sqlite``; set
+``JINING_STORE`` or pass a path), and the map shows the register merged with it.
+
+- Every change is one transaction (``BEGIN IMMEDIATE``) that writes the new
+  records and one audit row per record (old and new values, when, who).
+- SQLite's journal makes a write all-or-nothing: a process killed mid-write
+  leaves the store as it was before that transaction.
+- Concurrent saves queue on SQLite's write lock (``busy_timeout``); a save that
+  carries the version a planner loaded gets :class:`ConflictError` if somebody
+  else changed that measure in between, instead of silently overwriting it.
+- ``undo_last`` reverts the newest change that is not yet undone, as a new,
+  audited transaction; ``history`` lists every change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "store.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS measures (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,          -- JSON: register fields and location fields
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch TEXT NOT NULL,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    what TEXT NOT NULL,            -- import, set_location, set_geometry, undo
+    measure_id TEXT NOT NULL,
+    old TEXT,                      -- JSON record before, NULL if new
+    new TEXT,                      -- JSON record after, NULL if removed
+    undone_by TEXT                 -- batch that undid this one
+);
+CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
+"""
+
+
+class ConflictError(ValueError):
+    """Somebody else changed a measure after it was loaded."""
+
+
+def store_path(path: str | Path | None = None) -> Path:
+    return Path(path or os.environ.get("JINING_STORE") or DEFAULT_PATH)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+
+
+class Store:
+    """A connection to the store file. Cheap to create; use one per request or thread."""
+
+    def __init__(self, path: str | Path | None = None, timeout_s: float = 15.0):
+        self.path = store_path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- reading -----------------------------------------------------------------------------
+    def records(self) -> dict[str, dict]:
+        """Every stored record by id, with ``_version``, ``_updated_at`` and ``_updated_by``."""
+        out = {}
+        for mid, rec, version, at, who in self._db.execute(
+            "SELECT id, record, version, updated_at, updated_by FROM measures ORDER BY id"
+        ):
+            r = json.loads(rec)
+            r.update(_version=version, _updated_at=at, _updated_by=who)
+            out[mid] = r
+        return out
+
+    def version(self, measure_id: str) -> int:
+        """The stored version of a measure (0 when it is not in the store)."""
+        row = self._db.execute("SELECT version FROM measures WHERE id=?", (measure_id,)).fetchone()
+        return row[0] if row else 0
+
+    def history(self) -> pd.DataFrame:
+        """Every change, oldest first."""
+        return pd.read_sql_query(
+            "SELECT seq, batch, at, who, what, measure_id, old, new, undone_by FROM audit ORDER BY seq", self._db
+        )
+
+    def export_history(self, path: str | Path) -> Path:
+        """Write the audit trail as CSV (UTF-8 with BOM, for Excel)."""
+        path = Path(path)
+        self.history().to_csv(path, index=False, encoding="utf-8-sig")
+        return path
+
+    # -- writing -----------------------------------------------------------------------------
+    def save(
+        self, records: list[dict], who: str, what: str = "import", expected: dict[str, int] | None = None
+    ) -> str | None:
+        """Insert or replace ``records`` (each with an ``id``) in one transaction; return the batch id.
+
+        ``expected`` maps ids to the versions the caller loaded; a mismatch raises
+        :class:`ConflictError` and nothing is written. Records identical to what is
+        stored are skipped; if nothing changes, no batch is written and None is returned.
+        """
+        who = (who or "").strip() or "unknown"
+        batch = uuid.uuid4().hex[:12]
+        at = _now()
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            changed = 0
+            for rec in records:
+                mid = rec["id"]
+                new = json.loads(json.dumps({k: v for k, v in rec.items() if not k.startswith("_")}))
+                row = db.execute(
+                    "SELECT record, version, updated_by, updated_at FROM measures WHERE id=?", (mid,)
+                ).fetchone()
+                old, version = (json.loads(row[0]), row[1]) if row else (None, 0)
+                if expected is not None and mid in expected and expected[mid] != version:
+                    raise ConflictError(
+                        f"{mid} was changed by {row[2]} at {row[3]} after you loaded it; "
+                        "reload the page to see that change, then make yours again"
+                    )
+                if old == new:
+                    continue
+                new_json = json.dumps(new, ensure_ascii=False, sort_keys=True)
+                db.execute(
+                    "INSERT INTO measures (id, record, version, updated_at, updated_by) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT(id) DO UPDATE SET record=excluded.record, version=measures.version+1, "
+                    "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
+                    (mid, new_json, 1, at, who),
+                )
+                db.execute(
+                    "INSERT INTO audit (batch, at, who, what, measure_id, old, new) VALUES (?,?,?,?,?,?,?)",
+                    (
+                        batch,
+                        at,
+                        who,
+                        what,
+                        mid,
+                        json.dumps(old, ensure_ascii=False, sort_keys=True) if old else None,
+                        new_json,
+                    ),
+                )
+                changed += 1
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return batch if changed else None
+
+    def undo_last(self, who: str) -> str | None:
+        """Revert the newest batch that is not an undo and not yet undone; return its id (None if none)."""
+        who = (who or "").strip() or "unknown"
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute(
+                "SELECT batch FROM audit WHERE what != 'undo' AND undone_by IS NULL ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                db.execute("COMMIT")
+                return None
+            target = row[0]
+            undo = uuid.uuid4().hex[:12]
+            at = _now()
+            for mid, old, new in db.execute(
+                "SELECT measure_id, old, new FROM audit WHERE batch=? ORDER BY seq DESC", (target,)
+            ).fetchall():
+                if old is None:
+                    db.execute("DELETE FROM measures WHERE id=?", (mid,))
+                else:
+                    db.execute(
+                        "UPDATE measures SET record=?, version=version+1, updated_at=?, updated_by=? WHERE id=?",
+                        (old, at, who, mid),
+                    )
+                db.execute(
+                    "INSERT INTO audit (batch, at, who, what, measure_id, old, new) VALUES (?,?,?,?,?,?,?)",
+                    (undo, at, who, "undo", mid, new, old),
+                )
+            db.execute("UPDATE audit SET undone_by=? WHERE batch=?", (undo, target))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return target
+
+    def integrity_ok(self) -> bool:
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
