@@ -15,6 +15,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.row == 0:  # a problem with the whole file
+            return f"{self.field}: {self.message}"
         return f"row {self.row}, field '{self.field}': {self.message}"
 
 

@@ -110,16 +110,15 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd
     else:
         if b"\x00" in data[:4096]:
             fail("this is not a text CSV file (it contains binary data); export the list from Excel as CSV or XLSX")
-        for enc, label in (("utf-8-sig", None), ("gb18030", "read as GBK/GB18030 (Excel 'CSV' on Chinese Windows)")):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
             try:
-                text = data.decode(enc)
-                break
+                # Excel's plain "CSV" on Chinese Windows writes GBK; GB18030 is its superset.
+                text = data.decode("gb18030")
             except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - gb18030 decodes nearly anything; kept for safety
-            fail("the file's text encoding is not UTF-8 or GBK; in Excel use Save As > 'CSV UTF-8'")
-        if label:
-            notes.append(label)
+                fail("the file's text encoding is not UTF-8 or GBK; in Excel use Save As > 'CSV UTF-8'")
+            notes.append("read as GBK/GB18030 (Excel 'CSV' on Chinese Windows)")
         if sum(ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t") for ch in text[:4096]) > 4:
             fail("this does not look like a text table (control characters); export it from Excel again")
         try:

@@ -1,0 +1,200 @@
+import io
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from layers.coords import distance_m, from_wgs84
+from layers.importer import ImportFileError, identity, map_headers, read_table, review_import
+
+# A true WGS-84 position inside 任城区 and what AMap, Baidu and a GIS would show for it.
+TRUE = (116.5870, 35.4152)
+
+
+def csv_bytes(rows, header, encoding="utf-8-sig"):
+    df = pd.DataFrame(rows, columns=header)
+    return df.to_csv(index=False).encode(encoding)
+
+
+def review(data, name="list.csv", crs="wgs84", **kw):
+    df, notes = read_table(data, name)
+    return review_import(df, crs, notes=notes, **kw)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["项目名称", "所属行动", "县区", "地点", "经度", "纬度"],
+        ["title", "action", "district", "place", "lon", "lat"],
+        ["Title", "ACTION", "County", "Address", "Longitude", "Latitude"],
+        ["名称", "行动", "区县", "位置", "lng", "纬度"],
+    ],
+)
+def test_headers_in_chinese_and_english(header):
+    mapping, unknown = map_headers(header)
+    assert sorted(mapping.values()) == sorted(["title_zh", "action", "district", "place", "lon", "lat"])
+    assert unknown == []
+
+
+def test_unknown_headers_can_be_mapped_by_the_planner():
+    data = csv_bytes([["新机场", "3", "嘉祥县"]], ["工程", "行动", "所在地"])
+    rep = review(data)
+    assert rep.has_errors and "工程" in rep.unknown_headers
+    rep = review(data, overrides={"工程": "title_zh", "所在地": "place"})
+    assert not rep.has_errors and rep.rows[0].status == "geocoded"
+
+
+@pytest.mark.parametrize("system", ["wgs84", "gcj02", "bd09", "cgcs2000", "epsg:4548", "epsg:4527"])
+def test_coordinates_in_every_system_land_within_a_metre(system):
+    x, y = from_wgs84(*TRUE, system)
+    data = csv_bytes([["测试项目", "3", f"{x:.9f}", f"{y:.9f}"]], ["项目名称", "所属行动", "经度", "纬度"])
+    rep = review(data, crs=system)
+    (row,) = rep.rows
+    assert row.status == "ok", row.message
+    lon, lat = row.record["geometry"]["coordinates"]
+    assert distance_m(lon, lat, *TRUE) < 1.0
+    assert row.record["county_adcodes"] == "370811"
+
+
+def test_amap_value_read_as_wgs84_would_be_500_m_off():
+    x, y = from_wgs84(*TRUE, "gcj02")
+    rep = review(csv_bytes([["p", "3", x, y]], ["项目名称", "所属行动", "经度", "纬度"]), crs="wgs84")
+    lon, lat = rep.rows[0].record["geometry"]["coordinates"]
+    assert distance_m(lon, lat, *TRUE) > 400  # why the planner must say which picker the numbers came from
+
+
+@pytest.mark.parametrize(
+    "lon, lat, crs, needle",
+    [
+        ("35.4152", "116.5870", "wgs84", "swapped"),
+        ("461846", "3919051", "wgs84", "EPSG:4548"),
+        ("116.587", "35.415", "epsg:4548", "degrees"),
+        ("461846", "3919051", "epsg:4527", "zone prefix"),
+        ("abc", "35.4", "wgs84", "as numbers"),
+        ("116.5", "", "wgs84", "both coordinates"),
+    ],
+)
+def test_coordinates_that_look_wrong_are_errors_with_row_and_column(lon, lat, crs, needle):
+    rep = review(csv_bytes([["p", "3", lon, lat]], ["项目名称", "所属行动", "经度", "纬度"]), crs=crs)
+    (row,) = rep.rows
+    assert row.status == "error" and needle in row.message
+    assert row.problems[0].row == 2 and row.problems[0].field in ("经度", "纬度")
+
+
+def test_point_outside_jining_and_wrong_district_are_warned():
+    rep = review(csv_bytes([["p", "3", "嘉祥县", "120.38", "36.07"]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
+    assert rep.rows[0].status == "ok" and "outside Jining" in rep.rows[0].message
+    x, y = TRUE
+    rep = review(csv_bytes([["p", "3", "金乡县", x, y]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
+    assert "not in 金乡县" in rep.rows[0].message
+
+
+def test_statuses_ok_geocoded_unresolved_error():
+    rows = [
+        ["a", "3", "", "", ""],
+        ["b", "4", "大束镇", "", ""],
+        ["c", "4", "火星基地", "", ""],
+        ["", "4", "", "", ""],
+        ["d", "99", "", "", ""],
+    ]
+    rep = review(csv_bytes(rows, ["项目名称", "所属行动", "地点", "经度", "纬度"]))
+    assert [r.status for r in rep.rows] == ["unresolved", "geocoded", "unresolved", "error", "error"]
+    assert rep.rows[1].precision == "town"
+    assert rep.rows[3].problems[0].field == "项目名称" and rep.rows[4].problems[0].field == "所属行动"
+    assert rep.has_errors
+
+
+def test_identity_rule_same_action_and_title_is_the_same_measure():
+    a = {"action": 4, "title_zh": "大束镇 示范村"}
+    b = {"action": 4, "title_zh": "大束镇示范村"}
+    assert identity(a) == identity(b) != identity({"action": 3, "title_zh": "大束镇示范村"})
+    assert identity({"id": " A03-09 ", **a}) == "A03-09"
+
+
+def test_duplicate_rows_in_one_file_are_errors():
+    rep = review(csv_bytes([["a", "3"], ["a", "3"]], ["项目名称", "所属行动"]))
+    assert [r.status for r in rep.rows] == ["unresolved", "error"] and "row 2" in rep.rows[1].message
+
+
+def test_reimport_marks_saved_rows_unchanged():
+    data = csv_bytes([["a", "3", "曲阜"]], ["项目名称", "所属行动", "地点"])
+    first = review(data)
+    stored = {r["id"]: r for r in first.accepted}
+    again = review(data, existing=stored)
+    assert again.rows[0].status == "unchanged" and again.accepted == []
+
+
+def test_gbk_csv_is_read_and_said_so():
+    data = csv_bytes([["济宁新机场", "都市区融合攻坚行动", "嘉祥县"]], ["项目名称", "所属行动", "县区"], encoding="gbk")
+    rep = review(data)
+    assert rep.rows[0].status == "geocoded" and rep.rows[0].record["action"] == 3
+    assert any("GBK" in n for n in rep.notes)
+
+
+def test_xlsx_formulas_are_not_evaluated(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["项目名称", "所属行动", "经度", "纬度"])
+    ws.append(['=HYPERLINK("http://evil","x")', "3", "=1+1", "35.4"])
+    buf = io.BytesIO()
+    wb.save(buf)  # openpyxl stores no cached values: a formula has no value to read
+    df, _ = read_table(buf.getvalue(), "list.xlsx")
+    assert not any(str(v).startswith("=") for v in df.to_numpy().ravel())
+    assert df.iloc[0]["项目名称"] == "" and df.iloc[0]["经度"] == ""
+
+
+def test_xlsx_sheet_choice(tmp_path):
+    wb = Workbook()
+    wb.active.title = "说明"
+    ws = wb.create_sheet("项目")
+    ws.append(["项目名称", "所属行动"])
+    ws.append(["新机场", "3"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    df, _ = read_table(buf.getvalue(), "list.xlsx", sheet="项目")
+    assert df.iloc[0]["项目名称"] == "新机场"
+    with pytest.raises(ImportFileError, match="no sheet 'x'.*说明, 项目"):
+        read_table(buf.getvalue(), "list.xlsx", sheet="x")
+
+
+@pytest.mark.parametrize(
+    "data, name, needle",
+    [
+        (b"", "a.csv", "empty"),
+        (b"\x00\x01\x02\x03" * 100, "a.csv", "binary"),
+        (b"PK\x03\x04 not really a zip", "a.xlsx", "xlsx workbook"),
+        (b"a,b\n1,2", "a.txt", "not supported"),
+        (b"x" * (5 * 1024 * 1024 + 1), "a.csv", "limit"),
+    ],
+)
+def test_unreadable_files_get_a_clear_message(data, name, needle):
+    with pytest.raises(ImportFileError, match=needle):
+        read_table(data, name)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=3000), st.sampled_from(["a.csv", "a.xlsx"]))
+def test_random_bytes_never_crash_the_importer(data, name):
+    """Whatever arrives, the importer answers with a report or ImportFileError, never another exception."""
+    try:
+        df, notes = read_table(data, name)
+    except ImportFileError:
+        return
+    rep = review_import(df, "wgs84", notes=notes)
+    assert all(r.status in ("ok", "geocoded", "unresolved", "unchanged", "error") for r in rep.rows)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=12), min_size=4, max_size=4), min_size=1, max_size=6))
+def test_random_cells_give_row_statuses_not_exceptions(rows):
+    data = csv_bytes(rows, ["项目名称", "所属行动", "经度", "纬度"])
+    try:
+        rep = review(data)
+    except ImportFileError:  # e.g. control characters: a clear message is the right answer
+        return
+    for r in rep.rows:
+        assert r.status in ("ok", "geocoded", "unresolved", "unchanged", "error")
+        if r.status == "error":
+            assert r.problems and r.problems[0].row >= 2

@@ -1,0 +1,194 @@
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from layers import load_projects
+from layers.changes import merge_changes, record_from_row, with_location
+from layers.store import ConflictError, Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rec(mid, title="测试", **kw):
+    return {
+        "id": mid,
+        "action": 3,
+        "title_zh": title,
+        "title_en": title,
+        "summary_zh": title,
+        "kind": "programme",
+        "form": "city",
+        "place": "",
+        "target": None,
+        "target_unit": "",
+        "year": 2020,
+        "section": "都市区融合攻坚行动",
+        "precision": "city",
+        "precision_m": None,
+        "approximate": False,
+        "county_adcodes": "",
+        "county_sizes": "",
+        "geometry_source": "",
+        "geometry": None,
+        "origin": "import",
+        **kw,
+    }
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.sqlite") as s:
+        yield s
+
+
+def test_save_read_version_and_history(store):
+    batch = store.save([rec("IMP-1"), rec("IMP-2")], "张三")
+    assert batch and set(store.records()) == {"IMP-1", "IMP-2"}
+    assert store.version("IMP-1") == 1
+    store.save([rec("IMP-1", "改名")], "李四", "import")
+    assert store.version("IMP-1") == 2 and store.records()["IMP-1"]["_updated_by"] == "李四"
+    h = store.history()
+    assert list(h["who"]) == ["张三", "张三", "李四"]
+    assert h.iloc[2]["old"] is not None and "改名" in h.iloc[2]["new"]
+
+
+def test_saving_the_same_again_writes_nothing(store):
+    store.save([rec("IMP-1")], "a")
+    assert store.save([rec("IMP-1")], "a") is None
+    assert len(store.history()) == 1
+
+
+def test_undo_last_restores_and_is_audited(store):
+    store.save([rec("IMP-1")], "a")
+    store.save([rec("IMP-1", "新"), rec("IMP-2")], "b")
+    store.undo_last("c")
+    recs = store.records()
+    assert set(recs) == {"IMP-1"} and recs["IMP-1"]["title_zh"] == "测试"
+    store.undo_last("c")
+    assert store.records() == {}
+    assert store.undo_last("c") is None
+    assert list(store.history()["what"]).count("undo") == 3
+
+
+def test_conflict_when_somebody_saved_in_between(store):
+    store.save([rec("A03-09")], "a")
+    loaded = store.version("A03-09")
+    store.save([rec("A03-09", "别人改的")], "b")
+    with pytest.raises(ConflictError, match="changed by b"):
+        store.save([rec("A03-09", "我的")], "a", expected={"A03-09": loaded})
+    assert store.records()["A03-09"]["title_zh"] == "别人改的"  # nothing of the failed save landed
+
+
+def test_export_history_for_excel(store, tmp_path):
+    store.save([rec("IMP-1")], "张三")
+    path = store.export_history(tmp_path / "h.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert pd.read_csv(path, encoding="utf-8-sig")["who"].tolist() == ["张三"]
+
+
+def test_merge_keeps_register_and_marks_changes(store):
+    projects = load_projects()
+    row = projects[projects["id"] == "A10-09"].iloc[0]
+    import shapely
+
+    moved = with_location(record_from_row(row), shapely.Point(116.72, 35.57), "王五", "map click", 20)
+    store.save([moved, rec("IMP-9", "新项目")], "王五", "set_location")
+    merged = merge_changes(projects, store.records())
+    assert len(merged) == len(projects) + 1
+    hit = merged[merged["id"] == "A10-09"].iloc[0]
+    assert hit["changed"] and hit["precision"] == "manual" and hit["changed_by"] == "王五"
+    assert "王五" in hit["geometry_source"] and hit.geometry.x == pytest.approx(116.72)
+    untouched = merged[~merged["changed"]]
+    assert list(untouched["id"]) == [i for i in projects["id"] if i != "A10-09"]
+    register = (ROOT / "geodata" / "register.csv").read_text(encoding="utf-8")
+    assert "王五" not in register  # the curated register is never written
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from layers.store import Store
+    s = Store(sys.argv[1])
+    n = 0
+    while True:
+        n += 1
+        s.save([{"id": f"K-{n}-{i}", "action": 3, "title_zh": "x" * 2000, "form": "city", "geometry": None}
+                for i in range(200)], "killer")
+        print(n, flush=True)
+""")
+
+
+def test_a_write_killed_midway_leaves_the_store_intact(tmp_path):
+    path = tmp_path / "k.sqlite"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):  # let a few batches commit, then kill during the next one
+            proc.stdout.readline()
+        time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        proc.stdout.close()
+    with Store(path) as s:
+        assert s.integrity_ok()
+        recs = s.records()
+        assert len(recs) >= 600 and len(recs) % 200 == 0  # only whole batches
+        h = s.history()
+        assert len(h) == len(recs) and h.groupby("batch").size().eq(200).all()
+
+
+def test_concurrent_saves_both_succeed(tmp_path):
+    path = tmp_path / "c.sqlite"
+    Store(path).close()
+    errors = []
+
+    def worker(name):
+        try:
+            with Store(path) as s:
+                for i in range(30):
+                    s.save([rec(f"{name}-{i}")], name)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in ("甲", "乙", "丙")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Store(path) as s:
+        assert len(s.records()) == 90 and s.integrity_ok()
+
+
+def test_concurrent_processes_on_the_same_measure_get_a_conflict_not_a_silent_overwrite(tmp_path):
+    path = tmp_path / "p.sqlite"
+    with Store(path) as s:
+        s.save([rec("A03-09")], "a")
+    script = textwrap.dedent("""
+        import sys, time
+        from layers.store import Store, ConflictError
+        s = Store(sys.argv[1])
+        v = s.version("A03-09")
+        time.sleep(0.5)  # both processes loaded version 1 before either saves
+        try:
+            s.save([{"id": "A03-09", "title_zh": sys.argv[2], "action": 3, "form": "city", "geometry": None}],
+                   sys.argv[2], expected={"A03-09": v})
+            print("saved")
+        except ConflictError as exc:
+            print("conflict", exc)
+    """)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(path), who], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        for who in ("甲", "乙")
+    ]
+    outs = [p.communicate(timeout=60)[0] for p in procs]
+    assert sorted(o.split()[0] for o in outs) == ["conflict", "saved"]
+    with Store(path) as s:
+        assert s.version("A03-09") == 2 and s.integrity_ok()
