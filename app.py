@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 from layers import DataError, load_projects
 from layers.actions import load_actions
 from layers.basemaps import available_basemaps, tianditu_key
+from layers.changes import merge_changes
 from layers.details import measure_details
 from layers.export_data import EXPORT_CRS
 from layers.export_map import DEFAULT_TITLE, LAYOUTS
@@ -31,6 +32,8 @@ from layers.labels import FORM, KIND, LANGS, PRECISION, PRECISION_HELP, register
 from layers.mapping import build_map
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district
+from layers.store import Store
+from ui import edit
 
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
 ensure_leaflet_assets()
@@ -79,7 +82,8 @@ zh = lang == "zh"
 st.title(t("title", lang))
 
 try:
-    projects = load_projects()
+    with Store() as _store:
+        projects = merge_changes(load_projects(), _store.records())
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")
     st.stop()
@@ -160,12 +164,13 @@ st.caption(
     else f"Matching measures: {len(selected)} of {len(projects)}"
 )
 
-tab_map, tab_stats, tab_table, tab_export = st.tabs(
+tab_map, tab_stats, tab_table, tab_export, tab_edit = st.tabs(
     [
         "地图" if zh else "Map",
         "统计" if zh else "Statistics",
         "登记表" if zh else "Register",
         "导出" if zh else "Export",
+        "导入与更正" if zh else "Import & correct",
     ]
 )
 
@@ -286,3 +291,6 @@ with tab_export:
             key="x_download",
             type="primary",
         )
+
+with tab_edit:
+    edit.render(projects, lang, state)

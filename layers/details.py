@@ -35,4 +35,12 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
         ("位置来源" if zh else "Location source", rec["geometry_source"]),
         ("编号" if zh else "ID", rec["id"]),
     ]
+    if rec.get("changed"):
+        rows.insert(
+            0,
+            (
+                "已修改" if zh else "Changed",
+                f"{rec.get('changed_by', '')} {rec.get('changed_at', '')} ({rec.get('origin', '')})",
+            ),
+        )
     return rows

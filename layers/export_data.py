@@ -125,10 +125,26 @@ def export_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84") -> gpd.GeoDataF
     return gpd.GeoDataFrame(out, geometry=geoms, crs=epsg)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value):
+    """Text that Excel would run as a formula (=, +, -, @) gets a leading apostrophe, the usual
+    guard against formula injection from imported names."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def tabular_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84", wkt_limit: int | None = None) -> pd.DataFrame:
-    """Every measure as a plain table: the export fields plus lon/lat (points) and WKT."""
+    """Every measure as a plain table: the export fields plus lon/lat (points) and WKT.
+
+    Text cells that a spreadsheet would treat as formulas are defused (see :func:`_defuse`).
+    """
     gdf = export_frame(selected, crs)
     table = pd.DataFrame(gdf.drop(columns="geometry"))
+    for col in ("id", "action_zh", "title_zh", "title_en", "summary_zh", "place", "unit", "source", "county_nm"):
+        table[col] = table[col].map(_defuse)
     table["lon"] = [g.x if g is not None and g.geom_type == "Point" else None for g in gdf.geometry]
     table["lat"] = [g.y if g is not None and g.geom_type == "Point" else None for g in gdf.geometry]
     table["wkt"] = [_wkt(g, wkt_limit) for g in gdf.geometry]

@@ -23,6 +23,7 @@ TEXT = {
 
 PRECISION = {
     "site": {"zh": "地点(精确)", "en": "site (exact)"},
+    "manual": {"zh": "手动定位", "en": "set by hand"},
     "town": {"zh": "镇/园区级(近似)", "en": "town or zone (approximate)"},
     "county": {"zh": "县级(近似)", "en": "county (approximate)"},
     "city": {"zh": "全市", "en": "city-wide"},

@@ -17,3 +17,11 @@ def counties():
     from layers import load_counties
 
     return load_counties()
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(tmp_path, monkeypatch):
+    """Every test gets its own empty change store; none touches data/store.sqlite."""
+    path = tmp_path / "store.sqlite"
+    monkeypatch.setenv("JINING_STORE", str(path))
+    return path

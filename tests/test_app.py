@@ -20,8 +20,12 @@ def run(params=None):
 
 
 def map_script(at) -> str:
+    """The arguments st_folium sent to the browser (map script, JS/CSS links), as readable text."""
+    import json
+
     (component,) = at.get("component_instance")
-    return component.proto.json_args
+    args = json.loads(component.proto.json_args)
+    return "\n".join([args["script"], *args.get("js_links", []), *args.get("css_links", [])])
 
 
 def caption(at) -> str:
@@ -118,7 +122,7 @@ def test_export_tab_creates_a_download_of_the_selection():
     at.selectbox(key="x_format").set_value("csv").run()
     at.button(key="x_go").click().run()
     assert not at.exception
-    (button,) = [b for b in at.get("download_button")]
+    (button,) = [b for b in at.get("download_button") if b.proto.label == "下载"]
     assert button.proto.label == "下载"
     data = at.session_state["x_result"][1]
     table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
@@ -133,3 +137,51 @@ def test_export_pack_shows_progress():
     assert at.session_state["x_result"][1].startswith(b"%PDF")
     (bar,) = at.get("progress")
     assert bar.proto.value == 100 and bar.proto.text == "完成"
+
+
+def test_correct_a_location_by_pasting_amap_coordinates_then_undo(isolated_store):
+    from layers.coords import distance_m, from_wgs84
+    from layers.store import Store
+
+    at = run()
+    at.text_input(key="who").set_value("规划科 王工").run()
+    at.selectbox(key="fix_id").set_value("A10-09").run()
+    at.radio(key="fix_method").set_value("paste").run()
+    x, y = from_wgs84(116.7211, 35.5602, "gcj02")
+    at.selectbox(key="fix_crs").set_value("gcj02").run()
+    at.text_input(key="fix_text").set_value(f"{x:.8f}, {y:.8f}").run()
+    at.button(key="fix_save").click().run()
+    assert not at.exception
+    with Store(isolated_store) as s:
+        rec = s.records()["A10-09"]
+    lon, lat = rec["geometry"]["coordinates"]
+    assert distance_m(lon, lat, 116.7211, 35.5602) < 1.0
+    assert rec["precision"] == "manual" and "规划科 王工" in rec["geometry_source"]
+    assert rec["_updated_by"] == "规划科 王工"
+    import json
+
+    # The map shows the change (folium writes the GeoJSON with \u escapes inside the script).
+    assert json.dumps("手动定位")[1:-1] in map_script(at)
+    at.button(key="undo").click().run()
+    with Store(isolated_store) as s:
+        assert s.records() == {}
+
+
+def test_a_save_that_lost_a_race_gets_a_conflict_message(isolated_store):
+    import shapely
+
+    from layers.changes import record_from_row, with_location
+    from layers.store import Store
+
+    at = run()
+    at.selectbox(key="fix_id").set_value("A10-08").run()  # the page loads version 0 of A10-08
+    at.radio(key="fix_method").set_value("paste").run()
+    at.text_input(key="fix_text").set_value("116.58, 35.35").run()
+    other = load_projects().set_index("id").loc["A10-08"].copy()
+    other["id"] = "A10-08"
+    with Store(isolated_store) as s:  # somebody else saves first, from another browser
+        s.save([with_location(record_from_row(other), shapely.Point(116.6, 35.36), "李工", "paste", 1)], "李工")
+    at.button(key="fix_save").click().run()
+    assert any("changed by 李工" in e.value for e in at.error)
+    with Store(isolated_store) as s:
+        assert s.records()["A10-08"]["_updated_by"] == "李工"

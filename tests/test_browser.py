@@ -59,9 +59,9 @@ def wait_for_server(url: str, proc: subprocess.Popen, timeout: float = 60) -> No
     raise TimeoutError(f"{url} not ready after {timeout} s")
 
 
-@pytest.fixture(scope="module")
-def server():
+def start_server(store_path):
     port = find_free_port()
+    env = {**os.environ, "JINING_STORE": str(store_path)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -80,14 +80,25 @@ def server():
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
+    wait_for_server(f"http://127.0.0.1:{port}/_stcore/health", proc)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop_server(proc):
+    proc.terminate()
+    proc.wait(timeout=20)
+    proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    proc, url = start_server(tmp_path_factory.mktemp("store") / "store.sqlite")
     try:
-        wait_for_server(f"http://127.0.0.1:{port}/_stcore/health", proc)
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        proc.stdout.close()
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -235,4 +246,54 @@ def test_exported_html_works_offline_from_a_file(browser, tmp_path):
     wait_for_count(page, page.locator(".leaflet-marker-icon.jn-point"), points)
     wait_for_count(page, page.locator("path.leaflet-interactive"), paths)
     assert requested == []
+    context.close()
+
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """A server whose store holds imported measures with hostile names."""
+    import pandas as pd
+
+    from layers.importer import review_import
+    from layers.store import Store
+
+    path = tmp_path_factory.mktemp("hostile") / "store.sqlite"
+    df = pd.DataFrame(
+        [[EVIL, "3", "", ""], [EVIL + "点", "3", "116.5870", "35.4152"]],
+        columns=["项目名称", "所属行动", "经度", "纬度"],
+    )
+    report = review_import(df, "wgs84")
+    assert not report.has_errors
+    with Store(path) as s:
+        s.save(report.accepted, "<script>alert(2)</script>")
+    proc, url = start_server(path)
+    try:
+        yield url
+    finally:
+        stop_server(proc)
+
+
+def test_hostile_names_show_as_text_and_never_run(browser, hostile_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    context.on("page", lambda p: p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
+    frame = open_map(page, f"{hostile_server}/?action=3&q=onerror")
+    # The city-wide one is listed beside the map, as text.
+    page.locator('[data-testid="stExpander"] summary', has_text="全市 (").click()
+    page.locator('[data-testid="stExpander"] li', has_text=EVIL).first.wait_for(timeout=30000)
+    # The point: its tooltip and its detail panel show the name as text.
+    marker = frame.locator(".leaflet-marker-icon.jn-point")
+    wait_for_count(page, marker, 1)
+    marker.dispatch_event("click")
+    details = page.locator(".st-key-details")
+    details.wait_for(timeout=30000)
+    assert EVIL in details.inner_text()
+    assert frame.locator("img[src='x']").count() == 0 and page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
     context.close()

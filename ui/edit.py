@@ -1,0 +1,217 @@
+"""The "Import & correct" tab: import lists, correct locations, undo, history."""
+
+from __future__ import annotations
+
+import html
+import io
+import tempfile
+from pathlib import Path
+
+import shapely
+import streamlit as st
+
+from layers.changes import record_from_row, with_location
+from layers.coords import SYSTEMS, canonical_system, to_wgs84
+from layers.importer import FIELDS, ImportFileError, map_headers, read_table, review_import
+from layers.store import ConflictError, Store
+
+SYSTEM_LABELS = {
+    "wgs84": {"zh": "WGS-84(GPS、奥维、谷歌地球)", "en": "WGS-84 (GPS, Google Earth)"},
+    "gcj02": {"zh": "GCJ-02(高德、腾讯坐标拾取)", "en": "GCJ-02 (AMap, Tencent pickers)"},
+    "bd09": {"zh": "BD-09(百度坐标拾取)", "en": "BD-09 (Baidu picker)"},
+    "cgcs2000": {"zh": "CGCS2000 经纬度", "en": "CGCS2000 geographic"},
+    "epsg:4548": {
+        "zh": "CGCS2000 高斯-克吕格 3度带 117°E(EPSG:4548)",
+        "en": "CGCS2000 3° Gauss-Krüger 117°E (EPSG:4548)",
+    },
+    "epsg:4527": {"zh": "同上,带号39前缀(EPSG:4527)", "en": "same, zone prefix 39 (EPSG:4527)"},
+}
+
+
+def _sheets(data: bytes) -> list[str]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True)
+        names = wb.sheetnames
+        wb.close()
+        return names
+    except Exception:  # unreadable: read_table reports it properly
+        return []
+
+
+def _import(lang, who):
+    zh = lang == "zh"
+    st.subheader("导入项目清单" if zh else "Import a list of measures")
+    st.caption(
+        "支持 CSV、XLSX(≤5 MB)。按表头识别列:项目名称、所属行动、县区、地点、经度、纬度……;保存前先预览。"
+        if zh
+        else "CSV or XLSX (≤ 5 MB). Columns are recognised by header; review before saving."
+    )
+    up = st.file_uploader("清单文件" if zh else "List file", type=["csv", "xlsx"], key="imp_file")
+    c1, c2 = st.columns(2)
+    crs = c1.selectbox(
+        "坐标系" if zh else "Coordinate system", SYSTEMS, key="imp_crs", format_func=lambda s: SYSTEM_LABELS[s][lang]
+    )
+    if up is None:
+        return
+    data = up.getvalue()
+    sheet = None
+    if up.name.lower().endswith(".xlsx"):
+        sheets = _sheets(data)
+        if len(sheets) > 1:
+            sheet = c2.selectbox("工作表" if zh else "Sheet", sheets, key="imp_sheet")
+    try:
+        df, notes = read_table(data, up.name, sheet)
+    except ImportFileError as exc:
+        st.error(str(exc))
+        return
+    _, unknown = map_headers(df.columns)
+    overrides = {}
+    if unknown:
+        st.info("以下列未识别,可指定对应字段(留空则忽略):" if zh else "Unrecognised columns; map them or leave empty:")
+        cols = st.columns(min(4, len(unknown)))
+        for i, h in enumerate(unknown):
+            overrides[h] = cols[i % len(cols)].selectbox(h, ["", *FIELDS], key=f"imp_map_{h}")
+    with Store() as store:
+        report = review_import(df, crs, overrides, store.records(), notes)
+    counts = report.counts()
+    st.write(" · ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    for n in report.notes:
+        st.caption(n)
+    st.dataframe(report.table(), hide_index=True, width="stretch", key="imp_preview")
+    if report.has_errors:
+        st.error(
+            "有错误行:请按提示修改文件后重新导入,本次不会保存任何内容。已保存的行重新导入时不会重复。"
+            if zh
+            else "Some rows have errors: fix the file and import it again; nothing is saved now. Rows already saved "
+            "are matched, not duplicated."
+        )
+        return
+    if not report.accepted:
+        st.info("没有新的或有变化的行。" if zh else "No new or changed rows.")
+        return
+    if st.button(("确认保存 %d 行" if zh else "Save %d rows") % len(report.accepted), key="imp_save", type="primary"):
+        with Store() as store:
+            store.save(report.accepted, who, "import")
+        st.success("已保存。" if zh else "Saved.")
+        st.rerun()
+
+
+def _read_geometry_file(upload):
+    import geopandas as gpd
+
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(upload.getvalue())
+        gdf = gpd.read_file(path)
+    if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, 4490):
+        gdf = gdf.to_crs(4326)
+    return shapely.union_all([g for g in gdf.geometry if g is not None])
+
+
+def _correct(projects, lang, who, state):
+    zh = lang == "zh"
+    st.subheader("更正位置" if zh else "Correct a location")
+    titles = dict(zip(projects["id"], projects["title_zh" if zh else "title_en"], strict=True))
+    mid = st.selectbox(
+        "措施" if zh else "Measure", list(projects["id"]), key="fix_id", format_func=lambda i: f"{i} {titles[i]}"
+    )
+    rec = projects[projects["id"] == mid].iloc[0]
+    with Store() as store:
+        loaded = state.setdefault("fix_versions", {}).setdefault(mid, store.version(mid))
+    st.caption(html.escape(f"{rec['precision']} · {rec['geometry_source']}"))
+    method = st.radio(
+        "方式" if zh else "Method",
+        ["map", "paste", "file"],
+        key="fix_method",
+        horizontal=True,
+        format_func=lambda m: {
+            "map": "在地图上点选" if zh else "click the map",
+            "paste": "粘贴坐标" if zh else "paste coordinates",
+            "file": "上传线/面 GeoJSON、KML" if zh else "upload a GeoJSON/KML line or area",
+        }[m],
+    )
+    geom, how, precision_m = None, method, 10.0
+    if method == "map":
+        click = state.get("map_click")
+        if click:
+            lon, lat, basemap = click
+            if basemap == "gaode":  # the map was showing GCJ-02 then
+                lon, lat = to_wgs84(lon, lat, "gcj02")
+            geom = shapely.Point(lon, lat)
+            st.write(f"{'地图点击位置' if zh else 'Clicked'}: {lon:.6f}, {lat:.6f} (WGS-84)")
+        else:
+            st.info("先在“地图”页点击位置。" if zh else "Click the location on the Map tab first.")
+    elif method == "paste":
+        c1, c2 = st.columns(2)
+        text = c1.text_input("经度, 纬度" if zh else "lon, lat", key="fix_text", placeholder="116.5870, 35.4152")
+        system = c2.selectbox(
+            "坐标系" if zh else "System", SYSTEMS, key="fix_crs", format_func=lambda s: SYSTEM_LABELS[s][lang]
+        )
+        if text.strip():
+            try:
+                x, y = (float(v) for v in text.replace(",", ",").replace(" ", ",").split(",") if v.strip())
+                lon, lat = to_wgs84(x, y, canonical_system(system))
+                geom = shapely.Point(lon, lat)
+                precision_m = 1.0
+                st.write(f"WGS-84: {lon:.6f}, {lat:.6f}")
+            except ValueError:
+                st.error("请输入两个数字:经度, 纬度" if zh else "Give two numbers: lon, lat")
+    else:
+        up = st.file_uploader("GeoJSON / KML", type=["geojson", "json", "kml"], key="fix_file")
+        if up is not None:
+            try:
+                geom = _read_geometry_file(up)
+                st.write(f"{geom.geom_type}")
+            except Exception as exc:  # any unreadable file: say so, keep the app running
+                st.error(("无法读取该文件:" if zh else "Cannot read this file: ") + html.escape(str(exc)[:200]))
+    if geom is not None and st.button("保存位置" if zh else "Save location", key="fix_save", type="primary"):
+        new = with_location(record_from_row(rec), geom, who, how, precision_m)
+        try:
+            with Store() as store:
+                store.save([new], who, "set_location", expected={mid: loaded})
+                state["fix_versions"][mid] = store.version(mid)
+            st.success("已保存。" if zh else "Saved.")
+            st.rerun()
+        except ConflictError as exc:
+            st.error(str(exc))
+            state["fix_versions"].pop(mid, None)
+
+
+def _history(lang, who):
+    zh = lang == "zh"
+    st.subheader("撤销与修改记录" if zh else "Undo and history")
+    c1, c2 = st.columns(2)
+    if c1.button("撤销最近一次修改" if zh else "Undo the last change", key="undo"):
+        with Store() as store:
+            batch = store.undo_last(who)
+        st.success(
+            ("已撤销 " if zh else "Undone: ") + batch if batch else ("没有可撤销的修改" if zh else "Nothing to undo")
+        )
+        if batch:
+            st.rerun()
+    with Store() as store:
+        hist = store.history()
+    c2.download_button(
+        "下载修改记录 CSV" if zh else "Download history (CSV)",
+        hist.to_csv(index=False).encode("utf-8-sig"),
+        file_name="jining_changes_history.csv",
+        mime="text/csv",
+        key="history_download",
+    )
+    if len(hist):
+        st.dataframe(
+            hist[["at", "who", "what", "measure_id"]].iloc[::-1], hide_index=True, width="stretch", key="history_table"
+        )
+
+
+def render(projects, lang, state):
+    zh = lang == "zh"
+    who = st.text_input("您的姓名/科室(记入修改记录)" if zh else "Your name / office (kept in the history)", key="who")
+    _import(lang, who)
+    st.divider()
+    _correct(projects, lang, who, state)
+    st.divider()
+    _history(lang, who)
