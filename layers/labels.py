@@ -85,6 +85,7 @@ COLUMNS = {
     "precision_m": {"zh": "精度(米)", "en": "Precision (m)"},
     "counties": {"zh": "涉及县市区", "en": "Districts"},
     "source": {"zh": "位置来源", "en": "Location source"},
+    "changed": {"zh": "修改", "en": "Changed"},
 }
 
 
@@ -120,6 +121,9 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             "precision_m": projects["precision_m"],
             "counties": projects["county_adcodes"].map(counties),
             "source": projects["geometry_source"],
+            "changed": (projects["changed_by"] + " " + projects["changed_at"]).str.strip()
+            if "changed_by" in projects
+            else "",
         }
     )
     return out.rename(columns={k: v[lang] for k, v in COLUMNS.items()})

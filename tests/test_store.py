@@ -192,3 +192,26 @@ def test_concurrent_processes_on_the_same_measure_get_a_conflict_not_a_silent_ov
     assert sorted(o.split()[0] for o in outs) == ["conflict", "saved"]
     with Store(path) as s:
         assert s.version("A03-09") == 2 and s.integrity_ok()
+
+
+def test_uploaded_geojson_and_kml_replace_a_line(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from layers.changes import read_geometry_file
+
+    line = shapely.LineString([(116.5, 35.4), (116.6, 35.45), (116.7, 35.5)])
+    gdf = gpd.GeoDataFrame({"name": ["新线"]}, geometry=[line], crs=4326)
+    for driver, ext in (("GeoJSON", "geojson"), ("KML", "kml")):
+        path = tmp_path / f"l.{ext}"
+        gdf.to_file(path, driver=driver)
+        geom = read_geometry_file(path.read_bytes(), path.name)
+        assert geom.equals_exact(line, 1e-7)
+    projects = load_projects()
+    row = projects[projects["id"] == "A03-09"].iloc[0]
+    new = with_location(record_from_row(row), line, "王工", "upload", 5)
+    assert new["form"] == "line" and new["county_adcodes"] and "王工" in new["geometry_source"]
+    with pytest.raises(ValueError, match="not supported"):
+        read_geometry_file(b"x", "a.shp")
+    with pytest.raises(ValueError, match="cannot read"):
+        read_geometry_file(b"{not json", "a.geojson")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import html
 import io
-import tempfile
-from pathlib import Path
 
 import shapely
 import streamlit as st
 
-from layers.changes import record_from_row, with_location
+from layers.changes import read_geometry_file, record_from_row, with_location
 from layers.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.importer import FIELDS, ImportFileError, map_headers, read_table, review_import
 from layers.store import ConflictError, Store
@@ -98,19 +96,6 @@ def _import(lang, who):
         st.rerun()
 
 
-def _read_geometry_file(upload):
-    import geopandas as gpd
-
-    suffix = Path(upload.name).suffix.lower()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(upload.getvalue())
-        gdf = gpd.read_file(path)
-    if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, 4490):
-        gdf = gdf.to_crs(4326)
-    return shapely.union_all([g for g in gdf.geometry if g is not None])
-
-
 def _correct(projects, lang, who, state):
     zh = lang == "zh"
     st.subheader("更正位置" if zh else "Correct a location")
@@ -163,9 +148,9 @@ def _correct(projects, lang, who, state):
         up = st.file_uploader("GeoJSON / KML", type=["geojson", "json", "kml"], key="fix_file")
         if up is not None:
             try:
-                geom = _read_geometry_file(up)
+                geom = read_geometry_file(up.getvalue(), up.name)
                 st.write(f"{geom.geom_type}")
-            except Exception as exc:  # any unreadable file: say so, keep the app running
+            except ValueError as exc:
                 st.error(("无法读取该文件:" if zh else "Cannot read this file: ") + html.escape(str(exc)[:200]))
     if geom is not None and st.button("保存位置" if zh else "Save location", key="fix_save", type="primary"):
         new = with_location(record_from_row(rec), geom, who, how, precision_m)
