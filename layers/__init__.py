@@ -16,16 +16,28 @@ from layers.gazetteer import Geocoder, GeocodeResult, geocode, normalise
 from layers.register import load_register, validate_register
 
 
-@lru_cache(maxsize=1)
-def _projects() -> gpd.GeoDataFrame:
+@lru_cache(maxsize=4)
+def _projects(prebuilt: str | None) -> gpd.GeoDataFrame:
+    if prebuilt:
+        from layers.build import read_projects
+
+        return read_projects(prebuilt)
     from layers.build import projects_from_register
 
     return projects_from_register()
 
 
 def load_projects() -> gpd.GeoDataFrame:
-    """Every register record with its location, as a GeoDataFrame in EPSG:4326."""
-    return _projects().copy()
+    """Every register record with its location, as a GeoDataFrame in EPSG:4326.
+
+    With the environment variable ``JINING_PROJECTS`` set to a projects file made by
+    ``python -m layers build`` (or by ``bench/synthetic.py``), that file is loaded
+    instead of building from the register: benchmarks use it to run the app on
+    large synthetic registers.
+    """
+    import os
+
+    return _projects(os.environ.get("JINING_PROJECTS") or None).copy()
 
 
 __all__ = [

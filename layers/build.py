@@ -167,6 +167,23 @@ def projects_from_register(
     return gpd.GeoDataFrame(out, geometry=geoms, crs="EPSG:4326")
 
 
+def read_projects(path: str | Path) -> gpd.GeoDataFrame:
+    """Read a projects file written by :func:`to_geojson` (or a GeoParquet/GeoPackage with the same fields)."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        gdf = gpd.read_parquet(path)
+    else:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    gdf["action"] = gdf["action"].astype(int)
+    gdf["year"] = gdf["year"].astype(int)
+    gdf["target"] = pd.to_numeric(gdf["target"], errors="coerce")
+    gdf["precision_m"] = pd.to_numeric(gdf["precision_m"], errors="coerce")
+    gdf["approximate"] = gdf["approximate"].astype(bool)
+    for col in ("county_adcodes", "county_sizes", "geometry_source", "target_unit", "place"):
+        gdf[col] = gdf[col].fillna("")
+    return gdf
+
+
 def qa_summary(projects: gpd.GeoDataFrame) -> str:
     """A plain-text QA report: counts per action and form, and the records to check."""
     actions = load_actions()

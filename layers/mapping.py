@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html
 import json
+from functools import lru_cache
 
 import folium
 import geopandas as gpd
+import numpy as np
 import shapely
 from branca.element import MacroElement, Template
 
@@ -28,6 +30,12 @@ from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL
 #: county map is read at, and it cuts the map payload by about 70 %.
 DISPLAY_TOLERANCE = 0.001
 MAX_ZOOM = 18
+#: Above this many drawn measures the map switches to its large-selection mode:
+#: points become canvas circle markers (no DOM element each), coordinates are
+#: rounded to 1e-5° (about 1 m) and tooltips carry the title only. Chosen by
+#: measurement (bench/, docs/performance.md).
+LARGE_SELECTION = 1500
+COORD_DECIMALS = 5
 MIN_ZOOM = 5
 POINT_CLASS = "jn-point"
 LABEL_CLASS = "jn-label"
@@ -57,52 +65,105 @@ def _to_display_crs(gdf: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
     return out
 
 
-def _display_counties(gcj02: bool) -> gpd.GeoDataFrame:
-    """County polygons for display: simplified as a coverage, so neighbours keep sharing edges."""
+@lru_cache(maxsize=2)
+def _display_counties_cached(gcj02: bool) -> gpd.GeoDataFrame:
     counties = load_counties()
     counties.geometry = shapely.coverage_simplify(counties.geometry.values, DISPLAY_TOLERANCE)
     return _to_display_crs(counties, gcj02)
 
 
-def _simplify_for_display(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = gdf.copy()
-    out.geometry = [None if g is None else g.simplify(DISPLAY_TOLERANCE) for g in gdf.geometry]
-    return out
+def _display_counties(gcj02: bool) -> gpd.GeoDataFrame:
+    """County polygons for display: simplified as a coverage, so neighbours keep sharing edges.
+    Computed once per process and coordinate system."""
+    return _display_counties_cached(gcj02).copy()
 
 
-def _feature_props(projects: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
-    actions = load_actions()
-    name = "name_zh" if lang == "zh" else "name_en"
-    title = "title_zh" if lang == "zh" else "title_en"
-    out = gpd.GeoDataFrame(
-        {
-            "id": projects["id"],
-            "title": projects[title].map(html.escape),
-            "action_name": projects["action"].map(lambda a: html.escape(actions.loc[a, name])),
-            "kind_label": projects["kind"].map(lambda k: KIND[k][lang]),
-            "precision_label": projects["precision"].map(lambda p: PRECISION.get(p, {}).get(lang, p)),
-        },
-        geometry=projects.geometry.values,
-        crs=projects.crs,
-        index=projects.index,
+class _Labels(MacroElement):
+    """All county names as one non-interactive layer: one element, not one folium Marker per
+    name (each folium element compiles its own template, which dominated the rerun time)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+          var labels = {{ this.labels|tojson }};
+          labels.forEach(function(l) {
+            L.marker([l[0], l[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+              className: {{ this.class_name|tojson }}, iconSize: [0, 0],
+              html: '<div style="font:12px sans-serif;color:#555;white-space:nowrap;'
+                  + 'transform:translate(-50%,-50%);text-shadow:0 0 3px #fff"></div>'
+            })}).addTo({{ this._parent.get_name() }}).getElement().firstChild.textContent = l[2];
+          });
+        })();
+        {% endmacro %}
+        """
     )
+
+    def __init__(self, labels, class_name):
+        super().__init__()
+        self._name = "CountyLabels"
+        self.labels = labels
+        self.class_name = class_name
+
+
+def _simplify_for_display(gdf: gpd.GeoDataFrame, large: bool = False) -> gpd.GeoDataFrame:
+    """Simplified (and, for large selections, rounded) geometries for display only."""
+    out = gdf.copy()
+    geoms = out.geometry.values
+    present = ~shapely.is_missing(geoms)
+    g = shapely.simplify(geoms[present], DISPLAY_TOLERANCE * (2 if large else 1))
+    if large:
+        g = shapely.transform(g, lambda xy: np.round(xy, COORD_DECIMALS))
+    geoms = geoms.copy()
+    geoms[present] = g
+    out.geometry = geoms
     return out
 
 
-def _tooltip(lang: str) -> folium.GeoJsonTooltip:
+def _feature_props(projects: gpd.GeoDataFrame, lang: str, large: bool = False) -> gpd.GeoDataFrame:
+    """The properties a feature carries to the browser (escaped: tooltips are HTML)."""
+    title = "title_zh" if lang == "zh" else "title_en"
+    cols = {"id": projects["id"], "title": projects[title].map(html.escape)}
+    if not large:
+        actions = load_actions()
+        names = {a: html.escape(actions.loc[a, "name_zh" if lang == "zh" else "name_en"]) for a in actions.index}
+        kinds = {k: v[lang] for k, v in KIND.items()}
+        precisions = {k: v[lang] for k, v in PRECISION.items()}
+        cols["action_name"] = projects["action"].map(names)
+        cols["kind_label"] = projects["kind"].map(kinds)
+        cols["precision_label"] = projects["precision"].map(lambda p: precisions.get(p, p))
+    return gpd.GeoDataFrame(cols, geometry=projects.geometry.values, crs=projects.crs, index=projects.index)
+
+
+def _tooltip(lang: str, large: bool = False) -> folium.GeoJsonTooltip:
+    if large:
+        return folium.GeoJsonTooltip(fields=["title"], labels=False, localize=False, sticky=True)
     labels = {"zh": ["", "行动", "类型", "位置精度"], "en": ["", "Action", "Kind", "Precision"]}[lang]
     return folium.GeoJsonTooltip(
         fields=["title", "action_name", "kind_label", "precision_label"], aliases=labels, localize=False, sticky=True
     )
 
 
-def _geojson(gdf, style, name, lang, marker=None):
+def _feature_collection(gdf: gpd.GeoDataFrame) -> dict:
+    """A GeoJSON FeatureCollection built with shapely's vectorised writer (much faster than
+    GeoDataFrame.to_json for thousands of features)."""
+    geoms = shapely.to_geojson(gdf.geometry.values)
+    props = gdf.drop(columns="geometry").to_dict("records")
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": json.loads(g), "properties": p} for g, p in zip(geoms, props, strict=True)
+        ],
+    }
+
+
+def _geojson(gdf, style, name, lang, marker=None, large=False):
     return folium.GeoJson(
-        json.loads(gdf.to_json(drop_id=True)),
+        _feature_collection(gdf),
         name=name,
         style_function=lambda _f, s=style: s,
         highlight_function=lambda _f: {"weight": 5, "fillOpacity": 0.45},
-        tooltip=_tooltip(lang),
+        tooltip=_tooltip(lang, large),
         marker=marker,
         zoom_on_click=False,
     )
@@ -257,19 +318,11 @@ def build_map(
         highlight_function=lambda _f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["name_zh" if lang == "zh" else "name_en"], labels=False),
     ).add_to(county_group)
+    labels = []
     for rec in counties.itertuples():
         p = rec.geometry.representative_point()
-        label = rec.name_zh if lang == "zh" else rec.name_en.split()[0]
-        folium.Marker(
-            [p.y, p.x],
-            icon=folium.DivIcon(
-                html=f'<div style="font:12px sans-serif;color:#555;white-space:nowrap;'
-                f'transform:translate(-50%,-50%);text-shadow:0 0 3px #fff">{label}</div>',
-                class_name=LABEL_CLASS,
-                icon_size=(0, 0),
-            ),
-            interactive=False,
-        ).add_to(county_group)
+        labels.append([round(p.y, 5), round(p.x, 5), rec.name_zh if lang == "zh" else rec.name_en.split()[0]])
+    _Labels(labels, LABEL_CLASS).add_to(county_group)
     for z in filters.districts:
         if z in ZONES:
             zone = _to_display_crs(gpd.GeoDataFrame(geometry=[zone_shapes()[z]], crs=4326), gcj)
@@ -279,18 +332,31 @@ def build_map(
             ).add_to(county_group)
     county_group.add_to(m)
 
-    shown = _to_display_crs(_simplify_for_display(selected), gcj)
-    props = _feature_props(shown, lang)
+    large = int(selected.geometry.notna().sum()) > LARGE_SELECTION
+    if large:
+        m.options["preferCanvas"] = True
+    shown = _to_display_crs(_simplify_for_display(selected, large), gcj)
+    props = _feature_props(shown, lang, large)
     bounds_parts = []
-    for a in sorted(shown["action"].unique()):
+    # Plain numpy masks: boolean indexing of a GeoDataFrame per action and form was the
+    # largest cost of a rerun (pandas' Arrow-backed strings).
+    action_arr = shown["action"].to_numpy()
+    forms = shown["form"].to_numpy(dtype=object)
+    coarse_arr = shown["precision_m"].fillna(0).to_numpy(dtype=float) > 15000
+    approx_arr = shown["approximate"].to_numpy(dtype=bool)
+    geoms = shown.geometry.values
+
+    def pick(mask):
+        return props.iloc[np.flatnonzero(mask)]
+
+    for a in sorted(set(action_arr.tolist())):
         rec = actions.loc[a]
         colour, symbol = rec["colour"], rec["symbol"]
         group = folium.FeatureGroup(name=f"{symbol} {a}. {rec['name_zh' if lang == 'zh' else 'name_en']}")
-        mine = shown["action"] == a
-        forms = shown["form"]
+        mine = action_arr == a
         for coarse in (True, False):
             # Areas known only to a county are drawn fainter, so they do not hide finer ones.
-            areas = props[mine & (forms == "area") & ((shown["precision_m"] > 15000) == coarse)]
+            areas = pick(mine & (forms == "area") & (coarse_arr == coarse))
             if len(areas):
                 _geojson(
                     areas,
@@ -303,31 +369,45 @@ def build_map(
                     },
                     "areas",
                     lang,
+                    large=large,
                 ).add_to(group)
-        lines = props[mine & (forms == "line")]
+        lines = pick(mine & (forms == "line"))
         if len(lines):
-            _geojson(lines, {"color": colour, "weight": 4, "dashArray": "8 6", "opacity": 0.9}, "lines", lang).add_to(
-                group
-            )
-        cw = shown[mine & (forms == "county")]
+            _geojson(
+                lines, {"color": colour, "weight": 4, "dashArray": "8 6", "opacity": 0.9}, "lines", lang, large=large
+            ).add_to(group)
+        cw_idx = np.flatnonzero(mine & (forms == "county"))
+        cw = shown.iloc[cw_idx]
         if len(cw):
             rows = []
             for r in cw.itertuples():
                 for code in r.county_adcodes.split(","):
                     rows.append({"id": r.id, "adcode": code})
             hl = counties.merge(gpd.pd.DataFrame(rows), on="adcode")
-            hl_props = props.loc[cw.index].drop(columns="geometry").merge(hl[["id", "geometry"]], on="id")
+            hl_props = props.iloc[cw_idx].drop(columns="geometry").merge(hl[["id", "geometry"]], on="id")
             hl_gdf = gpd.GeoDataFrame(hl_props, geometry="geometry", crs=4326)
             _geojson(
                 hl_gdf,
                 {"color": colour, "weight": 2, "dashArray": "2 6", "fillColor": colour, "fillOpacity": 0.12},
                 "county-wide",
                 lang,
+                large=large,
             ).add_to(group)
             bounds_parts.append(hl_gdf.geometry)
         for approximate in (False, True):
-            pts = props[mine & (forms == "point") & (shown["approximate"].astype(bool) == approximate)]
-            if len(pts):
+            pts = pick(mine & (forms == "point") & (approx_arr == approximate))
+            if len(pts) and large:
+                # Canvas circles: thousands of points without a DOM element each.
+                style = {
+                    "radius": 5,
+                    "color": colour,
+                    "weight": 1.5,
+                    "fillColor": "#ffffff" if approximate else colour,
+                    "fillOpacity": 0.9,
+                    "dashArray": "2 2" if approximate else None,
+                }
+                _geojson(pts, style, "points", lang, marker=folium.CircleMarker(), large=True).add_to(group)
+            elif len(pts):
                 icon = folium.DivIcon(
                     html=marker_html(colour, symbol, approximate),
                     class_name=f"{POINT_CLASS} {'jn-approx' if approximate else 'jn-exact'}",
@@ -336,19 +416,20 @@ def build_map(
                 )
                 _geojson(pts, {}, "points", lang, marker=folium.Marker(icon=icon)).add_to(group)
         group.add_to(m)
-        bounds_parts.append(shown[mine].geometry.dropna())
+        bounds_parts.append([g for g in geoms[mine] if g is not None])
 
-    drawn = sorted(shown.loc[shown.geometry.notna() | (shown["form"] == "county"), "action"].unique())
+    drawn = sorted(set(action_arr[~shapely.is_missing(geoms) | (forms == "county")].tolist()))
     _Legend(legend_html(drawn, lang)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
 
     # Fit the view: chosen districts first, else the drawn selection, else the whole city.
-    focus = [g for g in counties[counties["adcode"].isin(selected_counties)].geometry]
+    focus = list(counties[counties["adcode"].isin(selected_counties)].geometry)
     if not focus:
         focus = [g for part in bounds_parts for g in part if g is not None]
     if not focus:
         focus = list(city.geometry)
-    minx, miny, maxx, maxy = shapely.union_all(focus).bounds
+    b = shapely.bounds(np.asarray(focus, dtype=object))
+    minx, miny, maxx, maxy = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
     if maxx - minx < 0.02 and maxy - miny < 0.02:  # a single point: show its surroundings
         minx, miny, maxx, maxy = minx - 0.1, miny - 0.1, maxx + 0.1, maxy + 0.1
     m.location, m.options["zoom"] = fit_view((minx, miny, maxx, maxy))

@@ -3,7 +3,7 @@ import re
 import folium
 import pytest
 
-from layers import load_projects
+from layers import load_counties, load_projects
 from layers.basemaps import available_basemaps, tianditu_key
 from layers.coords import distance_m
 from layers.filtering import Filters, filter_projects
@@ -90,8 +90,13 @@ def test_legend_shows_only_drawn_actions(projects):
 
 
 def test_county_labels_and_boundaries(projects):
-    html = build_map(projects.head(0), Filters()).get_root().render()
-    assert html.count(LABEL_CLASS) == 11
+    import json
+
+    m = build_map(projects.head(0), Filters())
+    html = m.get_root().render()
+    (labels,) = [el for g in m._children.values() for el in g._children.values() if el._name == "CountyLabels"]
+    assert sorted(name for _, _, name in labels.labels) == sorted(load_counties()["name_zh"])
+    assert json.dumps(LABEL_CLASS) in html
     assert POINT_CLASS not in html
 
 
