@@ -88,11 +88,14 @@ class _Labels(MacroElement):
         (function() {
           var labels = {{ this.labels|tojson }};
           labels.forEach(function(l) {
+            // The name goes in as text, never as HTML.
+            var div = document.createElement("div");
+            div.style.cssText = "font:12px sans-serif;color:#555;white-space:nowrap;"
+                + "transform:translate(-50%,-50%);text-shadow:0 0 3px #fff";
+            div.textContent = l[2];
             L.marker([l[0], l[1]], {interactive: false, keyboard: false, icon: L.divIcon({
-              className: {{ this.class_name|tojson }}, iconSize: [0, 0],
-              html: '<div style="font:12px sans-serif;color:#555;white-space:nowrap;'
-                  + 'transform:translate(-50%,-50%);text-shadow:0 0 3px #fff"></div>'
-            })}).addTo({{ this._parent.get_name() }}).getElement().firstChild.textContent = l[2];
+              className: {{ this.class_name|tojson }}, iconSize: [0, 0], html: div
+            })}).addTo({{ this._parent.get_name() }});
           });
         })();
         {% endmacro %}
