@@ -88,7 +88,7 @@ def naive_map(selected):
     return m
 
 
-def bench_build(size, projects, repeat):
+def bench_build(size, projects, repeat, no_naive=False):
     from layers.filtering import Filters
     from layers.mapping import build_map
 
@@ -348,6 +348,7 @@ def main(argv=None):
     ap.add_argument("--sizes", help="comma-separated sizes; 'real' is the register")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     sizes = (args.sizes or ("real,300" if args.quick else "real,1000,10000,50000")).split(",")
@@ -363,15 +364,15 @@ def main(argv=None):
         n = len(projects)
         r = {"measures": n}
         print(f"[{size}] {n} measures: build", flush=True)
-        r["build"] = bench_build(size, projects, repeat)
+        r["build"] = bench_build(size, projects, repeat, args.no_naive)
         print(f"[{size}] rerun", flush=True)
         r["rerun"] = bench_rerun(size, app, repeat * 2)
-        if n <= NAIVE_LIMIT["rerun"]:
+        if n <= NAIVE_LIMIT["rerun"] and not args.no_naive:
             r["naive_rerun"] = bench_rerun(size, naive, max(2, repeat if n <= 2000 else 2))
         if not args.no_browser and Path(CHROMIUM).exists():
             print(f"[{size}] browser", flush=True)
             r["browser"] = bench_browser(size, app, projects, repeat if n <= 10_000 else 2, "ours")
-            if n <= NAIVE_LIMIT["browser"]:
+            if n <= NAIVE_LIMIT["browser"] and not args.no_naive:
                 r["naive_browser"] = bench_browser(size, naive, projects, max(1, repeat if n <= 2000 else 1), "naive")
         res["sizes"][size] = r
     os.environ.pop("JINING_PROJECTS", None)

@@ -135,6 +135,8 @@ def _feature_props(projects: gpd.GeoDataFrame, lang: str, large: bool = False) -
         cols["action_name"] = projects["action"].map(names)
         cols["kind_label"] = projects["kind"].map(kinds)
         cols["precision_label"] = projects["precision"].map(lambda p: precisions.get(p, p))
+    else:
+        cols.pop("title")  # no tooltips in large mode: the detail panel shows the title
     return gpd.GeoDataFrame(cols, geometry=projects.geometry.values, crs=projects.crs, index=projects.index)
 
 
@@ -161,12 +163,15 @@ def _feature_collection(gdf: gpd.GeoDataFrame) -> dict:
 
 
 def _geojson(gdf, style, name, lang, marker=None, large=False):
+    # Large selections get no per-feature tooltip or hover highlight: binding them to
+    # thousands of layers dominated the browser's drawing time (bench/); a click still
+    # opens the detail panel.
     return folium.GeoJson(
         _feature_collection(gdf),
         name=name,
         style_function=lambda _f, s=style: s,
-        highlight_function=lambda _f: {"weight": 5, "fillOpacity": 0.45},
-        tooltip=_tooltip(lang, large),
+        highlight_function=None if large else (lambda _f: {"weight": 5, "fillOpacity": 0.45}),
+        tooltip=None if large else _tooltip(lang),
         marker=marker,
         zoom_on_click=False,
     )

@@ -133,3 +133,25 @@ def test_leaflet_assets_are_copied(tmp_path):
     assert (dest / "leaflet.js").stat().st_size > 100_000
     assert (dest / "images" / "layers.png").exists()
     ensure_leaflet_assets(tmp_path)  # idempotent
+
+
+def test_large_selections_switch_to_canvas_circles_without_tooltips():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from synthetic import synthetic_projects
+
+    from layers.mapping import LARGE_SELECTION
+
+    big = synthetic_projects(LARGE_SELECTION + 500)
+    m = build_map(big, Filters())
+    html = m.get_root().render()
+    assert '"preferCanvas": true' in html
+    assert "new L.CircleMarker" in html and POINT_CLASS not in html  # no DOM marker per point
+    drawn = {f["properties"]["id"] for g in action_groups(m) for f in features(g)}
+    expected = set(big.loc[big.geometry.notna(), "id"])
+    assert drawn == expected
+    assert all("title" not in f["properties"] for g in action_groups(m) for f in features(g))
+    small = build_map(big.head(50), Filters()).get_root().render()
+    assert '"preferCanvas": true' not in small and POINT_CLASS in small
