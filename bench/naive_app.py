@@ -5,15 +5,18 @@ as the real app. Leaflet is served locally as in the real app, so that it can ru
 offline; everything else is folium's default way of drawing.
 """
 
+import sys
 from pathlib import Path
 
-import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
 from layers import load_projects
 from layers.filtering import Filters, filter_projects
-from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, ensure_leaflet_assets
+from layers.offline import ensure_leaflet_assets
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from naive import naive_map  # noqa: E402
 
 # Streamlit serves static/ next to the main script: here that is bench/static.
 ensure_leaflet_assets(Path(__file__).resolve().parent / "static")
@@ -32,10 +35,5 @@ st.sidebar.multiselect("action", list(range(1, 11)), key="f_actions")
 st.sidebar.button("reset", key="reset", on_click=reset)
 selected = filter_projects(projects, Filters(tuple(st.session_state["f_actions"])))
 
-m = folium.Map(location=[35.4, 116.7], zoom_start=8)
-m.default_js = [("leaflet", LEAFLET_JS_URL)]
-m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-for rec in selected[selected.geometry.notna()].itertuples():
-    p = rec.geometry if rec.geometry.geom_type == "Point" else rec.geometry.representative_point()
-    folium.Marker([p.y, p.x], tooltip=rec.title_zh).add_to(m)
+m = naive_map(selected)
 st_folium(m, key="map", height=640, width=900)

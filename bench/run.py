@@ -74,21 +74,9 @@ def load(size):
 
 
 # --- map build + payload ---------------------------------------------------------------------
-def naive_map(selected):
-    import folium
-
-    from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL
-
-    m = folium.Map(location=[35.4, 116.7], zoom_start=8)
-    m.default_js = [("leaflet", LEAFLET_JS_URL)]
-    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    for rec in selected[selected.geometry.notna()].itertuples():
-        p = rec.geometry if rec.geometry.geom_type == "Point" else rec.geometry.representative_point()
-        folium.Marker([p.y, p.x], tooltip=rec.title_zh).add_to(m)
-    return m
-
-
 def bench_build(size, projects, repeat, no_naive=False):
+    from naive import naive_map
+
     from layers.filtering import Filters
     from layers.mapping import build_map
 
