@@ -8,6 +8,7 @@ import html
 import json
 import tempfile
 
+import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -29,7 +30,7 @@ from layers.filtering import (
     filters_to_query,
 )
 from layers.labels import FORM, KIND, LANGS, PRECISION, PRECISION_HELP, register_table, t
-from layers.mapping import build_map
+from layers.mapping import base_map, fit_view, is_large, overlay_groups
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district
 from layers.store import Store
@@ -180,16 +181,26 @@ with tab_map:
         st.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset_empty")
     col_map, col_side = st.columns([3, 1])
     with col_map:
-        fmap = build_map(selected, filters, state.basemap, lang, TDT_KEY)
+        # A stable base map (basemap, counties) plus overlay groups that follow the filters:
+        # streamlit-folium swaps the groups in place instead of re-creating the map.
+        base = base_map(state.basemap, lang, TDT_KEY, is_large(selected))
+        groups, bounds = overlay_groups(selected, filters, state.basemap, lang)
+        center, zoom = fit_view(bounds)
         out = st_folium(
-            fmap,
+            base,
             key="map",
             height=640,
             use_container_width=True,
-            center=fmap.location,
-            zoom=fmap.options["zoom"],
-            returned_objects=["last_active_drawing"],
+            feature_group_to_add=groups,
+            layer_control=folium.LayerControl(collapsed=True),
+            center=center,
+            zoom=zoom,
+            returned_objects=["last_active_drawing", "last_clicked"],
         )
+    if (out or {}).get("last_clicked"):
+        # Kept for "correct a location": the planner clicks the map, then saves that point.
+        lc = out["last_clicked"]
+        state["map_click"] = (lc["lng"], lc["lat"], state.basemap)
     clicked = (out or {}).get("last_active_drawing")
     if clicked:
         stamp = json.dumps(clicked, sort_keys=True)

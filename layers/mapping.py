@@ -266,23 +266,17 @@ def fit_view(bounds, width_px: int = 900, height_px: int = 640, padding_px: int 
     return [lat_c, (minx + maxx) / 2], zoom
 
 
-def build_map(
-    selected: gpd.GeoDataFrame,
-    filters: Filters | None = None,
-    basemap: str = "none",
-    lang: str = "zh",
-    tdt_key: str | None = None,
-) -> folium.Map:
-    """The map of the selected measures. ``selected`` comes from ``filter_projects``."""
-    filters = filters or Filters()
+def base_map(basemap: str = "none", lang: str = "zh", tdt_key: str | None = None, large: bool = False) -> folium.Map:
+    """The part of the map that does not depend on the filters: basemap, county boundaries
+    and names, scale bar. The app keeps it stable across filter changes (streamlit-folium then
+    swaps only the overlay groups instead of re-creating the map)."""
     gcj = needs_gcj02(basemap)
-    actions = load_actions()
     counties = _display_counties(gcj)
-    city = _to_display_crs(load_city(), gcj)
-
     # folium passes max_zoom/min_zoom only to a tile layer; with tiles=None the map itself
     # must carry maxZoom, or Leaflet cannot zoom to layers (domain notes: "Map has no maxZoom").
     m = folium.Map(location=[35.4, 116.7], zoom_start=8, tiles=None, maxZoom=MAX_ZOOM, minZoom=MIN_ZOOM)
+    if large:
+        m.options["preferCanvas"] = True
     _MetricScale().add_to(m)
     # Leaflet from our own server, nothing else: folium's defaults point at CDNs.
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
@@ -310,19 +304,13 @@ def build_map(
             ).add_to(m)
 
     # County boundaries with names; clicking a county selects it (the app reads the click).
-    selected_counties = set(filters.districts)
     cgj = counties[["adcode", "name_zh", "name_en", "geometry"]].copy()
     cgj["layer"] = "county"
-    county_group = folium.FeatureGroup(name="县界 / Counties" if lang == "zh" else "Counties", control=True)
+    county_group = folium.FeatureGroup(name="县界 / Counties" if lang == "zh" else "Counties", control=False)
     folium.GeoJson(
         json.loads(cgj.to_json(drop_id=True)),
         name="counties",
-        style_function=lambda f: {
-            "color": "#333" if f["properties"]["adcode"] in selected_counties else "#777",
-            "weight": 3 if f["properties"]["adcode"] in selected_counties else 1.2,
-            "fillColor": "#ffffff",
-            "fillOpacity": 0.02,
-        },
+        style_function=lambda f: {"color": "#777", "weight": 1.2, "fillColor": "#ffffff", "fillOpacity": 0.02},
         highlight_function=lambda _f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["name_zh" if lang == "zh" else "name_en"], labels=False),
     ).add_to(county_group)
@@ -331,18 +319,75 @@ def build_map(
         p = rec.geometry.representative_point()
         labels.append([round(p.y, 5), round(p.x, 5), rec.name_zh if lang == "zh" else rec.name_en.split()[0]])
     _Labels(labels, LABEL_CLASS).add_to(county_group)
+    county_group.add_to(m)
+    return m
+
+
+class _LegendControl(MacroElement):
+    """The legend, placed by script so it can live in an overlay group and change with it."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+          var box = {{ this.map_name }}.getContainer();
+          var old = box.querySelector(".jn-legend");
+          if (old) { old.remove(); }
+          var div = document.createElement("div");
+          div.className = "jn-legend";
+          div.style.cssText = "position:absolute;z-index:1000;bottom:44px;left:10px;background:#fff;"
+              + "padding:4px 6px;border:1px solid #999;border-radius:4px;font:11px sans-serif;"
+              + "max-width:230px;opacity:0.92";
+          div.innerHTML = {{ this.body|tojson }};
+          box.appendChild(div);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body: str):
+        super().__init__()
+        self._name = "LegendControl"
+        self.body = body
+
+    def render(self, **kwargs):
+        # The group's parent is the map, both in build_map and in streamlit-folium.
+        self.map_name = self._parent._parent.get_name()
+        super().render(**kwargs)
+
+
+def overlay_groups(
+    selected: gpd.GeoDataFrame,
+    filters: Filters | None = None,
+    basemap: str = "none",
+    lang: str = "zh",
+) -> tuple[list[folium.FeatureGroup], tuple[float, float, float, float]]:
+    """The layers that follow the filters: a selection group (chosen districts, zones, the
+    legend) and one group per action; and the bounds the view should fit."""
+    filters = filters or Filters()
+    gcj = needs_gcj02(basemap)
+    actions = load_actions()
+    counties = _display_counties(gcj)
+    city = _to_display_crs(load_city(), gcj)
+    selected_counties = set(filters.districts)
+    groups = []
+    sel_group = folium.FeatureGroup(name="selection", control=False)
+    chosen = counties[counties["adcode"].isin(selected_counties)]
+    if len(chosen):
+        folium.GeoJson(
+            json.loads(chosen[["adcode", "geometry"]].to_json(drop_id=True)),
+            style_function=lambda _f: {"color": "#333", "weight": 3, "fillOpacity": 0, "interactive": False},
+        ).add_to(sel_group)
     for z in filters.districts:
         if z in ZONES:
             zone = _to_display_crs(gpd.GeoDataFrame(geometry=[zone_shapes()[z]], crs=4326), gcj)
             folium.GeoJson(
                 json.loads(zone.to_json(drop_id=True)),
                 style_function=lambda _f: {"color": "#333", "weight": 2, "dashArray": "8 6", "fillOpacity": 0},
-            ).add_to(county_group)
-    county_group.add_to(m)
+            ).add_to(sel_group)
+    groups.append(sel_group)
 
     large = int(selected.geometry.notna().sum()) > LARGE_SELECTION
-    if large:
-        m.options["preferCanvas"] = True
     shown = _to_display_crs(_simplify_for_display(selected, large), gcj)
     props = _feature_props(shown, lang, large)
     bounds_parts = []
@@ -423,12 +468,11 @@ def build_map(
                     icon_anchor=(11, 11),
                 )
                 _geojson(pts, {}, "points", lang, marker=folium.Marker(icon=icon)).add_to(group)
-        group.add_to(m)
+        groups.append(group)
         bounds_parts.append([g for g in geoms[mine] if g is not None])
 
     drawn = sorted(set(action_arr[~shapely.is_missing(geoms) | (forms == "county")].tolist()))
-    _Legend(legend_html(drawn, lang)).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+    _LegendControl(legend_html(drawn, lang)).add_to(sel_group)
 
     # Fit the view: chosen districts first, else the drawn selection, else the whole city.
     focus = list(counties[counties["adcode"].isin(selected_counties)].geometry)
@@ -440,6 +484,27 @@ def build_map(
     minx, miny, maxx, maxy = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
     if maxx - minx < 0.02 and maxy - miny < 0.02:  # a single point: show its surroundings
         minx, miny, maxx, maxy = minx - 0.1, miny - 0.1, maxx + 0.1, maxy + 0.1
-    m.location, m.options["zoom"] = fit_view((minx, miny, maxx, maxy))
-    m.view_bounds = (minx, miny, maxx, maxy)
+    return groups, (minx, miny, maxx, maxy)
+
+
+def is_large(selected: gpd.GeoDataFrame) -> bool:
+    return int(selected.geometry.notna().sum()) > LARGE_SELECTION
+
+
+def build_map(
+    selected: gpd.GeoDataFrame,
+    filters: Filters | None = None,
+    basemap: str = "none",
+    lang: str = "zh",
+    tdt_key: str | None = None,
+) -> folium.Map:
+    """The whole map of the selected measures in one folium.Map (exports and tests use it;
+    the app sends the base map and the overlay groups separately)."""
+    m = base_map(basemap, lang, tdt_key, is_large(selected))
+    groups, bounds = overlay_groups(selected, filters, basemap, lang)
+    for g in groups:
+        g.add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.location, m.options["zoom"] = fit_view(bounds)
+    m.view_bounds = bounds
     return m

@@ -25,7 +25,9 @@ def map_script(at) -> str:
 
     (component,) = at.get("component_instance")
     args = json.loads(component.proto.json_args)
-    return "\n".join([args["script"], *args.get("js_links", []), *args.get("css_links", [])])
+    return "\n".join(
+        [args["script"], args.get("feature_group") or "", *args.get("js_links", []), *args.get("css_links", [])]
+    )
 
 
 def caption(at) -> str:
@@ -185,3 +187,19 @@ def test_a_save_that_lost_a_race_gets_a_conflict_message(isolated_store):
     assert any("changed by 李工" in e.value for e in at.error)
     with Store(isolated_store) as s:
         assert s.records()["A10-08"]["_updated_by"] == "李工"
+
+
+def test_filter_change_keeps_the_base_map_and_swaps_only_the_layers(app):
+    """Same base map script (so the browser keeps its map), different overlay groups."""
+    import json
+
+    def args(at):
+        (component,) = at.get("component_instance")
+        return json.loads(component.proto.json_args)
+
+    before = args(app)
+    app.multiselect(key="f_actions").set_value([4]).run()
+    after = args(app)
+    assert before["key"] == after["key"] and before["script"] == after["script"]
+    assert before["feature_group"] != after["feature_group"]
+    assert "A04-11" in after["feature_group"] and "A03-06" not in after["feature_group"]
