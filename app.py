@@ -165,6 +165,7 @@ st.caption(
     else f"Matching measures: {len(selected)} of {len(projects)}"
 )
 
+# Only the open tab's content runs (on_change="rerun"): the others cost nothing per rerun.
 tab_map, tab_stats, tab_table, tab_export, tab_edit = st.tabs(
     [
         "地图" if zh else "Map",
@@ -172,136 +173,143 @@ tab_map, tab_stats, tab_table, tab_export, tab_edit = st.tabs(
         "登记表" if zh else "Register",
         "导出" if zh else "Export",
         "导入与更正" if zh else "Import & correct",
-    ]
+    ],
+    key="tab",
+    on_change="rerun",
 )
 
-with tab_map:
-    if selected.empty:
-        st.warning("没有符合筛选条件的措施。" if zh else "No measure matches these filters.")
-        st.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset_empty")
-    col_map, col_side = st.columns([3, 1])
-    with col_map:
-        # A stable base map (basemap, counties) plus overlay groups that follow the filters:
-        # streamlit-folium swaps the groups in place instead of re-creating the map.
-        base = base_map(state.basemap, lang, TDT_KEY, is_large(selected))
-        groups, bounds = overlay_groups(selected, filters, state.basemap, lang)
-        center, zoom = fit_view(bounds)
-        out = st_folium(
-            base,
-            key="map",
-            height=640,
-            use_container_width=True,
-            feature_group_to_add=groups,
-            layer_control=folium.LayerControl(collapsed=True),
-            center=center,
-            zoom=zoom,
-            returned_objects=["last_active_drawing", "last_clicked"],
-        )
-    if (out or {}).get("last_clicked"):
-        # Kept for "correct a location": the planner clicks the map, then saves that point.
-        lc = out["last_clicked"]
-        state["map_click"] = (lc["lng"], lc["lat"], state.basemap)
-    clicked = (out or {}).get("last_active_drawing")
-    if clicked:
-        stamp = json.dumps(clicked, sort_keys=True)
-        if stamp != state.get("last_click"):
-            state["last_click"] = stamp
-            props = clicked.get("properties", {})
-            if props.get("layer") == "county":
-                state["pending_district"] = props["adcode"]
-                st.rerun()
-            elif props.get("id"):
-                state["selected_id"] = props["id"]
-    with col_side:
-        sel_id = state.get("selected_id")
-        if sel_id and sel_id in set(selected["id"]):
-            rec = selected[selected["id"] == sel_id].iloc[0]
-            with st.container(border=True, key="details"):
-                st.subheader("措施详情" if zh else "Measure details")
-                for label, value in measure_details(rec, lang):
-                    st.markdown(f"**{html.escape(label)}**  \n{html.escape(str(value))}")
-        else:
-            st.info(
-                "点击地图上的措施查看详情;点击县区按县区筛选。"
-                if zh
-                else "Click a measure on the map for its details; click a county to filter by it."
+if tab_map.open:
+    with tab_map:
+        if selected.empty:
+            st.warning("没有符合筛选条件的措施。" if zh else "No measure matches these filters.")
+            st.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset_empty")
+        col_map, col_side = st.columns([3, 1])
+        with col_map:
+            # A stable base map (basemap, counties) plus overlay groups that follow the filters:
+            # streamlit-folium swaps the groups in place instead of re-creating the map.
+            base = base_map(state.basemap, lang, TDT_KEY, is_large(selected))
+            groups, bounds = overlay_groups(selected, filters, state.basemap, lang)
+            center, zoom = fit_view(bounds)
+            out = st_folium(
+                base,
+                key="map",
+                height=640,
+                use_container_width=True,
+                feature_group_to_add=groups,
+                layer_control=folium.LayerControl(collapsed=True),
+                center=center,
+                zoom=zoom,
+                returned_objects=["last_active_drawing", "last_clicked"],
             )
-        nowhere = selected[selected.geometry.isna()]
-        st.markdown(f"**{'无单一地点的措施' if zh else 'Measures with no single place'} ({len(nowhere)})**")
-        for form in ("county", "city", "outside"):
-            part = nowhere[nowhere["form"] == form]
-            if len(part):
-                with st.expander(f"{FORM[form][lang]} ({len(part)})", expanded=form != "city"):
-                    for r in part.itertuples():
-                        title = r.title_zh if zh else r.title_en
-                        st.markdown(
-                            f"- {actions.loc[r.action, 'symbol']} {html.escape(title)} "
-                            f"<small>({html.escape(PRECISION[r.precision][lang])})</small>",
-                            unsafe_allow_html=True,
-                        )
-    with st.expander(t("precision_help", lang)):
-        st.markdown(PRECISION_HELP[lang])
+        if (out or {}).get("last_clicked"):
+            # Kept for "correct a location": the planner clicks the map, then saves that point.
+            lc = out["last_clicked"]
+            state["map_click"] = (lc["lng"], lc["lat"], state.basemap)
+        clicked = (out or {}).get("last_active_drawing")
+        if clicked:
+            stamp = json.dumps(clicked, sort_keys=True)
+            if stamp != state.get("last_click"):
+                state["last_click"] = stamp
+                props = clicked.get("properties", {})
+                if props.get("layer") == "county":
+                    state["pending_district"] = props["adcode"]
+                    st.rerun()
+                elif props.get("id"):
+                    state["selected_id"] = props["id"]
+        with col_side:
+            sel_id = state.get("selected_id")
+            if sel_id and sel_id in set(selected["id"]):
+                rec = selected[selected["id"] == sel_id].iloc[0]
+                with st.container(border=True, key="details"):
+                    st.subheader("措施详情" if zh else "Measure details")
+                    for label, value in measure_details(rec, lang):
+                        st.markdown(f"**{html.escape(label)}**  \n{html.escape(str(value))}")
+            else:
+                st.info(
+                    "点击地图上的措施查看详情;点击县区按县区筛选。"
+                    if zh
+                    else "Click a measure on the map for its details; click a county to filter by it."
+                )
+            nowhere = selected[selected.geometry.isna()]
+            st.markdown(f"**{'无单一地点的措施' if zh else 'Measures with no single place'} ({len(nowhere)})**")
+            for form in ("county", "city", "outside"):
+                part = nowhere[nowhere["form"] == form]
+                if len(part):
+                    with st.expander(f"{FORM[form][lang]} ({len(part)})", expanded=form != "city"):
+                        for r in part.itertuples():
+                            title = r.title_zh if zh else r.title_en
+                            st.markdown(
+                                f"- {actions.loc[r.action, 'symbol']} {html.escape(title)} "
+                                f"<small>({html.escape(PRECISION[r.precision][lang])})</small>",
+                                unsafe_allow_html=True,
+                            )
+        with st.expander(t("precision_help", lang)):
+            st.markdown(PRECISION_HELP[lang])
 
-with tab_stats:
-    table = stats_by_action_district(selected, lang)
-    st.dataframe(table, width="stretch", key="stats_table")
-    # Districts along the x axis, one stacked colour per action.
-    st.bar_chart(table.iloc[:-1, :-1].T, height=360, stack=True)
+if tab_stats.open:
+    with tab_stats:
+        table = stats_by_action_district(selected, lang)
+        st.dataframe(table, width="stretch", key="stats_table")
+        # Districts along the x axis, one stacked colour per action.
+        st.bar_chart(table.iloc[:-1, :-1].T, height=360, stack=True)
 
-with tab_table:
-    st.dataframe(register_table(selected, lang), hide_index=True, width="stretch", key="register")
+if tab_table.open:
+    with tab_table:
+        st.dataframe(register_table(selected, lang), hide_index=True, width="stretch", key="register")
 
-with tab_export:
-    st.caption("导出内容即当前筛选结果。" if zh else "Every export contains exactly the current selection.")
-    c1, c2 = st.columns(2)
-    fmt = c1.selectbox(
-        "格式" if zh else "Format", FORMATS, key="x_format", format_func=lambda f: FORMAT_LABELS[f][lang]
-    )
-    layout = c2.radio(
-        "版式" if zh else "Layout",
-        list(LAYOUTS),
-        key="x_layout",
-        horizontal=True,
-        format_func=lambda x: {"a4": "A4 横向" if zh else "A4 landscape", "16x9": "16:9"}[x],
-    )
-    title = c1.text_input("标题" if zh else "Title", value=DEFAULT_TITLE, key="x_title")
-    approval = c2.text_input("审图号(可选)" if zh else "Approval number (optional)", key="x_approval")
-    crs = c1.selectbox(
-        "坐标系(数据导出)" if zh else "Coordinates (data exports)",
-        list(EXPORT_CRS),
-        key="x_crs",
-        format_func=lambda c: EXPORT_CRS[c][1],
-    )
-    job = (fmt, layout, title, approval, crs, state.basemap, lang, filters)
-    if st.button("生成文件" if zh else "Create file", key="x_go", disabled=selected.empty):
-        bar = st.progress(0.0, text="正在生成…" if zh else "Creating…")
-        with tempfile.TemporaryDirectory() as tmp:
-            out = export(
-                selected,
-                fmt,
-                f"{tmp}/export{extension(fmt)}",
-                filters,
-                layout,
-                title,
-                crs,
-                state.basemap,
-                approval,
-                lang,
-                progress=lambda d, n, _label: bar.progress(d / n),
-                tdt_key=TDT_KEY,
-            )
-            state["x_result"] = (job, out.read_bytes())
-        bar.progress(1.0, text="完成" if zh else "Done")
-    result = state.get("x_result")
-    if result and result[0] == job:
-        st.download_button(
-            "下载" if zh else "Download",
-            result[1],
-            file_name=f"jining_measures{extension(fmt)}",
-            mime=MIME[fmt],
-            key="x_download",
-            type="primary",
+if tab_export.open:
+    with tab_export:
+        st.caption("导出内容即当前筛选结果。" if zh else "Every export contains exactly the current selection.")
+        c1, c2 = st.columns(2)
+        fmt = c1.selectbox(
+            "格式" if zh else "Format", FORMATS, key="x_format", format_func=lambda f: FORMAT_LABELS[f][lang]
         )
+        layout = c2.radio(
+            "版式" if zh else "Layout",
+            list(LAYOUTS),
+            key="x_layout",
+            horizontal=True,
+            format_func=lambda x: {"a4": "A4 横向" if zh else "A4 landscape", "16x9": "16:9"}[x],
+        )
+        title = c1.text_input("标题" if zh else "Title", value=DEFAULT_TITLE, key="x_title")
+        approval = c2.text_input("审图号(可选)" if zh else "Approval number (optional)", key="x_approval")
+        crs = c1.selectbox(
+            "坐标系(数据导出)" if zh else "Coordinates (data exports)",
+            list(EXPORT_CRS),
+            key="x_crs",
+            format_func=lambda c: EXPORT_CRS[c][1],
+        )
+        job = (fmt, layout, title, approval, crs, state.basemap, lang, filters)
+        if st.button("生成文件" if zh else "Create file", key="x_go", disabled=selected.empty):
+            bar = st.progress(0.0, text="正在生成…" if zh else "Creating…")
+            with tempfile.TemporaryDirectory() as tmp:
+                out = export(
+                    selected,
+                    fmt,
+                    f"{tmp}/export{extension(fmt)}",
+                    filters,
+                    layout,
+                    title,
+                    crs,
+                    state.basemap,
+                    approval,
+                    lang,
+                    progress=lambda d, n, _label: bar.progress(d / n),
+                    tdt_key=TDT_KEY,
+                )
+                state["x_result"] = (job, out.read_bytes())
+            bar.progress(1.0, text="完成" if zh else "Done")
+        result = state.get("x_result")
+        if result and result[0] == job:
+            st.download_button(
+                "下载" if zh else "Download",
+                result[1],
+                file_name=f"jining_measures{extension(fmt)}",
+                mime=MIME[fmt],
+                key="x_download",
+                type="primary",
+            )
 
-with tab_edit:
-    edit.render(projects, lang, state)
+if tab_edit.open:
+    with tab_edit:
+        edit.render(projects, lang, state)

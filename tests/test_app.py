@@ -104,8 +104,16 @@ def test_english_toggle(app):
     assert "Rural Revitalisation Action" in map_script(app)
 
 
+def open_tab(at, label):
+    at.session_state["tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_tabs_show_statistics_and_the_register(app):
-    stats, table = (d.value for d in app.dataframe)
+    (stats,) = (d.value for d in open_tab(app, "统计").dataframe)
+    (table,) = (d.value for d in open_tab(app, "登记表").dataframe)
     assert stats.loc["合计", "合计"] == len(load_projects())
     assert list(table["编号"]) == list(load_projects()["id"])
 
@@ -120,7 +128,7 @@ def test_export_tab_creates_a_download_of_the_selection():
 
     import pandas as pd
 
-    at = run({"action": "4", "district": "370828"})
+    at = open_tab(run({"action": "4", "district": "370828"}), "导出")
     at.selectbox(key="x_format").set_value("csv").run()
     at.button(key="x_go").click().run()
     assert not at.exception
@@ -132,7 +140,7 @@ def test_export_tab_creates_a_download_of_the_selection():
 
 
 def test_export_pack_shows_progress():
-    at = run({"action": "7"})
+    at = open_tab(run({"action": "7"}), "导出")
     at.selectbox(key="x_format").set_value("pack-pdf").run()
     at.button(key="x_go").click().run()
     assert not at.exception
@@ -145,7 +153,7 @@ def test_correct_a_location_by_pasting_amap_coordinates_then_undo(isolated_store
     from layers.coords import distance_m, from_wgs84
     from layers.store import Store
 
-    at = run()
+    at = open_tab(run(), "导入与更正")
     at.text_input(key="who").set_value("规划科 王工").run()
     at.selectbox(key="fix_id").set_value("A10-09").run()
     at.radio(key="fix_method").set_value("paste").run()
@@ -163,7 +171,8 @@ def test_correct_a_location_by_pasting_amap_coordinates_then_undo(isolated_store
     import json
 
     # The map shows the change (folium writes the GeoJSON with \u escapes inside the script).
-    assert json.dumps("手动定位")[1:-1] in map_script(at)
+    assert json.dumps("手动定位")[1:-1] in map_script(open_tab(at, "地图"))
+    open_tab(at, "导入与更正")
     at.button(key="undo").click().run()
     with Store(isolated_store) as s:
         assert s.records() == {}
@@ -175,7 +184,7 @@ def test_a_save_that_lost_a_race_gets_a_conflict_message(isolated_store):
     from layers.changes import record_from_row, with_location
     from layers.store import Store
 
-    at = run()
+    at = open_tab(run(), "导入与更正")
     at.selectbox(key="fix_id").set_value("A10-08").run()  # the page loads version 0 of A10-08
     at.radio(key="fix_method").set_value("paste").run()
     at.text_input(key="fix_text").set_value("116.58, 35.35").run()
