@@ -12,7 +12,6 @@ files can declare, so it is labelled WGS-84 and the ``crs`` field says GCJ-02).
 
 from __future__ import annotations
 
-import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -258,11 +257,3 @@ WRITERS = {
     "xlsx": to_xlsx,
     "shp": to_shapefile_zip,
 }
-
-
-def field_names() -> list[str]:
-    return list(EXPORT_FIELDS)
-
-
-def sizes_json(text: str) -> dict:
-    return json.loads(text) if text else {}

@@ -177,28 +177,6 @@ def _geojson(gdf, style, name, lang, marker=None, large=False):
     )
 
 
-class _Legend(MacroElement):
-    """A fixed legend box drawn inside the map (plain HTML, no external assets)."""
-
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
-        <div class="jn-legend" style="position:absolute;z-index:9999;bottom:44px;left:10px;background:#fff;
-             padding:4px 6px;border:1px solid #999;border-radius:4px;font:11px sans-serif;max-width:230px;
-             opacity:0.92">
-          {{ this.body }}
-        </div>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}{% endmacro %}
-        """
-    )
-
-    def __init__(self, body: str):
-        super().__init__()
-        self._name = "Legend"
-        self.body = body
-
-
 class _MetricScale(MacroElement):
     """Leaflet's scale bar in kilometres only (folium's control_scale adds miles too)."""
 
