@@ -75,7 +75,31 @@ def _counties_gk():
 _TO_GK = Transformer.from_crs("EPSG:4326", GK_CRS, always_xy=True)
 
 
-def county_names() -> dict[str, str]:
-    """Map adcode to Chinese name, in adcode order."""
+@lru_cache(maxsize=2)
+def _names(lang: str) -> tuple[tuple[str, str], ...]:
     gdf = _counties().sort_values("adcode")
-    return dict(zip(gdf["adcode"], gdf["name_zh"], strict=True))
+    return tuple(zip(gdf["adcode"], gdf["name_zh" if lang == "zh" else "name_en"], strict=True))
+
+
+def county_names(lang: str = "zh") -> dict[str, str]:
+    """Map adcode to the county's name (Chinese, or English with ``lang="en"``), in adcode order."""
+    return dict(_names(lang))
+
+
+@lru_cache(maxsize=1)
+def _code_lookup() -> dict[str, str]:
+    from layers.gazetteer import normalise  # the gazetteer imports this module
+
+    lookup = {}
+    for code, zh, en in _counties()[["adcode", "name_zh", "name_en"]].itertuples(index=False):
+        lookup[normalise(zh)] = code
+        lookup[normalise(en.split()[0])] = code
+        lookup[code] = code
+    return lookup
+
+
+def county_code(name: str) -> str | None:
+    """The adcode of a county named in Chinese (邹城, 邹城市), English (Zoucheng) or by adcode; else None."""
+    from layers.gazetteer import normalise
+
+    return _code_lookup().get(normalise(name)) if str(name).strip() else None

@@ -30,8 +30,8 @@ import shapely
 from layers._errors import Problem, RegisterError
 from layers._paths import REGISTER_CSV
 from layers.actions import load_actions
-from layers.boundaries import load_counties
-from layers.gazetteer import Geocoder, default_geocoder, normalise
+from layers.boundaries import county_code, load_counties
+from layers.gazetteer import Geocoder, default_geocoder
 from layers.register import FIELDS, load_register
 from layers.shapes import county_lengths_km, find_shape, load_shapes
 
@@ -48,14 +48,9 @@ LOCATION_FIELDS = (
 
 def _county_codes(text: str) -> tuple[list[str], list[str]]:
     """Resolve ``;``-separated county names to adcodes; return (codes, unknown names)."""
-    lookup = {}
-    for code, zh, en in load_counties()[["adcode", "name_zh", "name_en"]].itertuples(index=False):
-        lookup[normalise(zh)] = code
-        lookup[normalise(en.split()[0])] = code
-        lookup[code] = code
     codes, unknown = [], []
     for name in filter(None, (t.strip() for t in text.split(";"))):
-        code = lookup.get(normalise(name))
+        code = county_code(name)
         (codes.append(code) if code else unknown.append(name))
     return codes, unknown
 

@@ -57,13 +57,7 @@ def district_codes() -> list[str]:
 def district_label(code: str, lang: str = "zh") -> str:
     if code in ZONES:
         return ZONE_NAMES[code][lang]
-    names = county_names()
-    if lang == "zh":
-        return names[code]
-    from layers.boundaries import load_counties
-
-    en = dict(zip(load_counties()["adcode"], load_counties()["name_en"], strict=True))
-    return en[code]
+    return county_names(lang)[code]
 
 
 @lru_cache(maxsize=1)

@@ -29,7 +29,7 @@ import shapely
 
 from layers._errors import DataError, Problem
 from layers.actions import load_actions
-from layers.boundaries import county_at, county_names, load_counties
+from layers.boundaries import county_at, county_code, county_names, load_counties
 from layers.coords import SYSTEMS, canonical_system, is_projected, to_wgs84
 from layers.gazetteer import default_geocoder, normalise
 from layers.register import KINDS
@@ -249,17 +249,6 @@ def _action(value: str) -> int | None:
     return None
 
 
-def _district(value: str) -> str | None:
-    if not value:
-        return None
-    v = normalise(value)
-    counties = load_counties()
-    for code, zh, en in counties[["adcode", "name_zh", "name_en"]].itertuples(index=False):
-        if v in (code, normalise(zh), normalise(en.split()[0])):
-            return code
-    return None
-
-
 def _number(text: str) -> float | None:
     t = unicodedata.normalize("NFKC", text).strip().replace(",", "")
     if not t:
@@ -340,7 +329,7 @@ def review_import(
             bad(inverse["action"], f"{get('action')!r} is not an action; use 1-10 or its name, e.g. 乡村振兴攻坚行动")
         district = None
         if get("district"):
-            district = _district(get("district"))
+            district = county_code(get("district"))
             if district is None:
                 bad(inverse["district"], f"{get('district')!r} is not one of Jining's 11 county-level divisions")
         kind = get("kind") or "site"

@@ -21,10 +21,7 @@ def stats_by_action_district(selected: pd.DataFrame, lang: str = "zh") -> pd.Dat
     cols = list(names) + ["city", "outside"]
     col_label = {**names, "city": "全市" if zh else "city-wide", "outside": "市外" if zh else "outside"}
     if not zh:
-        from layers.boundaries import load_counties
-
-        c = load_counties()
-        col_label.update(dict(zip(c["adcode"], c["name_en"].str.split().str[0], strict=True)))
+        col_label.update({code: name.split()[0] for code, name in county_names("en").items()})
     table = pd.DataFrame(0, index=list(actions.index), columns=cols)
     for rec in selected.itertuples():
         if rec.form == "city":
