@@ -19,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from layers._io import atomic_write as _atomic
 from layers.actions import load_actions
 from layers.boundaries import county_names
 from layers.coords import transform_geometry, wgs84_to_gcj02
@@ -148,17 +149,6 @@ def tabular_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84", wkt_limit: int
     table["lat"] = [g.y if g is not None and g.geom_type == "Point" else None for g in gdf.geometry]
     table["wkt"] = [_wkt(g, wkt_limit) for g in gdf.geometry]
     return table
-
-
-def _atomic(path: Path, write) -> Path:
-    """Write through a temporary file in the same folder, then rename: no half-written output."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        tmp_path = Path(tmp) / path.name
-        write(tmp_path)
-        tmp_path.replace(path)
-    return path
 
 
 def to_geojson(selected, path, crs="wgs84") -> Path:

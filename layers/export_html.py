@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from layers._io import atomic_write
 from layers.export_map import DEFAULT_TITLE, SCHEMATIC_NOTE, describe_filters
 from layers.filtering import Filters
 from layers.mapping import build_map
@@ -66,9 +67,5 @@ def render_html(
 
 
 def to_html(selected, path, filters=None, basemap="none", lang="zh", title=None, tdt_key=None) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(render_html(selected, filters, basemap, lang, title, tdt_key), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    page = render_html(selected, filters, basemap, lang, title, tdt_key)
+    return atomic_write(path, lambda p: p.write_text(page, encoding="utf-8"))

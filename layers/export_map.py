@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrow, Rectangle  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
+from layers._io import atomic_write  # noqa: E402
 from layers.actions import load_actions  # noqa: E402
 from layers.boundaries import county_names, load_counties  # noqa: E402
 from layers.coords import GK_CRS  # noqa: E402
@@ -453,11 +454,7 @@ def save(page: MapPage, path: str | Path, fmt: str | None = None, dpi: int = 300
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in ("png", "pdf", "svg"):
         raise ValueError(f"unknown image format {fmt!r}; use png, pdf or svg")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    page.figure.savefig(tmp, format=fmt, dpi=dpi if fmt == "png" else 100)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, lambda p: page.figure.savefig(p, format=fmt, dpi=dpi if fmt == "png" else 100))
 
 
 def close(page: MapPage) -> None:

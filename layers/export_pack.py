@@ -14,6 +14,7 @@ import geopandas as gpd
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 
+from layers._io import atomic_write
 from layers.actions import load_actions
 from layers.boundaries import county_names
 from layers.export_map import DEFAULT_TITLE, close, describe_filters, render_map, table_rows
@@ -96,24 +97,24 @@ def pack_pdf(
 ) -> Path:
     """Cover map, one page per action (its map and the table of all its measures), statistics."""
     filters = filters or Filters()
-    path = Path(path)
     total = 2 + selected["action"].nunique()
-    tmp = path.with_name(path.name + ".part")
-    with PdfPages(tmp) as pdf:
-        done = 0
-        for label, page in _pages(selected, filters, layout, title, approval_no, lang, table="all"):
-            pdf.savefig(page.figure)
-            close(page)
-            done += 1
+
+    def write(p):
+        with PdfPages(p) as pdf:
+            done = 0
+            for label, page in _pages(selected, filters, layout, title, approval_no, lang, table="all"):
+                pdf.savefig(page.figure)
+                close(page)
+                done += 1
+                if progress:
+                    progress(done, total, label)
+            fig, _ = _stats_figure(selected, layout, lang)
+            pdf.savefig(fig)
+            plt.close(fig)
             if progress:
-                progress(done, total, label)
-        fig, _ = _stats_figure(selected, layout, lang)
-        pdf.savefig(fig)
-        plt.close(fig)
-        if progress:
-            progress(total, total, "statistics")
-    tmp.replace(path)
-    return path
+                progress(total, total, "statistics")
+
+    return atomic_write(path, write)
 
 
 def pack_pptx(
@@ -212,8 +213,4 @@ def pack_pptx(
     slide.shapes.add_picture(buf, 0, 0, width=prs.slide_width)
     if progress:
         progress(total, total, "statistics")
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    prs.save(tmp)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, lambda p: prs.save(p))

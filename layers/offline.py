@@ -9,6 +9,7 @@ requirements.txt). :func:`ensure_leaflet_assets` copies them into the app's
 from __future__ import annotations
 
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xleaflet
@@ -26,8 +27,10 @@ def leaflet_source_dir() -> Path:
     return Path(xleaflet.BASE_DIR)
 
 
+@lru_cache(maxsize=8)
 def ensure_leaflet_assets(static_dir: Path = STATIC_DIR) -> Path:
-    """Copy leaflet.js, leaflet.css and the marker images into ``static_dir`` (idempotent)."""
+    """Copy leaflet.js, leaflet.css and the marker images into ``static_dir`` (idempotent;
+    checked once per process and folder, since the app calls it on every rerun)."""
     src = leaflet_source_dir()
     dest = static_dir / VENDOR
     for rel in ["leaflet.js", "leaflet.css", *(p.relative_to(src).as_posix() for p in (src / "images").iterdir())]:
