@@ -8,9 +8,7 @@ import html
 import json
 import tempfile
 
-import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from layers import DataError, load_projects
 from layers.actions import load_actions
@@ -29,16 +27,20 @@ from layers.filtering import (
     filters_from_query,
     filters_to_query,
 )
-from layers.labels import FORM, KIND, LANGS, PRECISION, PRECISION_HELP, register_table, t
-from layers.mapping import base_map, fit_view, is_large, overlay_groups
+from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, measure_list_markdown, register_table, t
+from layers.mapping import fit_view, is_large, overlay_groups
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district
 from layers.store import Store
 from ui import edit
+from ui.map_view import map_view
 
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
 ensure_leaflet_assets()
 
+#: Measures with no single place are listed beside the map up to this many per form;
+#: the Register tab lists them all.
+LIST_LIMIT = 100
 FILTER_KEYS = ("f_actions", "f_districts", "f_forms", "f_kinds", "f_q", "f_citywide")
 try:
     secrets = dict(st.secrets)
@@ -185,21 +187,18 @@ if tab_map.open:
             st.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset_empty")
         col_map, col_side = st.columns([3, 1])
         with col_map:
-            # A stable base map (basemap, counties) plus overlay groups that follow the filters:
-            # streamlit-folium swaps the groups in place instead of re-creating the map.
-            base = base_map(state.basemap, lang, TDT_KEY, is_large(selected))
+            # A stable base map (basemap, counties), rendered once per process, plus overlay
+            # groups that follow the filters: the browser swaps the groups in place.
             groups, bounds = overlay_groups(selected, filters, state.basemap, lang)
             center, zoom = fit_view(bounds)
-            out = st_folium(
-                base,
-                key="map",
-                height=640,
-                use_container_width=True,
-                feature_group_to_add=groups,
-                layer_control=folium.LayerControl(collapsed=True),
+            out = map_view(
+                basemap=state.basemap,
+                lang=lang,
+                tdt_key=TDT_KEY,
+                large=is_large(selected),
+                groups=groups,
                 center=center,
                 zoom=zoom,
-                returned_objects=["last_active_drawing", "last_clicked"],
             )
         if (out or {}).get("last_clicked"):
             # Kept for "correct a location": the planner clicks the map, then saves that point.
@@ -236,12 +235,14 @@ if tab_map.open:
                 part = nowhere[nowhere["form"] == form]
                 if len(part):
                     with st.expander(f"{FORM[form][lang]} ({len(part)})", expanded=form != "city"):
-                        for r in part.itertuples():
-                            title = r.title_zh if zh else r.title_en
-                            st.markdown(
-                                f"- {actions.loc[r.action, 'symbol']} {html.escape(title)} "
-                                f"<small>({html.escape(PRECISION[r.precision][lang])})</small>",
-                                unsafe_allow_html=True,
+                        # One element per list, at most LIST_LIMIT lines: one element per
+                        # measure made the browser slow for large registers (bench/).
+                        st.markdown(measure_list_markdown(part, lang, LIST_LIMIT), unsafe_allow_html=True)
+                        if len(part) > LIST_LIMIT:
+                            st.caption(
+                                f"另有 {len(part) - LIST_LIMIT} 条,见“登记表”。"
+                                if zh
+                                else f"{len(part) - LIST_LIMIT} more: see the Register tab."
                             )
         with st.expander(t("precision_help", lang)):
             st.markdown(PRECISION_HELP[lang])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 from layers.actions import load_actions
@@ -127,3 +129,15 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         }
     )
     return out.rename(columns={k: v[lang] for k, v in COLUMNS.items()})
+
+
+def measure_list_markdown(part: pd.DataFrame, lang: str = "zh", limit: int | None = None) -> str:
+    """A Markdown list of measures (action symbol, title, precision) with every name
+    HTML-escaped: one element for the whole list, at most ``limit`` lines."""
+    symbols = load_actions()["symbol"]
+    title = "title_zh" if lang == "zh" else "title_en"
+    rows = part if limit is None else part.head(limit)
+    return "\n".join(
+        f"- {symbols[a]} {html.escape(str(t))} <small>({html.escape(PRECISION[p][lang])})</small>"
+        for a, t, p in zip(rows["action"], rows[title], rows["precision"], strict=True)
+    )

@@ -31,10 +31,11 @@ from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL
 DISPLAY_TOLERANCE = 0.001
 MAX_ZOOM = 18
 #: Above this many drawn measures the map switches to its large-selection mode:
-#: points become canvas circle markers (no DOM element each), coordinates are
-#: rounded to 1e-5° (about 1 m) and tooltips carry the title only. Chosen by
-#: measurement (bench/, docs/performance.md).
+#: points become canvas circle markers (no DOM element each), and there are no
+#: tooltips or hover highlights. Chosen by measurement (bench/, docs/performance.md).
 LARGE_SELECTION = 1500
+#: Coordinates sent to the browser are rounded to 1e-5° (about 1 m), far finer than
+#: the best precision in the register.
 COORD_DECIMALS = 5
 MIN_ZOOM = 5
 POINT_CLASS = "jn-point"
@@ -110,71 +111,133 @@ class _Labels(MacroElement):
 
 
 def _simplify_for_display(gdf: gpd.GeoDataFrame, large: bool = False) -> gpd.GeoDataFrame:
-    """Simplified (and, for large selections, rounded) geometries for display only."""
+    """Simplified geometries for display only (twice as coarse for large selections)."""
     out = gdf.copy()
-    geoms = out.geometry.values
+    geoms = np.array(gdf.geometry.array, dtype=object)  # a plain array: no pandas ufunc dispatch
     present = ~shapely.is_missing(geoms)
-    g = shapely.simplify(geoms[present], DISPLAY_TOLERANCE * (2 if large else 1))
-    if large:
-        g = shapely.transform(g, lambda xy: np.round(xy, COORD_DECIMALS))
-    geoms = geoms.copy()
-    geoms[present] = g
-    out.geometry = geoms
+    geoms[present] = shapely.simplify(geoms[present], DISPLAY_TOLERANCE * (2 if large else 1))
+    out.geometry = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
     return out
 
 
-def _feature_props(projects: gpd.GeoDataFrame, lang: str, large: bool = False) -> gpd.GeoDataFrame:
-    """The properties a feature carries to the browser (escaped: tooltips are HTML)."""
-    title = "title_zh" if lang == "zh" else "title_en"
-    cols = {"id": projects["id"], "title": projects[title].map(html.escape)}
-    if not large:
-        actions = load_actions()
-        names = {a: html.escape(actions.loc[a, "name_zh" if lang == "zh" else "name_en"]) for a in actions.index}
-        kinds = {k: v[lang] for k, v in KIND.items()}
-        precisions = {k: v[lang] for k, v in PRECISION.items()}
-        cols["action_name"] = projects["action"].map(names)
-        cols["kind_label"] = projects["kind"].map(kinds)
-        cols["precision_label"] = projects["precision"].map(lambda p: precisions.get(p, p))
-    else:
-        cols.pop("title")  # no tooltips in large mode: the detail panel shows the title
-    return gpd.GeoDataFrame(cols, geometry=projects.geometry.values, crs=projects.crs, index=projects.index)
+#: Jinja's ``tojson`` escapes these so that JSON placed inside a <script> element can never
+#: close it; our payloads are written by hand (see _FeatureLayer), so they get the same.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
 
 
-def _tooltip(lang: str, large: bool = False) -> folium.GeoJsonTooltip:
-    if large:
-        return folium.GeoJsonTooltip(fields=["title"], labels=False, localize=False, sticky=True)
-    labels = {"zh": ["", "行动", "类型", "位置精度"], "en": ["", "Action", "Kind", "Precision"]}[lang]
-    return folium.GeoJsonTooltip(
-        fields=["title", "action_name", "kind_label", "precision_label"], aliases=labels, localize=False, sticky=True
+def script_json(obj) -> str:
+    """JSON that is safe to embed in a <script> element or to eval."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+
+
+class _FeatureLayer(MacroElement):
+    """One styled GeoJSON layer drawn from a compact payload.
+
+    folium.GeoJson compiles several Jinja templates per instance, writes the full style
+    into every feature and binds tooltips from an HTML string; with a dozen layers per
+    rerun that dominated the script time (bench/, docs/performance.md). This element has
+    one template compiled once, sends ids, point coordinates as a flat array, other
+    geometries as GeoJSON, and the style once per layer. Tooltip text is inserted with
+    ``textContent``, never as HTML. Features keep ``properties.id``, so a click reaches the
+    app through streamlit-folium exactly as before.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+          var d = {{ this.payload }};
+          var feats = [];
+          for (var i = 0; i < d.id.length; i++) {
+            var g = d.xy ? {type: "Point", coordinates: [d.xy[2 * i], d.xy[2 * i + 1]]} : d.geom[i];
+            feats.push({type: "Feature", geometry: g, properties: {id: d.id[i]}, _i: i});
+          }
+          var gj;
+          var opts = {style: function() { return d.style; }};
+          if (d.mode === "circle") {
+            opts.pointToLayer = function(f, ll) { return L.circleMarker(ll, d.style); };
+          } else if (d.mode === "marker") {
+            var icon = L.divIcon(d.icon);
+            opts.pointToLayer = function(f, ll) { return L.marker(ll, {icon: icon}); };
+          }
+          if (d.tip || d.highlight) {
+            opts.onEachFeature = function(f, layer) {
+              var i = f._i;
+              if (d.tip) {
+                layer.bindTooltip(function() {
+                  var box = document.createElement("div");
+                  d.tip[i].forEach(function(text, k) {
+                    var line = document.createElement("div");
+                    if (k === 0) { line.style.fontWeight = "bold"; }
+                    line.textContent = (d.labels[k] ? d.labels[k] + ": " : "") + text;
+                    box.appendChild(line);
+                  });
+                  return box;
+                }, {sticky: true});
+              }
+              if (d.highlight && layer.setStyle) {
+                layer.on("mouseover", function() { layer.setStyle(d.highlight); });
+                layer.on("mouseout", function() { gj.resetStyle(layer); });
+              }
+            };
+          }
+          gj = L.geoJSON({type: "FeatureCollection", features: feats}, opts);
+          gj.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, ids, geoms, style, mode="path", icon=None, tips=None, labels=None, highlight=None):
+        super().__init__()
+        self._name = "FeatureLayer"
+        self.mode = mode
+        self.ids = list(ids)
+        self.geoms = np.asarray(geoms, dtype=object)
+        meta = {"mode": mode, "style": style, "id": self.ids}
+        if icon:
+            meta["icon"] = icon
+        if tips is not None:
+            meta["tip"], meta["labels"] = tips, labels
+        if highlight:
+            meta["highlight"] = highlight
+        if mode == "path":
+            rounded = shapely.transform(self.geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+            geo = ",".join(shapely.to_geojson(rounded).tolist())
+            body = f',"geom":[{geo}]'
+        else:
+            xy = np.round(shapely.get_coordinates(self.geoms), COORD_DECIMALS).ravel().tolist()
+            body = ',"xy":' + json.dumps(xy)
+        # Geometry JSON comes from shapely and numbers only; the rest goes through script_json.
+        self.payload = script_json(meta)[:-1] + body + "}"
+
+    def feature_collection(self) -> dict:
+        """The features this layer draws, as GeoJSON (ids and geometries), for tests and checks."""
+        geoms = json.loads("[" + ",".join(shapely.to_geojson(self.geoms).tolist()) + "]")
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": g, "properties": {"id": i}}
+                for i, g in zip(self.ids, geoms, strict=True)
+            ],
+        }
+
+
+TIP_LABELS = {"zh": ["", "行动", "类型", "位置精度"], "en": ["", "Action", "Kind", "Precision"]}
+
+
+def _tip_columns(gdf: gpd.GeoDataFrame, lang: str) -> tuple[list, list, list]:
+    """Per-feature tooltip text: title, kind and precision, in the UI language."""
+    kinds = {k: v[lang] for k, v in KIND.items()}
+    precisions = {k: v[lang] for k, v in PRECISION.items()}
+    return (
+        gdf["title_zh" if lang == "zh" else "title_en"].tolist(),
+        [kinds.get(k, k) for k in gdf["kind"].tolist()],
+        [precisions.get(p, p) for p in gdf["precision"].tolist()],
     )
 
 
-def _feature_collection(gdf: gpd.GeoDataFrame) -> dict:
-    """A GeoJSON FeatureCollection built with shapely's vectorised writer (much faster than
-    GeoDataFrame.to_json for thousands of features)."""
-    geoms = shapely.to_geojson(gdf.geometry.values)
-    props = gdf.drop(columns="geometry").to_dict("records")
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": json.loads(g), "properties": p} for g, p in zip(geoms, props, strict=True)
-        ],
-    }
-
-
-def _geojson(gdf, style, name, lang, marker=None, large=False):
-    # Large selections get no per-feature tooltip or hover highlight: binding them to
-    # thousands of layers dominated the browser's drawing time (bench/); a click still
-    # opens the detail panel.
-    return folium.GeoJson(
-        _feature_collection(gdf),
-        name=name,
-        style_function=lambda _f, s=style: s,
-        highlight_function=None if large else (lambda _f: {"weight": 5, "fillOpacity": 0.45}),
-        tooltip=None if large else _tooltip(lang),
-        marker=marker,
-        zoom_on_click=False,
-    )
+HIGHLIGHT = {"weight": 5, "fillOpacity": 0.45}
 
 
 class _MetricScale(MacroElement):
@@ -346,28 +409,28 @@ def overlay_groups(
     gcj = needs_gcj02(basemap)
     actions = load_actions()
     counties = _display_counties(gcj)
-    city = _to_display_crs(load_city(), gcj)
     selected_counties = set(filters.districts)
     groups = []
     sel_group = folium.FeatureGroup(name="selection", control=False)
     chosen = counties[counties["adcode"].isin(selected_counties)]
     if len(chosen):
-        folium.GeoJson(
-            json.loads(chosen[["adcode", "geometry"]].to_json(drop_id=True)),
-            style_function=lambda _f: {"color": "#333", "weight": 3, "fillOpacity": 0, "interactive": False},
+        _FeatureLayer(
+            [""] * len(chosen),
+            chosen.geometry.values,
+            {"color": "#333", "weight": 3, "fillOpacity": 0, "interactive": False},
         ).add_to(sel_group)
-    for z in filters.districts:
-        if z in ZONES:
-            zone = _to_display_crs(gpd.GeoDataFrame(geometry=[zone_shapes()[z]], crs=4326), gcj)
-            folium.GeoJson(
-                json.loads(zone.to_json(drop_id=True)),
-                style_function=lambda _f: {"color": "#333", "weight": 2, "dashArray": "8 6", "fillOpacity": 0},
-            ).add_to(sel_group)
+    zones = [z for z in filters.districts if z in ZONES]
+    if zones:
+        zone = _to_display_crs(gpd.GeoDataFrame(geometry=[zone_shapes()[z] for z in zones], crs=4326), gcj)
+        _FeatureLayer(
+            [""] * len(zones),
+            zone.geometry.values,
+            {"color": "#333", "weight": 2, "dashArray": "8 6", "fillOpacity": 0, "interactive": False},
+        ).add_to(sel_group)
     groups.append(sel_group)
 
     large = int(selected.geometry.notna().sum()) > LARGE_SELECTION
     shown = _to_display_crs(_simplify_for_display(selected, large), gcj)
-    props = _feature_props(shown, lang, large)
     bounds_parts = []
     # Plain numpy masks: boolean indexing of a GeoDataFrame per action and form was the
     # largest cost of a rerun (pandas' Arrow-backed strings).
@@ -375,59 +438,60 @@ def overlay_groups(
     forms = shown["form"].to_numpy(dtype=object)
     coarse_arr = shown["precision_m"].fillna(0).to_numpy(dtype=float) > 15000
     approx_arr = shown["approximate"].to_numpy(dtype=bool)
-    geoms = shown.geometry.values
+    ids = shown["id"].to_numpy(dtype=object)
+    adcodes = shown["county_adcodes"].to_numpy(dtype=object)
+    geoms = np.array(shown.geometry.array, dtype=object)
+    present = ~shapely.is_missing(geoms)
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    labels = TIP_LABELS[lang]
 
-    def pick(mask):
-        return props.iloc[np.flatnonzero(mask)]
+    titles, kinds, precisions = _tip_columns(shown, lang)
+
+    def tips(rows, action_name):
+        if large:
+            return None
+        return [[titles[i], action_name, kinds[i], precisions[i]] for i in rows]
+
+    def layer(mask, style, mode="path", icon=None):
+        idx = np.flatnonzero(mask & present)
+        if not len(idx):
+            return None
+        highlight = None if large or mode != "path" else HIGHLIGHT
+        return _FeatureLayer(ids[idx], geoms[idx], style, mode, icon, tips(idx, action_name), labels, highlight)
 
     for a in sorted(set(action_arr.tolist())):
         rec = actions.loc[a]
-        colour, symbol = rec["colour"], rec["symbol"]
-        group = folium.FeatureGroup(name=f"{symbol} {a}. {rec['name_zh' if lang == 'zh' else 'name_en']}")
+        colour, symbol, action_name = rec["colour"], rec["symbol"], rec[name_col]
+        group = folium.FeatureGroup(name=f"{symbol} {a}. {action_name}")
         mine = action_arr == a
+        parts = []
         for coarse in (True, False):
             # Areas known only to a county are drawn fainter, so they do not hide finer ones.
-            areas = pick(mine & (forms == "area") & (coarse_arr == coarse))
-            if len(areas):
-                _geojson(
-                    areas,
-                    {
-                        "color": colour,
-                        "weight": 2,
-                        "dashArray": "6 4",
-                        "fillColor": colour,
-                        "fillOpacity": 0.1 if coarse else 0.3,
-                    },
-                    "areas",
-                    lang,
-                    large=large,
-                ).add_to(group)
-        lines = pick(mine & (forms == "line"))
-        if len(lines):
-            _geojson(
-                lines, {"color": colour, "weight": 4, "dashArray": "8 6", "opacity": 0.9}, "lines", lang, large=large
-            ).add_to(group)
+            style = {"color": colour, "weight": 2, "dashArray": "6 4", "fillColor": colour}
+            parts.append(
+                layer(
+                    mine & (forms == "area") & (coarse_arr == coarse), style | {"fillOpacity": 0.1 if coarse else 0.3}
+                )
+            )
+        parts.append(
+            layer(mine & (forms == "line"), {"color": colour, "weight": 4, "dashArray": "8 6", "opacity": 0.9})
+        )
         cw_idx = np.flatnonzero(mine & (forms == "county"))
-        cw = shown.iloc[cw_idx]
-        if len(cw):
-            rows = []
-            for r in cw.itertuples():
-                for code in r.county_adcodes.split(","):
-                    rows.append({"id": r.id, "adcode": code})
-            hl = counties.merge(gpd.pd.DataFrame(rows), on="adcode")
-            hl_props = props.iloc[cw_idx].drop(columns="geometry").merge(hl[["id", "geometry"]], on="id")
-            hl_gdf = gpd.GeoDataFrame(hl_props, geometry="geometry", crs=4326)
-            _geojson(
-                hl_gdf,
-                {"color": colour, "weight": 2, "dashArray": "2 6", "fillColor": colour, "fillOpacity": 0.12},
-                "county-wide",
-                lang,
-                large=large,
-            ).add_to(group)
-            bounds_parts.append(hl_gdf.geometry)
+        if len(cw_idx):
+            # A county-wide measure tints each of its counties.
+            pairs = [(i, code) for i in cw_idx for code in adcodes[i].split(",")]
+            by_code = dict(zip(counties["adcode"], counties.geometry.values, strict=True))
+            rows = np.array([i for i, _ in pairs])
+            hl_geoms = np.array([by_code[c] for _, c in pairs], dtype=object)
+            style = {"color": colour, "weight": 2, "dashArray": "2 6", "fillColor": colour, "fillOpacity": 0.12}
+            highlight = None if large else HIGHLIGHT
+            parts.append(
+                _FeatureLayer(ids[rows], hl_geoms, style, "path", None, tips(rows, action_name), labels, highlight)
+            )
+            bounds_parts.append(list(hl_geoms))
         for approximate in (False, True):
-            pts = pick(mine & (forms == "point") & (approx_arr == approximate))
-            if len(pts) and large:
+            mask = mine & (forms == "point") & (approx_arr == approximate)
+            if large:
                 # Canvas circles: thousands of points without a DOM element each.
                 style = {
                     "radius": 5,
@@ -435,17 +499,21 @@ def overlay_groups(
                     "weight": 1.5,
                     "fillColor": "#ffffff" if approximate else colour,
                     "fillOpacity": 0.9,
-                    "dashArray": "2 2" if approximate else None,
                 }
-                _geojson(pts, style, "points", lang, marker=folium.CircleMarker(), large=True).add_to(group)
-            elif len(pts):
-                icon = folium.DivIcon(
-                    html=marker_html(colour, symbol, approximate),
-                    class_name=f"{POINT_CLASS} {'jn-approx' if approximate else 'jn-exact'}",
-                    icon_size=(22, 22),
-                    icon_anchor=(11, 11),
-                )
-                _geojson(pts, {}, "points", lang, marker=folium.Marker(icon=icon)).add_to(group)
+                if approximate:
+                    style["dashArray"] = "2 2"
+                parts.append(layer(mask, style, "circle"))
+            else:
+                icon = {
+                    "html": marker_html(colour, symbol, approximate),
+                    "className": f"{POINT_CLASS} {'jn-approx' if approximate else 'jn-exact'}",
+                    "iconSize": [22, 22],
+                    "iconAnchor": [11, 11],
+                }
+                parts.append(layer(mask, {}, "marker", icon))
+        for part in parts:
+            if part is not None:
+                part.add_to(group)
         groups.append(group)
         bounds_parts.append([g for g in geoms[mine] if g is not None])
 
@@ -453,11 +521,11 @@ def overlay_groups(
     _LegendControl(legend_html(drawn, lang)).add_to(sel_group)
 
     # Fit the view: chosen districts first, else the drawn selection, else the whole city.
-    focus = list(counties[counties["adcode"].isin(selected_counties)].geometry)
+    focus = list(chosen.geometry)
     if not focus:
         focus = [g for part in bounds_parts for g in part if g is not None]
     if not focus:
-        focus = list(city.geometry)
+        focus = list(_to_display_crs(load_city(), gcj).geometry)
     b = shapely.bounds(np.asarray(focus, dtype=object))
     minx, miny, maxx, maxy = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
     if maxx - minx < 0.02 and maxy - miny < 0.02:  # a single point: show its surroundings

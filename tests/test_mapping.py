@@ -7,7 +7,7 @@ from layers import load_counties, load_projects
 from layers.basemaps import available_basemaps, tianditu_key
 from layers.coords import distance_m
 from layers.filtering import Filters, filter_projects
-from layers.mapping import LABEL_CLASS, POINT_CLASS, build_map, fit_view, marker_html
+from layers.mapping import LABEL_CLASS, POINT_CLASS, _FeatureLayer, build_map, fit_view, marker_html, script_json
 from layers.offline import LEAFLET_JS_URL, ensure_leaflet_assets
 
 
@@ -24,10 +24,13 @@ def action_groups(m):
     ]
 
 
+def layers_of(group):
+    return [c for c in group._children.values() if isinstance(c, _FeatureLayer)]
+
+
 def features(group):
-    for child in group._children.values():
-        if isinstance(child, folium.GeoJson):
-            yield from child.data["features"]
+    for child in layers_of(group):
+        yield from child.feature_collection()["features"]
 
 
 def test_offline_map_references_no_external_url(projects):
@@ -70,8 +73,21 @@ def test_titles_are_escaped_for_tooltips(projects):
     evil["geometry"] = [projects[projects["form"] == "point"].geometry.iloc[0]]
     m = build_map(evil, Filters())
     html = m.get_root().render()
+    # The title travels as JSON that cannot close a <script> element ...
     assert "<img src=x" not in html
-    assert "&lt;img src=x" in html.replace("\\u0026", "&")  # JSON spells & as \u0026
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+    # ... and the tooltip inserts it as text, never as HTML.
+    (layer,) = [x for g in action_groups(m) for x in layers_of(g)]
+    assert "textContent = " in layer._template.module.__dict__["script"](layer, {})
+    assert "innerHTML" not in layer._template.module.__dict__["script"](layer, {})
+
+
+def test_script_json_cannot_close_a_script_element():
+    text = script_json({"t": "</script><script>alert(1)</script> & 'x'"})
+    assert "<" not in text and ">" not in text and "'" not in text and "&" not in text
+    import json
+
+    assert json.loads(text) == {"t": "</script><script>alert(1)</script> & 'x'"}
 
 
 def test_gaode_basemap_shifts_overlays_to_gcj02(projects):
@@ -151,10 +167,14 @@ def test_large_selections_switch_to_canvas_circles_without_tooltips():
     m = build_map(big, Filters())
     html = m.get_root().render()
     assert '"preferCanvas": true' in html
-    assert "new L.CircleMarker" in html and POINT_CLASS not in html  # no DOM marker per point
+    layers = [x for g in action_groups(m) for x in layers_of(g)]
+    # Points are canvas circles (no DOM marker each), and nothing carries tooltips or hover.
+    assert {x.mode for x in layers} == {"circle", "path"} and POINT_CLASS not in html
+    assert not any('"tip":' in x.payload or '"highlight":' in x.payload for x in layers)
     drawn = {f["properties"]["id"] for g in action_groups(m) for f in features(g)}
     expected = set(big.loc[big.geometry.notna(), "id"])
     assert drawn == expected
-    assert all("title" not in f["properties"] for g in action_groups(m) for f in features(g))
-    small = build_map(big.head(50), Filters()).get_root().render()
+    small_map = build_map(big.head(50), Filters())
+    small = small_map.get_root().render()
     assert '"preferCanvas": true' not in small and POINT_CLASS in small
+    assert "marker" in {x.mode for g in action_groups(small_map) for x in layers_of(g)}

@@ -1,0 +1,102 @@
+"""The map component: streamlit-folium's front end, fed from a cached base map.
+
+``st_folium`` renders the whole base map (basemap, county boundaries and names) on every
+rerun, only to send the same script again and to hash it into the component's key.
+That was a third of the script's time for the real register (bench/,
+docs/performance.md). Here the base map is rendered once per (basemap, language,
+mode) and process; only the overlay groups, which follow the filters, are rendered per
+rerun. The strings are produced by streamlit-folium's own helpers and go to its own
+front end with the same arguments ``st_folium`` sends, so the browser side is unchanged.
+
+This uses streamlit-folium functions whose names start with an underscore; the version
+is pinned in requirements.txt, and tests/test_app.py and tests/test_browser.py check
+the result end to end.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import folium
+import streamlit as st
+import streamlit_folium as sf
+
+from layers.mapping import base_map
+
+#: What the app reads back from the map: a clicked feature, and a clicked point.
+RETURNED = ("last_active_drawing", "last_clicked")
+
+
+@lru_cache(maxsize=16)
+def _base(basemap: str, lang: str, tdt_key: str | None, large: bool) -> dict:
+    """Everything the front end needs to create the map once, as strings."""
+    m = base_map(basemap, lang, tdt_key, large)
+    m.get_root().render()
+    html = sf._get_html(m)
+    header = sf._get_header(m)
+    script = sf._get_map_string(m)  # renames the map's variable to "map_div"
+    css, js = [], []
+    for elem in _walk(m):
+        css += [href for _, href in getattr(elem, "default_css", [])]
+        js += [src for _, src in getattr(elem, "default_js", [])]
+    return {
+        "script": script,
+        "header": header,
+        "html": html,
+        "id": sf.get_full_id(m),
+        "css_links": list(dict.fromkeys(css)),
+        "js_links": list(dict.fromkeys(js)),
+    }
+
+
+def _walk(elem):
+    yield elem
+    for child in getattr(elem, "_children", {}).values():
+        yield from _walk(child)
+
+
+def overlay_scripts(groups: list[folium.FeatureGroup]) -> tuple[str, str]:
+    """The overlay groups and their layer control as the scripts the front end evaluates."""
+    # The groups need a map as parent while they render; its variable becomes map_div.
+    parent = folium.Map(tiles=None)
+    feature_groups = "".join(sf._get_feature_group_string(g, parent, i) for i, g in enumerate(groups))
+    control = sf._get_layer_control_string(folium.LayerControl(collapsed=True), parent)
+    return feature_groups, control
+
+
+def map_view(
+    *,
+    basemap: str,
+    lang: str,
+    tdt_key: str | None,
+    large: bool,
+    groups: list[folium.FeatureGroup],
+    center,
+    zoom: int,
+    key: str = "map",
+    height: int = 640,
+) -> dict | None:
+    """Draw the map; return what the user clicked (``RETURNED``), as st_folium does."""
+    base = _base(basemap, lang, tdt_key, large)
+    feature_group, layer_control = overlay_scripts(groups)
+    hash_key = sf.generate_js_hash(base["script"], key, False)
+
+    def on_change():
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    return sf._component_func(
+        **base,
+        key=hash_key,
+        height=height,
+        width=None,
+        returned_objects=list(RETURNED),
+        default=dict.fromkeys(RETURNED),
+        zoom=zoom,
+        center=center,
+        feature_group=feature_group,
+        return_on_hover=False,
+        layer_control=layer_control,
+        pixelated=False,
+        on_change=on_change,
+        wrap_longitude=False,
+    )
