@@ -6,6 +6,7 @@ wires widgets, the URL query string and the map component together.
 
 import html
 import json
+import os
 import tempfile
 
 import streamlit as st
@@ -13,7 +14,7 @@ import streamlit as st
 from layers import DataError, load_projects
 from layers.actions import load_actions
 from layers.basemaps import available_basemaps, tianditu_key
-from layers.changes import merge_changes
+from layers.changes import changes_key, merge_changes
 from layers.details import measure_details
 from layers.export_data import EXPORT_CRS
 from layers.export_map import DEFAULT_TITLE, LAYOUTS
@@ -28,7 +29,6 @@ from layers.filtering import (
     filters_to_query,
 )
 from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, measure_list_markdown, register_table, t
-from layers.mapping import fit_view, is_large, overlay_groups
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district
 from layers.store import Store
@@ -86,7 +86,10 @@ st.title(t("title", lang))
 
 try:
     with Store() as _store:
-        projects = merge_changes(load_projects(), _store.records())
+        stored = _store.records()
+    projects = merge_changes(load_projects(), stored)
+    # Changes whenever the data does: the map's cached overlays are keyed by it.
+    data_key = f"{os.environ.get('JINING_PROJECTS', 'register')}:{changes_key(stored)}"
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")
     st.stop()
@@ -189,17 +192,7 @@ if tab_map.open:
         with col_map:
             # A stable base map (basemap, counties), rendered once per process, plus overlay
             # groups that follow the filters: the browser swaps the groups in place.
-            groups, bounds = overlay_groups(selected, filters, state.basemap, lang)
-            center, zoom = fit_view(bounds)
-            out = map_view(
-                basemap=state.basemap,
-                lang=lang,
-                tdt_key=TDT_KEY,
-                large=is_large(selected),
-                groups=groups,
-                center=center,
-                zoom=zoom,
-            )
+            out = map_view(selected, filters, data_key=data_key, basemap=state.basemap, lang=lang, tdt_key=TDT_KEY)
         if (out or {}).get("last_clicked"):
             # Kept for "correct a location": the planner clicks the map, then saves that point.
             lc = out["last_clicked"]

@@ -40,6 +40,15 @@ def record_from_row(row: pd.Series | dict) -> dict:
     return rec
 
 
+def changes_key(stored: dict[str, dict]) -> str:
+    """A short key that changes whenever the stored changes do (any save or undo): caches
+    of anything drawn from the merged projects are keyed by it. It hashes every stored
+    field, versions and times included."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(stored, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def merge_changes(projects: gpd.GeoDataFrame, stored: dict[str, dict]) -> gpd.GeoDataFrame:
     """The register's projects with the stored records applied.
 

@@ -16,7 +16,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import Element, MacroElement, Template
 
 from layers.actions import load_actions
 from layers.basemaps import available_basemaps, needs_gcj02
@@ -114,8 +114,8 @@ def _simplify_for_display(gdf: gpd.GeoDataFrame, large: bool = False) -> gpd.Geo
     """Simplified geometries for display only (twice as coarse for large selections)."""
     out = gdf.copy()
     geoms = np.array(gdf.geometry.array, dtype=object)  # a plain array: no pandas ufunc dispatch
-    present = ~shapely.is_missing(geoms)
-    geoms[present] = shapely.simplify(geoms[present], DISPLAY_TOLERANCE * (2 if large else 1))
+    shaped = ~shapely.is_missing(geoms) & (shapely.get_type_id(geoms) > 0)  # points need none
+    geoms[shaped] = shapely.simplify(geoms[shaped], DISPLAY_TOLERANCE * (2 if large else 1))
     out.geometry = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
     return out
 
@@ -128,6 +128,17 @@ _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'
 def script_json(obj) -> str:
     """JSON that is safe to embed in a <script> element or to eval."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+
+
+class _Script(Element):
+    """Script text added to the page as it is: never compiled or rendered as a template."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
 
 
 class _FeatureLayer(MacroElement):
@@ -210,6 +221,14 @@ class _FeatureLayer(MacroElement):
             body = ',"xy":' + json.dumps(xy)
         # Geometry JSON comes from shapely and numbers only; the rest goes through script_json.
         self.payload = script_json(meta)[:-1] + body + "}"
+
+    def render(self, **kwargs):
+        # branca's MacroElement.render wraps the rendered script in a new Element, which
+        # compiles it as a Jinja template: that lexed megabytes of data on every rerun, and
+        # text such as "{{ ... }}" in an imported title would have been evaluated when the
+        # page is rendered. The script is added as plain text instead.
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_Script(script), name=self.get_name())
 
     def feature_collection(self) -> dict:
         """The features this layer draws, as GeoJSON (ids and geometries), for tests and checks."""

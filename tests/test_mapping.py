@@ -82,6 +82,19 @@ def test_titles_are_escaped_for_tooltips(projects):
     assert "innerHTML" not in layer._template.module.__dict__["script"](layer, {})
 
 
+def test_titles_are_never_evaluated_as_templates(projects):
+    """Folium pages are Jinja templates: text like {{ 7*7 }} in a title must stay text."""
+    import json
+
+    evil = projects[projects["form"] == "point"].head(1).copy()
+    evil["title_zh"] = "{{ 7*7 }}{% if true %}yes{% endif %}{# c #}"
+    m = build_map(evil, Filters())
+    page = m.get_root().render()
+    payload = re.search(r"var d = (\{.*\});\n", page).group(1)
+    assert json.loads(payload)["tip"][0][0] == "{{ 7*7 }}{% if true %}yes{% endif %}{# c #}"
+    assert "{{ 7*7 }}" in page
+
+
 def test_script_json_cannot_close_a_script_element():
     text = script_json({"t": "</script><script>alert(1)</script> & 'x'"})
     assert "<" not in text and ">" not in text and "'" not in text and "&" not in text

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from layers import load_projects
-from layers.changes import merge_changes, record_from_row, with_location
+from layers.changes import changes_key, merge_changes, record_from_row, with_location
 from layers.store import ConflictError, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +76,18 @@ def test_undo_last_restores_and_is_audited(store):
     assert store.records() == {}
     assert store.undo_last("c") is None
     assert list(store.history()["what"]).count("undo") == 3
+
+
+def test_changes_key_follows_every_save_and_undo(store):
+    keys = [changes_key(store.records())]
+    store.save([rec("IMP-1")], "a")
+    keys.append(changes_key(store.records()))
+    store.save([rec("IMP-1", "新")], "a")
+    keys.append(changes_key(store.records()))
+    store.undo_last("a")
+    keys.append(changes_key(store.records()))
+    assert len(set(keys)) == 4  # the undo restored the title, but version and time moved on
+    assert changes_key(store.records()) == keys[-1]  # reading again changes nothing
 
 
 def test_conflict_when_somebody_saved_in_between(store):

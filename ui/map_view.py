@@ -5,7 +5,7 @@ rerun, only to send the same script again and to hash it into the component's ke
 That was a third of the script's time for the real register (bench/,
 docs/performance.md). Here the base map is rendered once per (basemap, language,
 mode) and process; only the overlay groups, which follow the filters, are rendered per
-rerun. The strings are produced by streamlit-folium's own helpers and go to its own
+rerun, and cached per filter state. The strings are produced by streamlit-folium's own helpers and go to its own
 front end with the same arguments ``st_folium`` sends, so the browser side is unchanged.
 
 This uses streamlit-folium functions whose names start with an underscore; the version
@@ -21,10 +21,14 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
-from layers.mapping import base_map
+from layers.filtering import Filters, filters_to_query
+from layers.mapping import base_map, fit_view, is_large, overlay_groups
 
-#: What the app reads back from the map: a clicked feature, and a clicked point.
+#: What the app reads back from the map: a clicked feature, and a clicked point. Moving
+#: or zooming the map changes neither, so it never reruns the script.
 RETURNED = ("last_active_drawing", "last_clicked")
+#: Filter states whose overlays are kept per process (at 50,000 measures one is ~4 MB).
+OVERLAY_CACHE_ENTRIES = 32
 
 
 @lru_cache(maxsize=16)
@@ -64,21 +68,37 @@ def overlay_scripts(groups: list[folium.FeatureGroup]) -> tuple[str, str]:
     return feature_groups, control
 
 
+@st.cache_resource(max_entries=OVERLAY_CACHE_ENTRIES, show_spinner=False)
+def _overlays(data_key: str, filter_key: tuple, basemap: str, lang: str, _selected, _filters) -> tuple:
+    """The overlay scripts, the view and the display mode for one filter state, computed once
+    per (data, filters, basemap, language) and process. The underscored arguments are not
+    hashed: ``data_key`` and ``filter_key`` stand for them."""
+    groups, bounds = overlay_groups(_selected, _filters, basemap, lang)
+    feature_group, layer_control = overlay_scripts(groups)
+    return feature_group, layer_control, fit_view(bounds), is_large(_selected)
+
+
 def map_view(
+    selected,
+    filters: Filters,
     *,
+    data_key: str,
     basemap: str,
     lang: str,
     tdt_key: str | None,
-    large: bool,
-    groups: list[folium.FeatureGroup],
-    center,
-    zoom: int,
     key: str = "map",
     height: int = 640,
 ) -> dict | None:
-    """Draw the map; return what the user clicked (``RETURNED``), as st_folium does."""
+    """Draw the map of ``selected``; return what the user clicked (``RETURNED``), as st_folium does.
+
+    ``data_key`` must change whenever the data behind ``selected`` does (see
+    ``layers.changes.changes_key``): overlays are cached under it and the filters.
+    """
+    filter_key = tuple(sorted(filters_to_query(filters).items()))
+    feature_group, layer_control, (center, zoom), large = _overlays(
+        data_key, filter_key, basemap, lang, selected, filters
+    )
     base = _base(basemap, lang, tdt_key, large)
-    feature_group, layer_control = overlay_scripts(groups)
     hash_key = sf.generate_js_hash(base["script"], key, False)
 
     def on_change():
