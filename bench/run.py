@@ -242,6 +242,8 @@ def bench_browser(size, app, projects, repeat, label):
                 page.goto(f"{url}/?action=3")
                 if not wait_count(page, part_n):
                     break
+                # Let the page finish loading, as it has by the time a person clicks.
+                page.wait_for_timeout(500)
                 reset = page.locator(".st-key-reset button").first
                 t = time.perf_counter()
                 reset.click()
