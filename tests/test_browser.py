@@ -289,6 +289,10 @@ def test_hostile_names_show_as_text_and_never_run(browser, hostile_server):
     # The point: its tooltip and its detail panel show the name as text.
     marker = frame.locator(".leaflet-marker-icon.jn-point")
     wait_for_count(page, marker, 1)
+    marker.hover()
+    tooltip = frame.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=30000)
+    assert EVIL in tooltip.inner_text()
     marker.dispatch_event("click")
     details = page.locator(".st-key-details")
     details.wait_for(timeout=30000)
