@@ -21,7 +21,7 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
-from layers.filtering import Filters, filters_to_query
+from layers.filtering import Filters
 from layers.mapping import base_map, fit_view, is_large, overlay_groups
 
 #: What the app reads back from the map: a clicked feature, and a clicked point. Moving
@@ -94,7 +94,8 @@ def map_view(
     ``data_key`` must change whenever the data behind ``selected`` does (see
     ``layers.changes.changes_key``): overlays are cached under it and the filters.
     """
-    filter_key = tuple(sorted(filters_to_query(filters).items()))
+    f = filters
+    filter_key = (f.actions, f.districts, f.forms, f.kinds, f.q, f.include_citywide)
     feature_group, layer_control, (center, zoom), large = _overlays(
         data_key, filter_key, basemap, lang, selected, filters
     )
