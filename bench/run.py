@@ -305,7 +305,9 @@ def measure_pan_zoom(page) -> dict:
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     frame.evaluate(START_JS, "moveend")
-    frame.evaluate("() => window.map.once('dragend', () => { window.__start = performance.now(); })")
+    # Every evaluated function returns nothing: returning the map would make Playwright
+    # serialise all its layers, a long task of the harness's own.
+    frame.evaluate("() => { window.map.once('dragend', () => { window.__start = performance.now(); }); }")
     page.mouse.move(cx, cy)
     page.mouse.down()
     for i in range(1, 21):
@@ -313,7 +315,7 @@ def measure_pan_zoom(page) -> dict:
     page.mouse.up()
     pan = _settled(frame)
     frame.evaluate(START_JS, "zoomend")
-    frame.evaluate("() => window.map.setZoom(window.map.getZoom() + 1)")
+    frame.evaluate("() => { window.map.setZoom(window.map.getZoom() + 1); }")
     zoom = _settled(frame)
     return {
         "pan_settled_s": pan["settled_ms"] / 1000,
