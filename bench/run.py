@@ -403,7 +403,8 @@ def markdown(res) -> str:
         "Script rerun split into the first visit of a filter state (cold) and later visits (warm,"
         " served from the overlay cache); panning (a mouse drag: from release until settled and redrawn,"
         " Leaflet's inertia included) and zooming in one level (zoom animation included), with the"
-        " longest main-thread task on the way (over 50 ms is a freeze; 0 means none over 50 ms):",
+        " longest main-thread task on the way (a task over 50 ms is a moment the page cannot respond;"
+        " 0 means none over 50 ms):",
         "",
         "| size | rerun cold | rerun warm | pan settled | pan longest task | zoom settled | zoom longest task |",
         "|---|---|---|---|---|---|---|",
