@@ -6,15 +6,14 @@ wires widgets, the URL query string and the map component together.
 
 import html
 import json
-import os
 import tempfile
 
 import streamlit as st
 
-from layers import DataError, load_projects
+from layers import DataError, data_key, load_projects
 from layers.actions import load_actions
 from layers.basemaps import available_basemaps, tianditu_key
-from layers.changes import changes_key, merge_changes
+from layers.changes import merge_changes
 from layers.details import measure_details
 from layers.export_data import EXPORT_CRS
 from layers.export_map import DEFAULT_TITLE, LAYOUTS
@@ -88,8 +87,7 @@ try:
     with Store() as _store:
         stored = _store.records()
     projects = merge_changes(load_projects(), stored)
-    # Changes whenever the data does: the map's cached overlays are keyed by it.
-    data_key = f"{os.environ.get('JINING_PROJECTS', 'register')}:{changes_key(stored)}"
+    data_version = data_key(stored)  # changes whenever the data does: the map's caches use it
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")
     st.stop()
@@ -192,7 +190,7 @@ if tab_map.open:
         with col_map:
             # A stable base map (basemap, counties), rendered once per process, plus overlay
             # groups that follow the filters: the browser swaps the groups in place.
-            out = map_view(selected, filters, data_key=data_key, basemap=state.basemap, lang=lang, tdt_key=TDT_KEY)
+            out = map_view(selected, filters, data_key=data_version, basemap=state.basemap, lang=lang, tdt_key=TDT_KEY)
         if (out or {}).get("last_clicked"):
             # Kept for "correct a location": the planner clicks the map, then saves that point.
             lc = out["last_clicked"]

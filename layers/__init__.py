@@ -40,6 +40,16 @@ def load_projects() -> gpd.GeoDataFrame:
     return _projects(os.environ.get("JINING_PROJECTS") or None).copy()
 
 
+def data_key(stored: dict[str, dict]) -> str:
+    """Identifies the data the app shows: the projects source (``JINING_PROJECTS`` or the
+    register) and the stored changes (``changes.changes_key``). Caches are keyed by it."""
+    import os
+
+    from layers.changes import changes_key
+
+    return f"{os.environ.get('JINING_PROJECTS') or 'register'}:{changes_key(stored)}"
+
+
 __all__ = [
     "DataError",
     "GazetteerError",
@@ -48,6 +58,7 @@ __all__ = [
     "Problem",
     "RegisterError",
     "county_at",
+    "data_key",
     "geocode",
     "load_actions",
     "load_city",

@@ -231,7 +231,8 @@ class _FeatureLayer(MacroElement):
         self.get_root().script.add_child(_Script(script), name=self.get_name())
 
     def feature_collection(self) -> dict:
-        """The features this layer draws, as GeoJSON (ids and geometries), for tests and checks."""
+        """The features this layer draws, as GeoJSON (ids and geometries, before rounding to
+        ``COORD_DECIMALS``), for tests and checks."""
         geoms = json.loads("[" + ",".join(shapely.to_geojson(self.geoms).tolist()) + "]")
         return {
             "type": "FeatureCollection",
@@ -466,17 +467,18 @@ def overlay_groups(
 
     titles, kinds, precisions = _tip_columns(shown, lang)
 
-    def tips(rows, action_name):
-        if large:
-            return None
-        return [[titles[i], action_name, kinds[i], precisions[i]] for i in rows]
+    by_code = dict(zip(counties["adcode"], counties.geometry.values, strict=True))
 
-    def layer(mask, style, mode="path", icon=None):
-        idx = np.flatnonzero(mask & present)
-        if not len(idx):
-            return None
+    def make(rows, shapes, action_name, style, mode="path", icon=None):
+        """One layer for the measures at ``rows``, drawn as ``shapes``; tooltips and hover
+        only below the large-selection size."""
+        tips = None if large else [[titles[i], action_name, kinds[i], precisions[i]] for i in rows]
         highlight = None if large or mode != "path" else HIGHLIGHT
-        return _FeatureLayer(ids[idx], geoms[idx], style, mode, icon, tips(idx, action_name), labels, highlight)
+        return _FeatureLayer(ids[rows], shapes, style, mode, icon, tips, labels, highlight)
+
+    def layer(mask, action_name, style, mode="path", icon=None):
+        rows = np.flatnonzero(mask & present)
+        return make(rows, geoms[rows], action_name, style, mode, icon) if len(rows) else None
 
     for a in sorted(set(action_arr.tolist())):
         rec = actions.loc[a]
@@ -487,26 +489,18 @@ def overlay_groups(
         for coarse in (True, False):
             # Areas known only to a county are drawn fainter, so they do not hide finer ones.
             style = {"color": colour, "weight": 2, "dashArray": "6 4", "fillColor": colour}
-            parts.append(
-                layer(
-                    mine & (forms == "area") & (coarse_arr == coarse), style | {"fillOpacity": 0.1 if coarse else 0.3}
-                )
-            )
-        parts.append(
-            layer(mine & (forms == "line"), {"color": colour, "weight": 4, "dashArray": "8 6", "opacity": 0.9})
-        )
+            mask = mine & (forms == "area") & (coarse_arr == coarse)
+            parts.append(layer(mask, action_name, style | {"fillOpacity": 0.1 if coarse else 0.3}))
+        style = {"color": colour, "weight": 4, "dashArray": "8 6", "opacity": 0.9}
+        parts.append(layer(mine & (forms == "line"), action_name, style))
         cw_idx = np.flatnonzero(mine & (forms == "county"))
         if len(cw_idx):
             # A county-wide measure tints each of its counties.
             pairs = [(i, code) for i in cw_idx for code in adcodes[i].split(",")]
-            by_code = dict(zip(counties["adcode"], counties.geometry.values, strict=True))
             rows = np.array([i for i, _ in pairs])
             hl_geoms = np.array([by_code[c] for _, c in pairs], dtype=object)
             style = {"color": colour, "weight": 2, "dashArray": "2 6", "fillColor": colour, "fillOpacity": 0.12}
-            highlight = None if large else HIGHLIGHT
-            parts.append(
-                _FeatureLayer(ids[rows], hl_geoms, style, "path", None, tips(rows, action_name), labels, highlight)
-            )
+            parts.append(make(rows, hl_geoms, action_name, style))
             bounds_parts.append(list(hl_geoms))
         for approximate in (False, True):
             mask = mine & (forms == "point") & (approx_arr == approximate)
@@ -521,7 +515,7 @@ def overlay_groups(
                 }
                 if approximate:
                     style["dashArray"] = "2 2"
-                parts.append(layer(mask, style, "circle"))
+                parts.append(layer(mask, action_name, style, "circle"))
             else:
                 icon = {
                     "html": marker_html(colour, symbol, approximate),
@@ -529,7 +523,7 @@ def overlay_groups(
                     "iconSize": [22, 22],
                     "iconAnchor": [11, 11],
                 }
-                parts.append(layer(mask, {}, "marker", icon))
+                parts.append(layer(mask, action_name, {}, "marker", icon))
         for part in parts:
             if part is not None:
                 part.add_to(group)
