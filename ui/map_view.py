@@ -1,16 +1,16 @@
 """The map component: streamlit-folium's front end, fed from a cached base map.
 
 ``st_folium`` renders the whole base map (basemap, county boundaries and names) on every
-rerun, only to send the same script again and to hash it into the component's key.
-That was a third of the script's time for the real register (bench/,
-docs/performance.md). Here the base map is rendered once per (basemap, language,
-mode) and process; only the overlay groups, which follow the filters, are rendered per
-rerun, and cached per filter state. The strings are produced by streamlit-folium's own helpers and go to its own
-front end with the same arguments ``st_folium`` sends, so the browser side is unchanged.
+rerun, only to send the same script again and to hash it into the component's key:
+about 45 ms of every rerun for the real register (bench/, docs/performance.md). Here
+the base map is rendered once per (basemap, language, mode) and process, and the
+overlay groups, which follow the filters, once per filter state. The strings come from
+streamlit-folium's own helpers and go to its own front end with the arguments
+``st_folium`` would send, so the browser side is unchanged.
 
-This uses streamlit-folium functions whose names start with an underscore; the version
-is pinned in requirements.txt, and tests/test_app.py and tests/test_browser.py check
-the result end to end.
+This uses streamlit-folium functions whose names start with an underscore. The version
+is pinned in requirements.txt; tests/test_map_view.py checks that the arguments equal
+``st_folium``'s, and tests/test_app.py and tests/test_browser.py check the map end to end.
 """
 
 from __future__ import annotations
