@@ -191,14 +191,19 @@ def start(app, env):
     raise TimeoutError("streamlit did not start")
 
 
+def map_frame(page):
+    """The map component's frame, or None before it exists."""
+    return next((f for f in page.frames if "streamlit_folium" in f.url), None)
+
+
 def map_count(page):
-    for f in page.frames:
-        if "streamlit_folium" in f.url:
-            try:
-                return f.evaluate(COUNT_JS)
-            except Exception:  # frame replaced while we asked
-                return -1
-    return -1
+    frame = map_frame(page)
+    if frame is None:
+        return -1
+    try:
+        return frame.evaluate(COUNT_JS)
+    except Exception:  # frame replaced while we asked
+        return -1
 
 
 def wait_count(page, expected, timeout=180.0):
@@ -265,7 +270,7 @@ def bench_browser(size, app, projects, repeat, label):
 
 
 START_JS = """(event) => {
-  // The longest main-thread task from now on (Long Tasks API: a task over 50 ms is a freeze),
+  // The longest main-thread task from now on (Long Tasks API: over 50 ms the page cannot respond),
   // and the time of a map event given by the caller.
   window.__longest = 0; window.__t0 = performance.now(); window.__start = window.__t0; window.__done = 0;
   if (!window.__observer) {
@@ -284,10 +289,6 @@ START_JS = """(event) => {
 SETTLED_JS = """() => ({settled_ms: window.__done - window.__start, longest_task_ms: window.__longest})"""
 
 
-def map_frame(page):
-    return next(f for f in page.frames if "streamlit_folium" in f.url)
-
-
 def _settled(frame, timeout=60.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not frame.evaluate("window.__done"):
@@ -300,7 +301,7 @@ def measure_pan_zoom(page) -> dict:
     """Pan the map by dragging it with the mouse, then zoom in one level. Reports the time
     from releasing the mouse (or asking for the zoom) until the map has settled and
     redrawn, which includes Leaflet's own inertia and zoom animations, and the longest
-    main-thread task on the way (a freeze, if over 50 ms)."""
+    main-thread task on the way (the page cannot respond during a task over 50 ms)."""
     frame = map_frame(page)
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
