@@ -73,8 +73,15 @@ def normalise(text: str) -> str:
 class GeocodeResult:
     """What the geocoder found for one query.
 
-    ``status`` is ``ok`` (a place in Jining), ``outside`` (a known place
-    outside Jining) or ``unresolved`` (no match: no coordinates are given).
+    ``status`` is one of:
+
+    - ``ok``: a place in Jining (a town also gives ``town_code`` and ``town_name``);
+    - ``outside``: a known place outside Jining;
+    - ``unresolved``: no match; no coordinates are given;
+    - ``ambiguous``: the name fits places in several counties and the text names
+      none of them; ``candidates`` lists them, and no coordinates are given;
+    - ``mismatch``: the text names a county, but the place it names lies in
+      another county; ``message`` names both, and no coordinates are given.
     """
 
     query: str
@@ -87,13 +94,51 @@ class GeocodeResult:
     matched: str | None
     status: str
     source: str | None = None
+    town_code: str | None = None
+    town_name: str | None = None
+    candidates: tuple[dict, ...] = ()
+    message: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out["candidates"] = list(out["candidates"])
+        return out
 
 
-def read_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and validate the gazetteer, raising :class:`GazetteerError` with every problem."""
+def _town_places(towns: pd.DataFrame) -> pd.DataFrame:
+    """Town rows in the gazetteer's columns, plus ``town_code`` and ``zone_code``."""
+    return pd.DataFrame(
+        {
+            "name_zh": towns["name_zh"],
+            "name_en": towns["name_en"],
+            "aliases": towns["aliases"],
+            "kind": "town",
+            "precision": towns["precision"],
+            "precision_m": towns["precision_m"],
+            "lon": towns["lon"],
+            "lat": towns["lat"],
+            "county_adcode": towns["county_adcode"],
+            "source_crs": towns["source_crs"],
+            "source_lon": towns["source_lon"],
+            "source_lat": towns["source_lat"],
+            "derive": towns["derive"],
+            "source": towns["source"] + " (" + towns["licence"] + ")",
+            "town_code": towns["code"],
+            "zone_code": towns["zone_code"],
+        }
+    )
+
+
+def read_gazetteer(path: str | Path | None = None, towns_path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the gazetteer joined with the towns (``towns.csv``).
+
+    Raises :class:`GazetteerError` with every problem. Town rows carry their
+    statistical ``town_code`` (empty for other places); names and aliases must be
+    unique over both files. Derived rows are resolved over both, so a site can
+    fall back to its town and a town to its county.
+    """
+    from layers.towns import read_towns
+
     path = Path(path) if path is not None else GAZETTEER_CSV
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     problems = []
@@ -102,14 +147,23 @@ def read_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
             problems.append(Problem(1, f, "column is missing from the header; add it"))
     if problems:
         raise GazetteerError(str(path), problems)
-    seen: dict[str, int] = {}
+    towns = _town_places(read_towns(towns_path))
+    df = pd.concat([df.assign(town_code="", zone_code=""), towns], ignore_index=True)
+    n_gaz = len(df) - len(towns)
+    seen: dict[str, int | str] = {}
     for i, rec in enumerate(df.to_dict("records")):
-        row = i + 2
+        row = i + 2 if i < n_gaz else f"towns.csv row {i - n_gaz + 2}"
         for key in [rec["name_zh"], *filter(None, rec["aliases"].split("|"))]:
             n = normalise(key)
+            if i >= n_gaz:
+                if isinstance(seen.get(n), int):
+                    n = _prefix_stripped(key)  # 金乡街道: "金乡" means the county; the street keeps its full name
+                n = f"{rec['county_adcode']}:{n}"  # one name may serve towns in two counties
             if n in seen and seen[n] != row:
                 problems.append(Problem(row, "aliases", f"{key!r} also names row {seen[n]}; names must be unique"))
             seen.setdefault(n, row)
+        if i >= n_gaz:
+            continue  # read_towns checked the rest
         if rec["kind"] not in KINDS:
             problems.append(Problem(row, "kind", f"{rec['kind']!r} is not one of {', '.join(KINDS)}"))
         if rec["precision"] not in PRECISIONS:
@@ -119,7 +173,8 @@ def read_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
         if not rec["source"]:
             problems.append(Problem(row, "source", "empty; give the URL or the derivation"))
         try:
-            float(rec["precision_m"])
+            if rec["precision_m"] or not rec["derive"].startswith("at:"):
+                float(rec["precision_m"])  # a fallback (at:) may leave it empty: it takes its unit's
         except ValueError:
             problems.append(Problem(row, "precision_m", f"{rec['precision_m']!r} is not a number"))
         if rec["derive"]:
@@ -135,7 +190,7 @@ def read_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
                     problems.append(Problem(row, f, f"{rec[f]!r} is not a number; give the coordinate or a derivation"))
     if problems:
         raise GazetteerError(str(path), problems)
-    df["precision_m"] = df["precision_m"].astype(float)
+    df["precision_m"] = pd.to_numeric(df["precision_m"].replace("", None))
     df["lon"] = pd.to_numeric(df["lon"].replace("", None))
     df["lat"] = pd.to_numeric(df["lat"].replace("", None))
     _resolve_derivations(df, str(path))
@@ -172,6 +227,8 @@ def _resolve_derivations(df: pd.DataFrame, source: str) -> None:
                 continue
             if kind == "at" and len(parts) == 1:
                 lon, lat = pts[0]
+                if pd.isna(df.at[i, "precision_m"]):  # a town without a seat: its county's precision
+                    df.at[i, "precision_m"] = df.at[index[refs[0]], "precision_m"]
             elif kind == "midpoint" and len(parts) == 2:
                 (lon1, lat1), (lon2, lat2) = pts
                 az, _, dist = geod.inv(lon1, lat1, lon2, lat2)
@@ -197,45 +254,138 @@ def _resolve_derivations(df: pd.DataFrame, source: str) -> None:
     raise GazetteerError(source, [Problem(i + 2, "derive", "circular derivation") for i in pending])
 
 
+def _prefix_stripped(text: str) -> str:
+    """NFKC, no spaces, casefolded, a leading 山东省/济宁市 dropped: like :func:`normalise`
+    but keeping the trailing suffix, so 嘉祥街道 stays distinct from 嘉祥."""
+    s = _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
+    for p in _PREFIXES:
+        if s.startswith(p) and len(s) > len(p):
+            s = s[len(p) :]
+    return s
+
+
 class Geocoder:
-    """Match place text against a gazetteer: exact name, then alias, then the
-    longest contained name (ties go to the finer precision)."""
+    """Match place text against the gazetteer and the towns.
+
+    The longest name found in the text wins (exact names and aliases first;
+    equal lengths go to the finer precision). Full town names (大束镇, 嘉祥街道)
+    are matched before suffixes are dropped, so a street named after its county
+    seat is not taken for the county. A county named in the text must agree
+    with the place: otherwise the answer is ``mismatch``, never a point in
+    another county. A name held by places in several counties needs its county
+    (``ambiguous`` without one).
+    """
 
     def __init__(self, gazetteer: pd.DataFrame):
+        from layers.boundaries import county_names
+
         self._rows = gazetteer.to_dict("records")
-        self._names: dict[str, int] = {}
-        self._aliases: dict[str, int] = {}
-        for i, rec in enumerate(self._rows):
-            self._names[normalise(rec["name_zh"])] = i
-            for alias in filter(None, rec["aliases"].split("|")):
-                self._aliases.setdefault(normalise(alias), i)
+        for rec in self._rows:
+            rec.setdefault("town_code", "")
         rank = {p: k for k, p in enumerate(PRECISIONS)}
-        keys = [(k, i) for k, i in {**self._aliases, **self._names}.items() if len(k) >= 2]
-        # Longest first; among equal lengths the finer precision first.
-        self._contained = sorted(keys, key=lambda ki: (-len(ki[0]), rank[self._rows[ki[1]]["precision"]]))
-        # A row's county never changes: find it once, not per query.
-        self._county = [
-            county_at(r["lon"], r["lat"], r["precision_m"]) if r["kind"] != "outside" else None for r in self._rows
-        ]
+        # (pattern, row, form): form "full" searches the prefix-stripped text, "key" the normalised text.
+        patterns: dict[tuple[str, str], set[int]] = {}
+        # Other places first: a town whose short name is taken (金乡街道 → 金乡, the county)
+        # is found by its full name only.
+        for i in sorted(range(len(self._rows)), key=lambda i: bool(self._rows[i]["town_code"])):
+            rec = self._rows[i]
+            for name in [rec["name_zh"], *filter(None, rec["aliases"].split("|"))]:
+                key = normalise(name)
+                if rec["town_code"]:
+                    patterns.setdefault((_prefix_stripped(name), "full"), set()).add(i)
+                    if any(not self._rows[j]["town_code"] for j in patterns.get((key, "key"), ())):
+                        continue
+                patterns.setdefault((key, "key"), set()).add(i)
+        self._exact = {p: rows for (p, form), rows in patterns.items() if form == "key"}
+        self._full = {p: tuple(sorted(rows)) for (p, form), rows in patterns.items() if form == "full"}
+        self._patterns = sorted(
+            ((p, form, tuple(sorted(rows))) for (p, form), rows in patterns.items() if len(p) >= 2),
+            key=lambda t: (-len(t[0]), min(rank[self._rows[i]["precision"]] for i in t[2])),
+        )
+        # A row's county never changes: find it once, not per query. Towns know their county.
+        self._county = []
+        names = county_names("zh")
+        for r in self._rows:
+            if r["kind"] == "outside":
+                self._county.append(None)
+            elif r["town_code"]:
+                self._county.append((r["county_adcode"], names[r["county_adcode"]]))
+            else:
+                self._county.append(county_at(r["lon"], r["lat"], r["precision_m"]))
+        # County names a query may carry, longest first (邹城市 before 邹城).
+        county_keys = []
+        for code, zh in names.items():
+            county_keys += [(_prefix_stripped(zh), code), (normalise(zh), code)]
+        self._county_keys = sorted(set(county_keys), key=lambda kc: -len(kc[0]))
         self.geocode = lru_cache(maxsize=65536)(self._geocode)
 
-    def _match(self, key: str) -> int | None:
-        if key in self._names:
-            return self._names[key]
-        if key in self._aliases:
-            return self._aliases[key]
-        for name, i in self._contained:
-            if name in key:
-                return i
+    def _match(self, full: str, key: str) -> tuple[tuple[int, ...], str] | None:
+        """The rows of the best match and the matched text."""
+        if full in self._full:
+            return self._full[full], full
+        if key in self._exact:
+            return tuple(sorted(self._exact[key])), key
+        for pattern, form, rows in self._patterns:
+            if pattern in full or (form == "key" and pattern in key):
+                return rows, pattern
+        return None
+
+    def _named_county(self, full: str, matched: str) -> str | None:
+        """The county that the text names besides the matched place, if any."""
+        rest = full.replace(matched, " ", 1) if matched in full else full
+        for k, code in self._county_keys:
+            if len(k) >= 2 and k in rest:
+                return code
         return None
 
     def _geocode(self, text: str) -> GeocodeResult:
-        key = normalise(text)
-        i = self._match(key) if key else None
-        if i is None:
+        full, key = _prefix_stripped(text), normalise(text)
+        found = self._match(full, key) if key else None
+        if found is None:
             return GeocodeResult(text, None, None, None, None, None, None, None, "unresolved")
+        rows, matched = found
+        named = self._named_county(full, matched)
+        in_jining = [i for i in rows if self._county[i] and self._rows[i]["kind"] not in ("county", "city")]
+        if named and in_jining:
+            fits = [i for i in in_jining if self._county[i][0] == named]
+            if not fits:
+                i = in_jining[0]
+                county_name = dict(self._county_names())[named]
+                return GeocodeResult(
+                    text,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    self._rows[i]["name_zh"],
+                    "mismatch",
+                    candidates=tuple(self._candidate(j) for j in in_jining),
+                    message=(
+                        f"{self._rows[i]['name_zh']} lies in {self._county[i][1]}, not in {county_name}; "
+                        "check the county or the place name"
+                    ),
+                )
+            rows = tuple(fits)
+        if len(rows) > 1:
+            return GeocodeResult(
+                text,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "ambiguous",
+                candidates=tuple(self._candidate(j) for j in rows),
+                message="this name is used in several counties; add the county, e.g. "
+                + self._county[rows[0]][1]
+                + self._rows[rows[0]]["name_zh"],
+            )
+        i = rows[0]
         rec = self._rows[i]
-        lon, lat = rec["lon"], rec["lat"]
         county = self._county[i]
         status = "ok" if county else "outside"
         if rec["precision"] == "city" and rec["kind"] == "city":
@@ -243,8 +393,8 @@ class Geocoder:
             status = "ok"
         return GeocodeResult(
             query=text,
-            lon=lon,
-            lat=lat,
+            lon=rec["lon"],
+            lat=rec["lat"],
             precision=rec["precision"] if status == "ok" else "outside",
             precision_m=rec["precision_m"],
             county_adcode=county[0] if county else None,
@@ -252,7 +402,24 @@ class Geocoder:
             matched=rec["name_zh"],
             status=status,
             source=rec["source"],
+            town_code=rec["town_code"] or None,
+            town_name=rec["name_zh"] if rec["town_code"] else None,
         )
+
+    @staticmethod
+    def _county_names():
+        from layers.boundaries import county_names
+
+        return county_names("zh").items()
+
+    def _candidate(self, i: int) -> dict:
+        rec, county = self._rows[i], self._county[i]
+        return {
+            "name_zh": rec["name_zh"],
+            "town_code": rec["town_code"] or None,
+            "county_adcode": county[0] if county else None,
+            "county_name": county[1] if county else None,
+        }
 
 
 @lru_cache(maxsize=1)

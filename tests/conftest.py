@@ -1,9 +1,6 @@
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTICLE = ROOT.parent / "shared" / "source" / "jining_ten_actions_2020.txt"
+from layers._paths import ARTICLE_TXT as ARTICLE
 
 
 @pytest.fixture(scope="session")

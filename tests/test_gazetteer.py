@@ -60,9 +60,16 @@ def test_equal_length_ties_go_to_the_finer_place():
 
 
 def test_fallback_site_reports_its_coarser_precision():
-    r = geocode("颜店新城会展中心")
-    assert r.precision == "county" and r.county_name == "兖州区"
+    r = geocode("孔子研究院")
+    assert r.precision == "county" and r.county_name == "曲阜市"
     assert "falls back" in r.source
+
+
+def test_a_site_falls_back_to_its_town_with_the_towns_precision(gaz):
+    r = geocode("颜店新城会展中心")
+    town = geocode("颜店镇")
+    assert (r.precision, r.lon, r.lat, r.precision_m) == ("town", town.lon, town.lat, town.precision_m)
+    assert town.town_code == "370812103000"
 
 
 def test_outside_is_reported_not_placed_in_jining():
@@ -122,12 +129,9 @@ def test_converted_rows_match_their_source(gaz):
 
 def test_derivations_are_computed(gaz):
     row = gaz.set_index("name_zh")
-    assert (row.loc["颜店镇", "lon"], row.loc["颜店镇", "lat"]) == (row.loc["兖州区", "lon"], row.loc["兖州区", "lat"])
-    d = distance_m(
-        row.loc["金乡县", "lon"], row.loc["金乡县", "lat"], row.loc["鱼山街道", "lon"], row.loc["鱼山街道", "lat"]
-    )
-    assert abs(d - 2000) < 20
-    assert row.loc["鱼山街道", "lon"] < row.loc["金乡县", "lon"]  # west
+    assert (row.loc["孔子研究院", "lon"], row.loc["孔子研究院", "lat"]) == (row.loc["曲阜市", "lon"], row.loc["曲阜市", "lat"])
+    # A town without a seat point takes its county's seat and precision.
+    assert row.loc["嘉祥街道", ["lon", "lat", "precision_m"]].tolist() == row.loc["嘉祥县", ["lon", "lat", "precision_m"]].tolist()
 
 
 def _write(tmp_path, gaz, changes):
@@ -160,7 +164,7 @@ def test_duplicate_alias_is_reported(tmp_path):
 
 def test_unknown_derivation_reference_is_reported(tmp_path):
     raw = pd.read_csv("geodata/gazetteer.csv", dtype=str, keep_default_na=False)
-    i = raw.index[raw["name_zh"] == "颜店镇"][0]
+    i = raw.index[raw["name_zh"] == "颜店新城会展中心"][0]
     path = _write(tmp_path, raw, [((i, "derive"), "at:不存在")])
     with pytest.raises(GazetteerError, match="unknown place"):
         read_gazetteer(path)
