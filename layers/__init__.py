@@ -12,6 +12,7 @@ import geopandas as gpd
 from layers._errors import DataError, GazetteerError, Problem, RegisterError
 from layers.actions import load_actions
 from layers.boundaries import county_at, load_city, load_counties
+from layers.context import load_context
 from layers.gazetteer import Geocoder, GeocodeResult, geocode, normalise
 from layers.register import load_register, validate_register
 
@@ -62,6 +63,7 @@ __all__ = [
     "geocode",
     "load_actions",
     "load_city",
+    "load_context",
     "load_counties",
     "load_projects",
     "load_register",
