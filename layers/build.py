@@ -133,6 +133,24 @@ def _locate(rec: dict, geocoder: Geocoder, shapes: gpd.GeoDataFrame):
     raise AssertionError(form)  # validate_register rejects other forms
 
 
+def site_groups(projects: gpd.GeoDataFrame) -> pd.Series:
+    """A group id for every point measure that shares its exact location with another.
+
+    Measures placed at one point (five at 尼山镇, two at the Jining urban centre)
+    get the same ``site_group`` (``S1``, ``S2``, … in order of their first measure),
+    so maps and exports can offer them together; all others get ``""``.
+    """
+    geoms = projects.geometry
+    is_point = geoms.notna() & (geoms.geom_type == "Point")
+    keys = pd.Series("", index=projects.index)
+    pts = geoms[is_point]
+    keys[is_point] = [f"{p.x:.6f},{p.y:.6f}" for p in pts]
+    counts = keys[is_point].value_counts()
+    shared = [k for k in dict.fromkeys(keys[is_point]) if counts[k] > 1]
+    names = {k: f"S{i}" for i, k in enumerate(shared, start=1)}
+    return keys.map(lambda k: names.get(k, ""))
+
+
 def projects_from_register(
     register: pd.DataFrame | None = None,
     geocoder: Geocoder | None = None,
@@ -159,7 +177,9 @@ def projects_from_register(
     if problems:
         raise RegisterError(source, problems)
     out = pd.concat([register.reset_index(drop=True), pd.DataFrame(fields)], axis=1)
-    return gpd.GeoDataFrame(out, geometry=geoms, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(out, geometry=geoms, crs="EPSG:4326")
+    gdf["site_group"] = site_groups(gdf)
+    return gdf
 
 
 def read_projects(path: str | Path) -> gpd.GeoDataFrame:
@@ -176,6 +196,7 @@ def read_projects(path: str | Path) -> gpd.GeoDataFrame:
     gdf["approximate"] = gdf["approximate"].astype(bool)
     for col in ("county_adcodes", "county_sizes", "geometry_source", "target_unit", "place"):
         gdf[col] = gdf[col].fillna("")
+    gdf["site_group"] = site_groups(gdf)
     return gdf
 
 
@@ -235,4 +256,13 @@ def build(out_dir: str | Path, register_path: str | Path | None = None) -> tuple
     return projects, paths
 
 
-__all__ = ["FIELDS", "LOCATION_FIELDS", "build", "projects_from_register", "qa_summary", "to_geojson", "to_geopackage"]
+__all__ = [
+    "FIELDS",
+    "LOCATION_FIELDS",
+    "build",
+    "projects_from_register",
+    "qa_summary",
+    "site_groups",
+    "to_geojson",
+    "to_geopackage",
+]

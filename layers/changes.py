@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping, shape
 
-from layers.build import LOCATION_FIELDS
+from layers.build import LOCATION_FIELDS, site_groups
 from layers.register import FIELDS
 from layers.shapes import county_lengths_km
 
@@ -90,6 +90,7 @@ def merge_changes(projects: gpd.GeoDataFrame, stored: dict[str, dict]) -> gpd.Ge
     base["target"] = pd.to_numeric(base["target"], errors="coerce")
     base["precision_m"] = pd.to_numeric(base["precision_m"], errors="coerce")
     base["approximate"] = base["approximate"].fillna(False).astype(bool)
+    base["site_group"] = site_groups(base)  # a moved measure may join or leave a shared place
     return base
 
 

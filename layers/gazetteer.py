@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from layers._errors import GazetteerError, Problem
@@ -39,6 +40,9 @@ GAZETTEER_FIELDS = (
     "derive",
     "source",
 )
+#: Optional: publications that say where a place lies (its town or zone), when its
+#: coordinates are derived from another row. Coordinates never come from evidence.
+OPTIONAL_FIELDS = ("evidence",)
 KINDS = ("city", "county", "town", "zone", "site", "station", "water", "outside")
 SOURCE_CRS = ("wgs84", "gcj02", "bd09", "derived")
 
@@ -147,7 +151,10 @@ def read_gazetteer(path: str | Path | None = None, towns_path: str | Path | None
             problems.append(Problem(1, f, "column is missing from the header; add it"))
     if problems:
         raise GazetteerError(str(path), problems)
-    towns = _town_places(read_towns(towns_path))
+    for f in OPTIONAL_FIELDS:
+        if f not in df.columns:
+            df[f] = ""
+    towns = _town_places(read_towns(towns_path)).assign(evidence="")
     df = pd.concat([df.assign(town_code="", zone_code=""), towns], ignore_index=True)
     n_gaz = len(df) - len(towns)
     seen: dict[str, int | str] = {}
@@ -173,8 +180,8 @@ def read_gazetteer(path: str | Path | None = None, towns_path: str | Path | None
         if not rec["source"]:
             problems.append(Problem(row, "source", "empty; give the URL or the derivation"))
         try:
-            if rec["precision_m"] or not rec["derive"].startswith("at:"):
-                float(rec["precision_m"])  # a fallback (at:) may leave it empty: it takes its unit's
+            if rec["precision_m"] or not rec["derive"].startswith(("at:", "midpoint:")):
+                float(rec["precision_m"])  # at: and midpoint: may leave it empty: it is derived too
         except ValueError:
             problems.append(Problem(row, "precision_m", f"{rec['precision_m']!r} is not a number"))
         if rec["derive"]:
@@ -233,6 +240,9 @@ def _resolve_derivations(df: pd.DataFrame, source: str) -> None:
                 (lon1, lat1), (lon2, lat2) = pts
                 az, _, dist = geod.inv(lon1, lat1, lon2, lat2)
                 lon, lat, _ = geod.fwd(lon1, lat1, az, dist / 2)
+                if pd.isna(df.at[i, "precision_m"]):  # reaches both places and their own uncertainty
+                    coarsest = max(df.at[index[r], "precision_m"] for r in refs)
+                    df.at[i, "precision_m"] = float(np.ceil((dist / 2 + coarsest) / 500) * 500)
             elif kind == "offset" and len(parts) == 3:
                 lon, lat, _ = geod.fwd(*pts[0], float(parts[1]), float(parts[2]))
             else:

@@ -381,7 +381,130 @@ def base_map(basemap: str = "none", lang: str = "zh", tdt_key: str | None = None
         labels.append([round(p.y, 5), round(p.x, 5), rec.name_zh if lang == "zh" else rec.name_en.split()[0]])
     _Labels(labels, LABEL_CLASS).add_to(county_group)
     county_group.add_to(m)
+    context_layer(gcj, lang).add_to(m)
     return m
+
+
+class _ContextLayer(MacroElement):
+    """Water, town and county seats, neighbours' names and the city outline, under the measures.
+
+    Drawn in panes of their own below the overlays and with no pointer events, so clicks
+    still reach counties and measures. Town names appear from zoom level ``TOWN_LABEL_ZOOM``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+          var c = {{ this.payload }};
+          var map = {{ this._parent.get_name() }};
+          function pane(name, z) {
+            if (!map.getPane(name)) {
+              map.createPane(name);
+              map.getPane(name).style.zIndex = z;
+              map.getPane(name).style.pointerEvents = "none";
+            }
+            return name;
+          }
+          var under = pane("jn-context", 350), names = pane("jn-context-names", 450);
+          L.geoJSON(c.water, {pane: under, interactive: false, style: function(f) {
+            return f.properties.k === "lake"
+              ? {color: "#6a9fcf", weight: 1, fillColor: "#b7d6f0", fillOpacity: 0.85}
+              : {color: "#5b93c9", weight: f.properties.k === "canal" ? 2.4 : 2, opacity: 0.9};
+          }}).addTo(map);
+          L.geoJSON(c.city, {pane: under, interactive: false,
+            style: {color: "#333", weight: 2.6, fill: false}}).addTo(map);
+          function label(lat, lon, text, css) {
+            var div = document.createElement("div");
+            div.style.cssText = "white-space:nowrap;transform:translate(-50%,-50%);" + css;
+            div.textContent = text;  // names go in as text, never as HTML
+            return L.marker([lat, lon], {pane: names, interactive: false, keyboard: false,
+              icon: L.divIcon({className: "jn-context-label", iconSize: [0, 0], html: div})});
+          }
+          c.towns.forEach(function(t) {
+            L.circleMarker([t[0], t[1]], {pane: under, radius: 2.2, color: "#777", weight: 1,
+              fillColor: "#fff", fillOpacity: 1, interactive: false}).addTo(map);
+          });
+          c.seats.forEach(function(t) {
+            L.circleMarker([t[0], t[1]], {pane: under, radius: 3.5, color: "#333", weight: 1,
+              fillColor: "#333", fillOpacity: 1, interactive: false}).addTo(map);
+          });
+          c.water_names.forEach(function(t) {
+            label(t[0], t[1], t[2], "font:italic 12px sans-serif;color:#2f6ea5;text-shadow:0 0 3px #fff").addTo(map);
+          });
+          c.neighbours.forEach(function(t) {
+            label(t[0], t[1], t[2], "font:12px sans-serif;color:#999;text-shadow:0 0 3px #fff").addTo(map);
+          });
+          var townNames = L.layerGroup(c.towns.map(function(t) {
+            return label(t[0], t[1] , t[2], "font:11px sans-serif;color:#555;margin-top:10px;text-shadow:0 0 3px #fff");
+          }));
+          function toggle() {
+            if (map.getZoom() >= c.label_zoom) { townNames.addTo(map); } else { townNames.remove(); }
+          }
+          map.on("zoomend", toggle);
+          toggle();
+          if (map.attributionControl) { map.attributionControl.addAttribution(c.attribution); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict):
+        super().__init__()
+        self._name = "Context"
+        self.payload = script_json(payload)
+
+    def render(self, **kwargs):
+        # As for _FeatureLayer: the script is added as plain text, never compiled as a template.
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_Script(script), name=self.get_name())
+
+
+#: Town names show from this zoom level (at the city-wide zoom they would cover the map).
+TOWN_LABEL_ZOOM = 10
+
+
+@lru_cache(maxsize=4)
+def _context_payload(gcj02: bool, lang: str) -> dict:
+    from layers.context import ATTRIBUTION_SHORT, context_for_map
+
+    ctx = _to_display_crs(context_for_map(), gcj02)
+    city = _to_display_crs(load_city(), gcj02)
+    city.geometry = city.geometry.simplify(DISPLAY_TOLERANCE)
+    name = "name_zh" if lang == "zh" else "name_en"
+
+    def pts(kind):
+        sel = ctx[ctx["kind"] == kind]
+        return [[round(g.y, 5), round(g.x, 5), n] for g, n in zip(sel.geometry, sel[name], strict=True)]
+
+    water = ctx[ctx["kind"].isin(["lake", "river", "canal"])]
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"k": k},
+            "geometry": json.loads(shapely.to_geojson(shapely.set_precision(g, 1e-5))),
+        }
+        for k, g in zip(water["kind"], water.geometry, strict=True)
+    ]
+    water_names = []
+    for n, g in zip(water[name], water.geometry, strict=True):
+        p = g.representative_point() if g.geom_type.endswith("Polygon") else g.interpolate(0.55, normalized=True)
+        water_names.append([round(p.y, 5), round(p.x, 5), n])
+    return {
+        "water": {"type": "FeatureCollection", "features": feats},
+        "city": json.loads(shapely.to_geojson(shapely.set_precision(city.geometry.iloc[0], 1e-5))),
+        "towns": pts("town"),
+        "seats": pts("county_seat"),
+        "neighbours": pts("neighbour"),
+        "water_names": water_names,
+        "label_zoom": TOWN_LABEL_ZOOM,
+        "attribution": html.escape(ATTRIBUTION_SHORT[lang]),
+    }
+
+
+def context_layer(gcj02: bool, lang: str) -> _ContextLayer:
+    """The context element for a map (payload computed once per coordinate system and language)."""
+    return _ContextLayer(_context_payload(gcj02, lang))
 
 
 class _LegendControl(MacroElement):

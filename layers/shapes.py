@@ -8,7 +8,14 @@ never by hand-drawn coordinates:
 - ``counties``: the union of county polygons (``inputs``: adcodes);
 - ``buffer``: the union of buffers of ``radius_m`` metres (0 for a plain union)
   around gazetteer places, earlier shapes or counties (``inputs``: names, shape
-  ids or adcodes).
+  ids or adcodes);
+- ``context``: context water features by name (``inputs``: e.g. 京杭运河, 微山湖);
+  a lake is taken with its islands;
+- ``towns``: the union of the approximate areas of the named towns
+  (``inputs``: names from ``towns.csv``; see :func:`layers.towns.town_cells`);
+- ``towns_near``: the approximate areas of the towns in the ``clip`` counties that
+  lie within ``radius_m`` of the ``inputs`` (context features or earlier shapes),
+  e.g. the 梁山 towns along the Yellow River.
 
 Every result can be clipped to counties (``clip``: adcodes, or ``city``). Buffers
 and clipping are done in CGCS2000 Gauss-Krüger (EPSG:4548). Every shape is
@@ -46,16 +53,44 @@ SHAPE_FIELDS = (
     "description",
     "source",
 )
-METHODS = ("waypoints", "counties", "buffer")
+METHODS = ("waypoints", "counties", "buffer", "context", "towns", "towns_near")
 
 
 def _split(text: str) -> list[str]:
     return [t.strip() for t in str(text).split(";") if t.strip()]
 
 
-def build_shapes(defs: pd.DataFrame, gazetteer: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Build every shape in ``defs``; raise :class:`GazetteerError` listing every problem."""
+def _context_geoms(context: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
+    """Context water by name, in EPSG:4548; lakes with their islands (holes filled)."""
+    water = context[context["kind"].isin(["lake", "river", "canal"])].to_crs(GK_CRS)
+    out = {}
+    for name, kind, g in zip(water["name_zh"], water["kind"], water.geometry, strict=True):
+        if kind == "lake":
+            g = shapely.union_all([shapely.Polygon(p.exterior) for p in getattr(g, "geoms", [g])])
+        out[name] = g
+    return out
+
+
+def build_shapes(
+    defs: pd.DataFrame,
+    gazetteer: pd.DataFrame,
+    context: gpd.GeoDataFrame | None = None,
+    cells: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Build every shape in ``defs``; raise :class:`GazetteerError` listing every problem.
+
+    ``context`` and ``cells`` (the approximate town areas) default to the committed data.
+    """
+    from layers.context import load_context
+    from layers.towns import town_cells
+
     counties = load_counties().to_crs(GK_CRS).set_index("adcode")
+    water = _context_geoms(load_context() if context is None else context)
+    cells = town_cells(gazetteer, load_counties()) if cells is None else cells
+    cells_gk = cells.to_crs(GK_CRS)
+    cell_by_name = dict(zip(cells_gk["name_zh"], cells_gk.geometry, strict=True))
+    town_names = set(gazetteer.loc[gazetteer["town_code"] != "", "name_zh"])
+    town_precision = dict(zip(gazetteer["name_zh"], gazetteer["precision_m"], strict=True))
     city = load_city().to_crs(GK_CRS).geometry.iloc[0]
     gaz = gazetteer.copy()
     gaz_gk = gpd.GeoSeries(gpd.points_from_xy(gaz["lon"], gaz["lat"]), crs=WGS84).to_crs(GK_CRS)
@@ -75,6 +110,7 @@ def build_shapes(defs: pd.DataFrame, gazetteer: pd.DataFrame) -> gpd.GeoDataFram
         inputs = _split(rec["inputs"])
         method = rec["method"]
         geom = None
+        members: list[str] = []  # towns whose approximate areas make the shape
         if method == "waypoints":
             pts = []
             for name in inputs:
@@ -110,9 +146,49 @@ def build_shapes(defs: pd.DataFrame, gazetteer: pd.DataFrame) -> gpd.GeoDataFram
                 parts.append(g)
             if radius is not None and inputs and all(g is not None for g in parts):
                 geom = shapely.union_all([g.buffer(radius) if radius else g for g in parts])
+        elif method == "context":
+            missing = [n for n in inputs if n not in water]
+            if missing or not inputs:
+                bad("inputs", f"{missing or inputs} not in the context water; use one of {', '.join(water)}")
+            else:
+                geom = shapely.union_all([water[n] for n in inputs])
+        elif method == "towns":
+            unknown = [n for n in inputs if n not in town_names]
+            no_seat = [n for n in inputs if n in town_names and n not in cell_by_name]
+            if unknown or not inputs:
+                bad("inputs", f"{unknown or inputs} not in towns.csv; use the official names, e.g. 大束镇")
+            elif no_seat:
+                bad("inputs", f"{no_seat} have no seat point, so no approximate area; use their county instead")
+            else:
+                geom = shapely.union_all([cell_by_name[n] for n in inputs])
+                members = inputs
+        elif method == "towns_near":
+            targets = [built.get(n) or water.get(n) for n in inputs]
+            clip_codes = _split(rec["clip"])
+            try:
+                radius = float(rec["radius_m"])
+            except ValueError:
+                radius = None
+                bad("radius_m", f"{rec['radius_m']!r} is not a distance in metres")
+            if not inputs or any(t is None for t in targets):
+                bad("inputs", f"{inputs!r}: give context water names or earlier shape ids")
+            elif not clip_codes or not all(c in counties.index for c in clip_codes):
+                bad("clip", "towns_near needs the county adcode(s) to choose towns from")
+            elif radius is not None:
+                target = shapely.union_all(targets)
+                near = cells_gk[cells_gk["county_adcode"].isin(clip_codes) & (cells_gk.distance(target) <= radius)]
+                if near.empty:
+                    bad("radius_m", "no town lies that close; widen the distance")
+                else:
+                    geom = shapely.union_all(list(near.geometry))
+                    members = list(near["name_zh"])
         else:
             bad("method", f"{method!r} is not one of {', '.join(METHODS)}")
 
+        if members:
+            coarsest = max(town_precision[n] for n in members)
+            if float(rec["precision_m"] or 0) < coarsest:
+                bad("precision_m", f"{rec['precision_m']!r} is finer than its towns' own precision ({coarsest:.0f} m)")
         clip = _split(rec["clip"])
         if geom is not None and clip:
             if clip == ["city"]:

@@ -162,7 +162,9 @@ def shandong(wheel: Path) -> gpd.GeoDataFrame:
     geom = transform_geometry(shapely.geometry.shape(raw), gcj02_to_wgs84)
     gk = gpd.GeoSeries([shapely.make_valid(geom)], crs=WGS84).to_crs(GK_CRS).simplify(500)
     gk = gk[gk.area > 0]
-    out = gpd.GeoDataFrame({"name_zh": ["山东省"], "name_en": ["Shandong"], "kind": ["province"]}, geometry=gk.to_crs(WGS84))
+    out = gpd.GeoDataFrame(
+        {"name_zh": ["山东省"], "name_en": ["Shandong"], "kind": ["province"]}, geometry=gk.to_crs(WGS84)
+    )
     out["geometry"] = out.geometry.set_precision(1e-5)
     return out
 

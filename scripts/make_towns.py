@@ -50,7 +50,19 @@ from layers._paths import PROVENANCE_JSON, TOWNS_CSV  # noqa: E402
 from layers.boundaries import load_counties  # noqa: E402
 from layers.coords import GK_CRS, WGS84, gcj02_to_wgs84  # noqa: E402
 
-COUNTY_CODES = ("370811", "370812", "370826", "370827", "370828", "370829", "370830", "370831", "370832", "370881", "370883")
+COUNTY_CODES = (
+    "370811",
+    "370812",
+    "370826",
+    "370827",
+    "370828",
+    "370829",
+    "370830",
+    "370831",
+    "370832",
+    "370881",
+    "370883",
+)
 HIGH_TECH_ZONE = "370871"
 #: Units renamed since 2016 (old name in Vonng/adcode → current name), matched by county.
 RENAMES = {

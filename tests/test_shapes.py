@@ -64,9 +64,78 @@ def test_demonstration_areas_stay_in_their_county(shapes):
 
 
 def test_zone_areas_follow_their_published_size(shapes):
+    hightech = find_shape("高新区范围", shapes)
+    km2 = gpd.GeoSeries([hightech.geometry], crs=4326).to_crs(GK_CRS).area.iloc[0] / 1e6
+    assert 240 < km2 < 256  # 255 km² published, a polygonal disc is slightly smaller
+    # 经开区 is the union of its two towns' approximate areas: 150 km² planned, cells may be off by ~2x.
     etdz = find_shape("经开区范围", shapes)
     km2 = gpd.GeoSeries([etdz.geometry], crs=4326).to_crs(GK_CRS).area.iloc[0] / 1e6
-    assert 140 < km2 < 152  # 150 km² published, a polygonal disc is slightly smaller
+    assert 75 < km2 < 300
+
+
+def _seat(name):
+    import shapely
+
+    from layers.gazetteer import geocode
+
+    r = geocode(name)
+    assert r.town_name == name and r.precision == "town"
+    return shapely.Point(r.lon, r.lat)
+
+
+def test_town_areas_hold_their_towns_and_nothing_else(shapes):
+    etdz = find_shape("经开区范围", shapes).geometry
+    assert etdz.contains(_seat("疃里镇")) and etdz.contains(_seat("马集镇"))
+    assert not etdz.contains(_seat("纸坊镇"))  # a 嘉祥 town outside the zone
+    assert find_shape("邹城大束片区", shapes).geometry.contains(_seat("大束镇"))
+    assert find_shape("金乡鱼山片区", shapes).geometry.contains(_seat("鱼山街道"))
+    assert find_shape("尼山片区", shapes).geometry.contains(_seat("尼山镇"))
+
+
+def test_the_floodplain_is_the_liangshan_towns_along_the_yellow_river(shapes):
+    area = find_shape("黄河滩区", shapes).geometry
+    assert list(county_lengths_km(area)) == ["370832"]
+    for town in ("赵堌堆乡", "黑虎庙镇", "小路口镇"):
+        assert area.contains(_seat(town)), town
+    for town in ("梁山街道", "韩垓镇", "拳铺镇"):  # the county seat and towns far from the river
+        assert not area.contains(_seat(town)), town
+
+
+def test_the_lake_area_is_the_lake_and_its_shore_towns_not_the_county(shapes, counties):
+    area = find_shape("微山湖片区", shapes).geometry
+    weishan = counties.set_index("adcode").loc["370826"].geometry
+    gk = gpd.GeoSeries([area, weishan], crs=4326).to_crs(GK_CRS).area
+    assert 0.2 < gk.iloc[0] / gk.iloc[1] < 0.9
+    assert area.contains(_seat("韩庄镇")) and not area.contains(_seat("鲁桥镇"))
+
+
+def test_the_canal_is_the_gshhg_line_not_a_schematic_one(shapes):
+    from layers.context import load_context
+
+    canal = find_shape("运河主航道", shapes).geometry
+    water = load_context().set_index("name_zh").loc["京杭运河"].geometry
+    assert canal.difference(water.buffer(1e-6)).length < 1e-6
+    assert len(canal.geoms if hasattr(canal, "geoms") else [canal]) >= 1
+    assert gpd.GeoSeries([canal], crs=4326).to_crs(GK_CRS).length.iloc[0] > 150_000
+
+
+@pytest.mark.parametrize(
+    "method, inputs, radius, clip, precision, message",
+    [
+        ("towns", "不存在镇", "", "city", "9000", "not in towns.csv"),
+        ("towns", "洸河街道", "", "city", "9000", "no seat point"),
+        ("towns", "大束镇", "", "city", "100", "finer than its towns"),
+        ("context", "太平洋", "", "city", "5000", "not in the context water"),
+        ("towns_near", "黄河", "5000", "", "9000", "county adcode"),
+        ("towns_near", "黄河", "1", "370883", "9000", "no town lies that close"),
+    ],
+)
+def test_bad_town_and_context_shapes_are_reported(method, inputs, radius, clip, precision, message):
+    defs = read_shape_defs().copy()
+    i = defs.index[defs["shape_id"] == "dashu_area"][0]
+    defs.loc[i, ["method", "inputs", "radius_m", "clip", "precision_m"]] = [method, inputs, radius, clip, precision]
+    with pytest.raises(GazetteerError, match=message):
+        build_shapes(defs, read_gazetteer())
 
 
 @pytest.mark.parametrize(

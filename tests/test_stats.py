@@ -29,4 +29,4 @@ def test_details_carry_the_articles_words_target_precision_and_source():
     assert "线/面" in rows["位置精度"] and "km" in rows["位置精度"]
     assert "shape central_urban" in rows["位置来源"]
     en = dict(measure_details(p.loc["A10-09"], "en"))
-    assert en["Precision"].startswith("county") and "兖州区" in en["Districts"]
+    assert en["Precision"].startswith("town") and "兖州区" in en["Districts"]  # at 颜店镇

@@ -63,7 +63,12 @@ def test_the_gcj02_conversion_is_recorded_and_real(towns):
     assert (gcj["precision"] == "town").all()
     lon, lat = gcj02_to_wgs84(gcj["source_lon"].astype(float).values, gcj["source_lat"].astype(float).values)
     assert (distance_m(lon, lat, gcj["lon"].astype(float), gcj["lat"].astype(float)) < 0.5).all()
-    shift = distance_m(gcj["source_lon"].astype(float), gcj["source_lat"].astype(float), gcj["lon"].astype(float), gcj["lat"].astype(float))
+    shift = distance_m(
+        gcj["source_lon"].astype(float),
+        gcj["source_lat"].astype(float),
+        gcj["lon"].astype(float),
+        gcj["lat"].astype(float),
+    )
     assert (shift > 400).all() and (shift < 700).all()
     prov = json.loads(PROVENANCE_JSON.read_text(encoding="utf-8"))["towns.csv"]
     assert "gcj02_to_wgs84" in prov["crs"]
