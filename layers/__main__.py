@@ -22,7 +22,21 @@ def _build(args) -> int:
 def _geocode(args) -> int:
     from layers.gazetteer import geocode
 
-    keys = ("query", "lon", "lat", "precision", "precision_m", "county_adcode", "county_name", "matched", "status")
+    keys = (
+        "query",
+        "lon",
+        "lat",
+        "precision",
+        "precision_m",
+        "county_adcode",
+        "county_name",
+        "town_code",
+        "town_name",
+        "matched",
+        "status",
+        "candidates",
+        "message",
+    )
     for text in args.text:
         res = geocode(text).to_dict()
         print(json.dumps({k: res[k] for k in keys}, ensure_ascii=False))

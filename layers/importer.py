@@ -389,6 +389,12 @@ def review_import(
                     form, geometry = "county", None  # only a district: a county-wide measure
             elif g.status == "outside":
                 form, precision, source = "outside", "outside", f"outside Jining: {g.matched}"
+            elif g.status in ("mismatch", "ambiguous"):
+                # Never a guess: the planner names the county or corrects the place.
+                col = inverse.get("place") or inverse.get("district") or "place"
+                names_given = f"{text!r}" + (f" with district {names[district]}" if district else "")
+                bad(col, f"{names_given}: {g.message}")
+                precision, source = "unresolved", ""
             else:
                 res.status, precision, source = "unresolved", "unresolved", f"no gazetteer match for {text!r}"
         else:

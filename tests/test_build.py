@@ -122,10 +122,10 @@ def test_cli_build_fails_on_bad_register_and_writes_nothing(tmp_path):
 
 
 def test_cli_geocode_prints_one_json_object_per_line():
-    res = run_cli("geocode", "邹城市大束镇", "青岛", "火星基地")
+    res = run_cli("geocode", "邹城市大束镇", "青岛", "火星基地", "嘉祥县大束镇")
     assert res.returncode == 0, res.stderr
     rows = [json.loads(line) for line in res.stdout.splitlines()]
-    assert [r["status"] for r in rows] == ["ok", "outside", "unresolved"]
+    assert [r["status"] for r in rows] == ["ok", "outside", "unresolved", "mismatch"]
     assert set(rows[0]) == {
         "query",
         "lon",
@@ -134,7 +134,51 @@ def test_cli_geocode_prints_one_json_object_per_line():
         "precision_m",
         "county_adcode",
         "county_name",
+        "town_code",
+        "town_name",
         "matched",
         "status",
+        "candidates",
+        "message",
     }
     assert rows[0]["county_adcode"] == "370883"
+    assert (rows[0]["town_code"], rows[0]["town_name"], rows[0]["precision"]) == ("370883103000", "大束镇", "town")
+    assert rows[3]["lon"] is None and "邹城市" in rows[3]["message"]
+
+
+def test_measures_at_one_place_share_a_site_group():
+    from layers import load_projects
+
+    p = load_projects()
+    grouped = p[p["site_group"] != ""]
+    assert len(grouped) >= 4
+    for _, g in grouped.groupby("site_group"):
+        assert len(g) >= 2
+        assert len({(geom.x, geom.y) for geom in g.geometry}) == 1
+    # Distinct places never share a group; a lone point has none.
+    firsts = grouped.groupby("site_group").geometry.first()
+    assert len({(geom.x, geom.y) for geom in firsts}) == len(firsts)
+    lone = p[(p["form"] == "point") & (p["site_group"] == "")]
+    keys = [(geom.x, geom.y) for geom in p[p["form"] == "point"].geometry if geom is not None]
+    assert all(keys.count((geom.x, geom.y)) == 1 for geom in lone.geometry if geom is not None)
+
+
+def test_moving_a_measure_takes_it_out_of_its_site_group():
+    import shapely
+
+    from layers import load_projects
+    from layers.changes import merge_changes, record_from_row, with_location
+
+    p = load_projects()
+    grouped = p[p["site_group"] != ""]
+    group = grouped["site_group"].value_counts().idxmax()
+    members = grouped[grouped["site_group"] == group]
+    moved = members.iloc[0]
+    rec = with_location(record_from_row(moved), shapely.Point(116.9, 35.3), "test", "paste", 10)
+    merged = merge_changes(p, {moved["id"]: rec}).set_index("id")
+    assert merged.loc[moved["id"], "site_group"] == ""
+    stay = merged.loc[members["id"].iloc[1:], "site_group"]
+    if len(stay) >= 2:
+        assert stay.nunique() == 1 and (stay != "").all()
+    else:
+        assert (stay == "").all()  # alone at the place now

@@ -106,6 +106,16 @@ def test_statuses_ok_geocoded_unresolved_error():
     assert rep.has_errors
 
 
+def test_a_town_in_another_county_is_an_error_naming_both_never_a_guess():
+    rows = [["e", "4", "嘉祥县", "大束镇"], ["f", "4", "邹城市", "大束镇"]]
+    rep = review(csv_bytes(rows, ["项目名称", "所属行动", "县区", "地点"]))
+    bad, good = rep.rows
+    assert bad.status == "error" and bad.record is None
+    assert bad.problems[0].row == 2 and bad.problems[0].field == "地点"
+    assert "邹城市" in bad.message and "嘉祥县" in bad.message
+    assert good.status == "geocoded" and good.precision == "town"
+
+
 def test_identity_rule_same_action_and_title_is_the_same_measure():
     a = {"action": 4, "title_zh": "大束镇 示范村"}
     b = {"action": 4, "title_zh": "大束镇示范村"}

@@ -191,3 +191,33 @@ def test_large_selections_switch_to_canvas_circles_without_tooltips():
     small = small_map.get_root().render()
     assert '"preferCanvas": true' not in small and POINT_CLASS in small
     assert "marker" in {x.mode for g in action_groups(small_map) for x in layers_of(g)}
+
+
+def test_the_base_map_carries_the_context_under_the_measures():
+    import json as _json
+
+    from layers.context import load_context
+    from layers.mapping import _context_payload, base_map
+
+    page = base_map().get_root().render()
+    payload = _json.loads(re.search(r"var c = (\{.*\});\n", page).group(1))
+    ctx = load_context()
+    assert len(payload["towns"]) == (ctx["kind"] == "town").sum()
+    assert len(payload["seats"]) == 11
+    assert {f["properties"]["k"] for f in payload["water"]["features"]} == {"lake", "river", "canal"}
+    assert "GSHHG" in payload["attribution"] and "jn-context" in page
+    # Names are data, inserted as text; the payload is computed once per system and language.
+    assert "textContent = text" in page
+    assert _context_payload(False, "zh") is _context_payload(False, "zh")
+    en = _json.loads(re.search(r"var c = (\{.*\});\n", base_map(lang="en").get_root().render()).group(1))
+    assert "Weishan Lake" in {n[2] for n in en["water_names"]}
+
+
+def test_the_context_follows_the_gcj02_basemap():
+    from layers.coords import wgs84_to_gcj02
+    from layers.mapping import _context_payload
+
+    wgs, gcj = _context_payload(False, "zh"), _context_payload(True, "zh")
+    lat, lon = wgs["towns"][0][:2]
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    assert gcj["towns"][0][:2] == pytest.approx([glat, glon], abs=2e-5)
