@@ -335,8 +335,10 @@ class Geocoder:
             return self._full[full], full
         if key in self._exact:
             return tuple(sorted(self._exact[key])), key
-        for pattern, form, rows in self._patterns:
-            if pattern in full or (form == "key" and pattern in key):
+        # The normalised text is the full text less its prefix and suffix, so a name found in
+        # one is found in the other: one search per name is enough.
+        for pattern, _form, rows in self._patterns:
+            if pattern in full:
                 return rows, pattern
         return None
 
