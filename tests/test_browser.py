@@ -301,3 +301,40 @@ def test_hostile_names_show_as_text_and_never_run(browser, hostile_server):
     page.wait_for_timeout(500)
     assert dialogs == []
     context.close()
+
+
+def _label_boxes(frame):
+    """Screen boxes of the town names on the map (the inner text elements)."""
+    return frame.locator(".jn-context-label > div").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+    )
+
+
+def test_the_offline_geography_is_drawn_and_town_names_never_overlap(offline_page, server):
+    page = offline_page
+    frame = open_map(page, f"{server}/?action=8")
+    frame.locator(".leaflet-jn-context-pane path").first.wait_for(timeout=30000)  # water and the outline
+    water_names = frame.locator(".jn-context-label", has_text="微山湖")
+    assert water_names.count() == 1
+    towns_at_city_zoom = frame.locator(".jn-context-label", has_text="大束镇").count()
+    assert towns_at_city_zoom == 0  # town names wait for zoom 10
+    # 任城区 holds the crowded urban streets.
+    frame = open_map(page, f"{server}/?action=8&district=370811")
+    page.wait_for_timeout(1000)
+    for _ in range(1):  # a real click on the zoom button
+        box = frame.locator(".leaflet-control-zoom-in").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(600)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(_label_boxes(frame)) < 10:
+        page.wait_for_timeout(200)
+    boxes = _label_boxes(frame)
+    assert len(boxes) >= 10
+    overlaps = [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+    assert overlaps == []
+    assert page.blocked == []
