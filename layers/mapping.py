@@ -453,8 +453,8 @@ class _ContextLayer(MacroElement):
               return [p.x - 5, p.y - 9, p.x + 9 + width(t[2], "12px sans-serif"), p.y + 9];
             });
             var size = map.getSize(), frame = map.getContainer().getBoundingClientRect();
-            // Nor under the map's own boxes: zoom buttons, scale bar, attribution, legend.
-            map.getContainer().querySelectorAll(".leaflet-control, .jn-legend").forEach(function(el) {
+            // Nor under the map's own boxes (zoom buttons, scale bar, attribution, legend) or a measure.
+            map.getContainer().querySelectorAll(".leaflet-control, .jn-legend, .leaflet-marker-icon.jn-point").forEach(function(el) {
               var r = el.getBoundingClientRect();
               boxes.push([r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]);
             });
@@ -470,6 +470,13 @@ class _ContextLayer(MacroElement):
             });
           }
           map.on("zoomend moveend", place);
+          // The measures arrive after the base map (and change with the filters): place again then.
+          var pending = null;
+          map.on("layeradd", function(e) {
+            if (e.layer.options && e.layer.options.pane === names) { return; }  // our own names
+            if (pending) { clearTimeout(pending); }
+            pending = setTimeout(function() { pending = null; place(); }, 50);
+          });
           place();
           if (map.attributionControl) {
             map.attributionControl.addAttribution(c.attribution);
