@@ -454,7 +454,7 @@ class _ContextLayer(MacroElement):
             });
             var size = map.getSize(), frame = map.getContainer().getBoundingClientRect();
             // Nor under the map's own boxes (zoom buttons, scale bar, attribution, legend) or a measure.
-            map.getContainer().querySelectorAll(".leaflet-control, .jn-legend, .leaflet-marker-icon.jn-point").forEach(function(el) {
+            map.getContainer().querySelectorAll(".leaflet-control, .jn-legend, .leaflet-marker-icon:not(.jn-context-label)").forEach(function(el) {
               var r = el.getBoundingClientRect();
               boxes.push([r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]);
             });
