@@ -357,7 +357,8 @@ class Geocoder:
             return GeocodeResult(text, None, None, None, None, None, None, None, "unresolved")
         rows, matched = found
         named = self._named_county(full, matched)
-        in_jining = [i for i in rows if self._county[i] and self._rows[i]["kind"] not in ("county", "city")]
+        # Counties, the city and the functional zones (which span counties) never mismatch a county.
+        in_jining = [i for i in rows if self._county[i] and self._rows[i]["kind"] not in ("county", "city", "zone")]
         if named and in_jining:
             fits = [i for i in in_jining if self._county[i][0] == named]
             if not fits:

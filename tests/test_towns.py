@@ -115,6 +115,12 @@ def test_a_town_named_with_the_wrong_county_is_a_mismatch_without_a_point():
     assert "大束镇" in r.message and "邹城市" in r.message and "嘉祥县" in r.message
 
 
+def test_a_zone_named_with_either_of_its_counties_is_not_a_mismatch():
+    for text in ("任城区济宁高新区", "兖州区济宁高新区"):
+        assert geocode(text).status == "ok", text
+    assert geocode("嘉祥县孔庙").status == "mismatch"  # a site still must agree
+
+
 def test_a_street_named_after_its_county_is_not_taken_for_the_county():
     r = geocode("嘉祥街道")
     assert (r.town_name, r.county_name) == ("嘉祥街道", "嘉祥县")
