@@ -4,7 +4,6 @@ Everything shown here comes from plain functions in ``layers/``; this file only
 wires widgets, the URL query string and the map component together.
 """
 
-import html
 import json
 import tempfile
 
@@ -13,7 +12,7 @@ import streamlit as st
 from layers import DataError, data_key, load_projects
 from layers.actions import load_actions
 from layers.basemaps import available_basemaps, tianditu_key
-from layers.changes import merge_changes
+from layers.changes import apply_store
 from layers.details import measure_details
 from layers.export_data import EXPORT_CRS
 from layers.export_map import DEFAULT_TITLE, LAYOUTS
@@ -27,7 +26,7 @@ from layers.filtering import (
     filters_from_query,
     filters_to_query,
 )
-from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, measure_list_markdown, register_table, t
+from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, measure_list_markdown, register_table, t
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district
 from layers.store import Store
@@ -83,11 +82,18 @@ lang = st.sidebar.radio(
 zh = lang == "zh"
 st.title(t("title", lang))
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _merged(data_version: str, _stored: dict):
+    """The register merged with the valid stored records, and the quarantined ones (cached per data key)."""
+    return apply_store(load_projects(), _stored)
+
+
 try:
     with Store() as _store:
         stored = _store.records()
-    projects = merge_changes(load_projects(), stored)
     data_version = data_key(stored)  # changes whenever the data does: the map's caches use it
+    _projects, quarantined = _merged(data_version, stored)
+    projects = _projects.copy()
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")
     st.stop()
@@ -96,7 +102,16 @@ actions = load_actions()
 if st.session_state.get("url_warnings"):
     st.warning(
         ("网址中有无法识别的参数,已忽略:" if zh else "Ignored unknown URL parameters: ")
-        + ", ".join(st.session_state["url_warnings"])
+        + ", ".join(md_escape(w[:200]) for w in st.session_state["url_warnings"])
+    )
+if quarantined:
+    st.warning(
+        
+            f"{len(quarantined)} 条已保存的记录有问题,未显示在地图和导出中;请在“导入与更正”页查看并撤销。"
+            if zh
+            else f"{len(quarantined)} saved records have problems and are left out of the map and the exports; "
+            "see the Import & correct tab."
+        
     )
 
 # ---- sidebar filters -------------------------------------------------------------------------
@@ -213,7 +228,7 @@ if tab_map.open:
                 with st.container(border=True, key="details"):
                     st.subheader("措施详情" if zh else "Measure details")
                     for label, value in measure_details(rec, lang):
-                        st.markdown(f"**{html.escape(label)}**  \n{html.escape(str(value))}")
+                        st.markdown(f"**{md_escape(label)}**  \n{md_escape(value)}")
             else:
                 st.info(
                     "点击地图上的措施查看详情;点击县区按县区筛选。"
@@ -304,4 +319,4 @@ if tab_export.open:
 
 if tab_edit.open:
     with tab_edit:
-        edit.render(projects, lang, state)
+        edit.render(projects, lang, state, quarantined)

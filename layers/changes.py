@@ -94,6 +94,16 @@ def merge_changes(projects: gpd.GeoDataFrame, stored: dict[str, dict]) -> gpd.Ge
     return base
 
 
+def apply_store(projects: gpd.GeoDataFrame, stored: dict[str, dict]) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """The register merged with the stored records that pass :mod:`layers.validate`, and the
+    others (id → problem), which are quarantined: left out of the map and the exports, and
+    listed, so one bad stored record never takes a page down."""
+    from layers.validate import split_valid
+
+    good, bad = split_valid(stored)
+    return merge_changes(projects, good), bad
+
+
 def with_location(rec: dict, geom, who: str, method: str, precision_m: float) -> dict:
     """``rec`` with a manually set geometry: precision "manual", who and when in the source."""
     from layers.boundaries import county_at

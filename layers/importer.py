@@ -33,6 +33,7 @@ from layers.boundaries import county_at, county_code, county_names, load_countie
 from layers.coords import SYSTEMS, canonical_system, is_projected, to_wgs84
 from layers.gazetteer import default_geocoder, normalise
 from layers.register import KINDS
+from layers.validate import check_record
 
 MAX_BYTES = 5 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
@@ -429,6 +430,15 @@ def review_import(
             "origin": "import",
         }
         rec["id"] = identity(rec)
+        # The same rules the store enforces on write (layers.validate): finite numbers in range,
+        # coordinates near Jining, bounded text and geometry, a normalised id.
+        rec, problems = check_record(rec)
+        for p in problems:
+            bad(inverse.get(p.field) or inverse.get({"geometry": "lon"}.get(p.field, p.field)) or p.field, p.message)
+        if res.problems:
+            res.status = "error"
+            results.append(res)
+            continue
         rec = json.loads(json.dumps(rec, ensure_ascii=False))  # the form it has once stored
         res.id, res.precision = rec["id"], precision
         if rec["id"] in seen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
@@ -131,6 +132,23 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return out.rename(columns={k: v[lang] for k, v in COLUMNS.items()})
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+_MD_SPECIAL_NO_HTML = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
+
+
+def md_escape(text, html_mode: bool = False) -> str:
+    """User-supplied text made inert for Streamlit's Markdown: every Markdown character is
+    backslash-escaped, so ``[x](http://…)`` and ``![x](http://…)`` stay text (no link, no
+    image request), and ``:`` too, so bare URLs are not linked. Control characters go; line
+    breaks become spaces. With ``html_mode`` (Markdown shown with ``unsafe_allow_html``),
+    ``<``, ``>`` and ``&`` become HTML entities instead."""
+    from layers.validate import clean_text
+
+    if html_mode:
+        return _MD_SPECIAL_NO_HTML.sub(r"\\\1", html.escape(clean_text(text), quote=False))
+    return _MD_SPECIAL.sub(r"\\\1", clean_text(text))
+
+
 def measure_list_markdown(part: pd.DataFrame, lang: str = "zh", limit: int | None = None) -> str:
     """A Markdown list of measures (action symbol, title, precision) with every name
     HTML-escaped: one element for the whole list, at most ``limit`` lines."""
@@ -138,6 +156,6 @@ def measure_list_markdown(part: pd.DataFrame, lang: str = "zh", limit: int | Non
     title = "title_zh" if lang == "zh" else "title_en"
     rows = part if limit is None else part.head(limit)
     return "\n".join(
-        f"- {symbols[a]} {html.escape(str(t))} <small>({html.escape(PRECISION[p][lang])})</small>"
+        f"- {symbols[a]} {md_escape(t, html_mode=True)} <small>({html.escape(PRECISION[p][lang])})</small>"
         for a, t, p in zip(rows["action"], rows[title], rows["precision"], strict=True)
     )

@@ -123,7 +123,15 @@ class Store:
         :class:`ConflictError` and nothing is written. Records identical to what is
         stored are skipped; if nothing changes, no batch is written and None is returned.
         """
-        who = (who or "").strip() or "unknown"
+        from layers.validate import TEXT_LIMITS, check_records, clean_text
+
+        who = clean_text(who, TEXT_LIMITS["who"]) or "unknown"
+        # Refuse on write what the map would refuse on read (InvalidRecordError, nothing written).
+        records = check_records(records)
+        if expected:
+            from layers.validate import normalise_id
+
+            expected = {normalise_id(k): v for k, v in expected.items()}
         batch = uuid.uuid4().hex[:12]
         at = _now()
         db = self._db
@@ -172,7 +180,9 @@ class Store:
 
     def undo_last(self, who: str) -> str | None:
         """Revert the newest batch that is not an undo and not yet undone; return its id (None if none)."""
-        who = (who or "").strip() or "unknown"
+        from layers.validate import TEXT_LIMITS, clean_text
+
+        who = clean_text(who, TEXT_LIMITS["who"]) or "unknown"
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:

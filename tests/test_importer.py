@@ -84,8 +84,13 @@ def test_coordinates_that_look_wrong_are_errors_with_row_and_column(lon, lat, cr
 
 
 def test_point_outside_jining_and_wrong_district_are_warned():
-    rep = review(csv_bytes([["p", "3", "嘉祥县", "120.38", "36.07"]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
+    # Just outside Jining (滕州): kept, with a warning.
+    rep = review(csv_bytes([["p", "3", "", "117.16", "35.08"]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
     assert rep.rows[0].status == "ok" and "outside Jining" in rep.rows[0].message
+    # Far away (青岛): refused, naming the column and what to check.
+    rep = review(csv_bytes([["p", "3", "嘉祥县", "120.38", "36.07"]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
+    assert rep.rows[0].status == "error" and rep.rows[0].problems[0].field == "经度"
+    assert "around Jining" in rep.rows[0].message
     x, y = TRUE
     rep = review(csv_bytes([["p", "3", "金乡县", x, y]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
     assert "not in 金乡县" in rep.rows[0].message

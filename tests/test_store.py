@@ -131,7 +131,7 @@ WRITER = textwrap.dedent("""
     n = 0
     while True:
         n += 1
-        s.save([{"id": f"K-{n}-{i}", "action": 3, "title_zh": "x" * 2000, "form": "city", "geometry": None}
+        s.save([{"id": f"K-{n}-{i}", "action": 3, "title_zh": "x" * 200, "summary_zh": "x" * 2000, "form": "city", "geometry": None}
                 for i in range(200)], "killer")
         print(n, flush=True)
 """)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import io
 
 import shapely
@@ -11,7 +10,9 @@ import streamlit as st
 from layers.changes import read_geometry_file, record_from_row, with_location
 from layers.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.importer import FIELDS, ImportFileError, map_headers, read_table, review_import
+from layers.labels import md_escape
 from layers.store import ConflictError, Store
+from layers.validate import InvalidRecordError
 
 SYSTEM_LABELS = {
     "wgs84": {"zh": "WGS-84(GPS、奥维、谷歌地球)", "en": "WGS-84 (GPS, Google Earth)"},
@@ -62,7 +63,7 @@ def _import(lang, who):
     try:
         df, notes = read_table(data, up.name, sheet)
     except ImportFileError as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))
         return
     _, unknown = map_headers(df.columns)
     overrides = {}
@@ -90,8 +91,12 @@ def _import(lang, who):
         st.info("没有新的或有变化的行。" if zh else "No new or changed rows.")
         return
     if st.button(("确认保存 %d 行" if zh else "Save %d rows") % len(report.accepted), key="imp_save", type="primary"):
-        with Store() as store:
-            store.save(report.accepted, who, "import")
+        try:
+            with Store() as store:
+                store.save(report.accepted, who, "import")
+        except InvalidRecordError as exc:  # the review checks the same rules: a safety net
+            st.error(md_escape(exc))
+            return
         st.success("已保存。" if zh else "Saved.")
         st.rerun()
 
@@ -106,7 +111,7 @@ def _correct(projects, lang, who, state):
     rec = projects[projects["id"] == mid].iloc[0]
     with Store() as store:
         loaded = state.setdefault("fix_versions", {}).setdefault(mid, store.version(mid))
-    st.caption(html.escape(f"{rec['precision']} · {rec['geometry_source']}"))
+    st.caption(md_escape(f"{rec['precision']} · {rec['geometry_source']}"))
     method = st.radio(
         "方式" if zh else "Method",
         ["map", "paste", "file"],
@@ -151,7 +156,7 @@ def _correct(projects, lang, who, state):
                 geom = read_geometry_file(up.getvalue(), up.name)
                 st.write(f"{geom.geom_type}")
             except ValueError as exc:
-                st.error(("无法读取该文件:" if zh else "Cannot read this file: ") + html.escape(str(exc)[:200]))
+                st.error(("无法读取该文件:" if zh else "Cannot read this file: ") + md_escape(str(exc)[:200]))
     if geom is not None and st.button("保存位置" if zh else "Save location", key="fix_save", type="primary"):
         new = with_location(record_from_row(rec), geom, who, how, precision_m)
         try:
@@ -161,8 +166,10 @@ def _correct(projects, lang, who, state):
             st.success("已保存。" if zh else "Saved.")
             st.rerun()
         except ConflictError as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
             state["fix_versions"].pop(mid, None)
+        except InvalidRecordError as exc:
+            st.error(md_escape(exc))
 
 
 def _history(lang, who):
@@ -192,8 +199,22 @@ def _history(lang, who):
         )
 
 
-def render(projects, lang, state):
+def _quarantine(quarantined, lang):
     zh = lang == "zh"
+    st.subheader("有问题的已存记录" if zh else "Saved records with problems")
+    st.caption(
+        "这些记录未显示在地图和导出中。撤销保存它们的那次修改,或重新导入改正后的行。"
+        if zh
+        else "They are left out of the map and the exports. Undo the change that saved them, or import a fixed row."
+    )
+    st.markdown("\n".join(f"- {md_escape(mid)}: {md_escape(reason[:300])}" for mid, reason in quarantined.items()))
+
+
+def render(projects, lang, state, quarantined=None):
+    zh = lang == "zh"
+    if quarantined:
+        _quarantine(quarantined, lang)
+        st.divider()
     who = st.text_input("您的姓名/科室(记入修改记录)" if zh else "Your name / office (kept in the history)", key="who")
     _import(lang, who)
     st.divider()

@@ -1,0 +1,208 @@
+"""One validation layer for every way data comes in: imports, corrections, the store.
+
+The importer checks each row with :func:`check_record`, the store refuses on write
+what this module refuses (:class:`InvalidRecordError`), and a stored record that
+fails on read (written before these rules, or by hand) is quarantined by
+:func:`split_valid` instead of breaking the map for everyone.
+
+The rules, each with its reason:
+
+- **Numbers are finite and in range.** ``action`` 1-10; ``year`` 1949-2100;
+  ``target`` 0 to 10⁹; ``precision_m`` 0 to 10⁶ m. (A year of 1e20 overflowed every
+  page once.)
+- **Coordinates lie in a box around Jining** (:data:`BOX`, Jining's extent plus
+  about 1°, so neighbours and the odd point just outside still fit; (0, 0), the
+  poles and the antimeridian do not). Geometries are parsed, finite, valid (or made
+  valid), at most :data:`MAX_VERTICES` vertices and :data:`MAX_AREA_KM2` in area.
+- **Ids** are normalised: NFKC, zero-width characters removed, trimmed, letters in
+  upper case (ids are case-insensitive: ``imp-1a`` and ``IMP-1A`` are one measure),
+  at most 64 characters of letters, digits, ``-``, ``_`` and ``.``.
+- **Text** has length limits (:data:`TEXT_LIMITS`); control characters are
+  stripped (tabs and line breaks become spaces).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import mapping, shape
+
+from layers._errors import DataError, Problem
+
+#: lon/lat box: Jining (115.9–117.6 E, 34.4–36.0 N) plus about one degree.
+BOX = (114.5, 33.3, 119.0, 37.2)
+MAX_VERTICES = 20_000
+MAX_AREA_KM2 = 20_000  # Jining is 11,187 km²
+YEARS = (1949, 2100)
+TARGET_MAX = 1e9
+PRECISION_MAX_M = 1e6
+TEXT_LIMITS = {
+    "title_zh": 200,
+    "title_en": 300,
+    "summary_zh": 2000,
+    "place": 200,
+    "target_unit": 20,
+    "kind": 30,
+    "section": 100,
+    "geometry_source": 2000,
+    "county_adcodes": 200,
+    "county_sizes": 2000,
+    "who": 64,
+}
+ID_MAX = 64
+_ID = re.compile(r"^\w[\w.\-]*$")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# C0 and C1 controls and DEL; tabs and line breaks become spaces first.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class InvalidRecordError(DataError):
+    """A record breaks a validation rule; nothing was written."""
+
+
+def clean_text(value, limit: int | None = None) -> str:
+    """Text with control and zero-width characters removed (tabs and line breaks become
+    spaces), trimmed; cut to ``limit`` characters when given."""
+    s = "" if value is None else str(value)
+    s = s.translate(_ZERO_WIDTH)
+    s = re.sub(r"[\t\r\n]+", " ", s)
+    s = _CONTROL.sub("", s).strip()
+    return s[:limit] if limit else s
+
+
+def normalise_id(value) -> str:
+    """NFKC, zero-width characters removed, trimmed, upper case."""
+    s = unicodedata.normalize("NFKC", "" if value is None else str(value)).translate(_ZERO_WIDTH)
+    return _CONTROL.sub("", s).strip().upper()
+
+
+def in_box(lon: float, lat: float) -> bool:
+    return math.isfinite(lon) and math.isfinite(lat) and BOX[0] <= lon <= BOX[2] and BOX[1] <= lat <= BOX[3]
+
+
+def _finite(value) -> float | None:
+    """``value`` as a finite float, or None when it is not one."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def check_geometry(geom) -> tuple[shapely.Geometry | None, str | None]:
+    """Parse and check a geometry (a shapely geometry or a GeoJSON mapping).
+
+    Returns (geometry, None) when it is usable (made valid if needed), else (None, reason).
+    """
+    if geom is None:
+        return None, None
+    try:
+        g = geom if isinstance(geom, shapely.Geometry) else shape(geom)
+    except Exception as exc:  # shapely raises several types for malformed GeoJSON
+        return None, f"not a readable geometry ({type(exc).__name__})"
+    if g.is_empty:
+        return None, "the geometry is empty"
+    xy = shapely.get_coordinates(g)
+    if len(xy) > MAX_VERTICES:
+        return None, f"{len(xy):,} vertices; the limit is {MAX_VERTICES:,}: simplify the line or area first"
+    if not np.isfinite(xy).all():
+        return None, "has coordinates that are not finite numbers (NaN or infinity)"
+    minx, miny, maxx, maxy = g.bounds
+    if not (in_box(minx, miny) and in_box(maxx, maxy)):
+        return None, (
+            f"lies outside the area around Jining (lon {BOX[0]}–{BOX[2]}, lat {BOX[1]}–{BOX[3]}): "
+            "check the coordinate system and the order of lon and lat"
+        )
+    if g.geom_type.endswith("Polygon"):
+        if not g.is_valid:
+            g = shapely.make_valid(g)
+        from layers.coords import GK_CRS
+
+        km2 = gpd.GeoSeries([g], crs=4326).to_crs(GK_CRS).area.iloc[0] / 1e6
+        if km2 > MAX_AREA_KM2:
+            return None, f"an area of {km2:,.0f} km², larger than Jining; check the file"
+    return g, None
+
+
+def check_record(rec: dict) -> tuple[dict, list[Problem]]:
+    """Clean ``rec`` (ids, text) and check it; return (cleaned record, problems).
+
+    Problems name the field; ``row`` is 0 (callers that know the row set it).
+    """
+    out = dict(rec)
+    problems: list[Problem] = []
+
+    def bad(field, msg):
+        problems.append(Problem(0, field, msg))
+
+    mid = normalise_id(rec.get("id"))
+    if not mid:
+        bad("id", "empty; every measure needs an id")
+    elif len(mid) > ID_MAX or not _ID.match(mid):
+        bad("id", f"{mid[:80]!r}: use at most {ID_MAX} letters, digits, '-', '_' or '.' (no spaces)")
+    out["id"] = mid
+    for field, limit in TEXT_LIMITS.items():
+        if field in rec and rec[field] is not None and not isinstance(rec[field], (int, float)):
+            text = clean_text(rec[field])
+            if len(text) > limit:
+                bad(field, f"{len(text)} characters; the limit is {limit}: shorten it")
+            out[field] = text
+    action = rec.get("action")
+    if not isinstance(action, int) or isinstance(action, bool) or not 1 <= action <= 10:
+        bad("action", f"{action!r} is not an action; use 1-10")
+    year = rec.get("year")
+    if year is not None:
+        y = _finite(year)
+        if y is None or y != int(y) or not YEARS[0] <= y <= YEARS[1]:
+            bad("year", f"{str(year)[:30]!r} is not a year between {YEARS[0]} and {YEARS[1]}")
+    target = rec.get("target")
+    if target is not None and not (isinstance(target, float) and math.isnan(target)):
+        t = _finite(target)
+        if t is None or not 0 <= t <= TARGET_MAX:
+            bad("target", f"{str(target)[:30]!r} is not a number between 0 and {TARGET_MAX:.0e}")
+    pm = rec.get("precision_m")
+    if pm is not None and not (isinstance(pm, float) and math.isnan(pm)):
+        p = _finite(pm)
+        if p is None or not 0 <= p <= PRECISION_MAX_M:
+            bad("precision_m", f"{str(pm)[:30]!r} is not a distance between 0 and {PRECISION_MAX_M:.0e} m")
+    if rec.get("geometry") is not None:
+        g, reason = check_geometry(rec["geometry"])
+        if reason:
+            bad("geometry", reason)
+        else:
+            out["geometry"] = mapping(g)
+    return out, problems
+
+
+def check_records(records: list[dict], source: str = "store") -> list[dict]:
+    """Clean every record, or raise :class:`InvalidRecordError` listing every problem (row = position + 1)."""
+    cleaned, problems = [], []
+    for i, rec in enumerate(records):
+        out, probs = check_record(rec)
+        label = out.get("id") or f"record {i + 1}"
+        problems += [Problem(i + 1, p.field, f"{label}: {p.message}") for p in probs]
+        cleaned.append(out)
+    if problems:
+        raise InvalidRecordError(source, problems)
+    return cleaned
+
+
+def split_valid(stored: dict[str, dict]) -> tuple[dict[str, dict], dict[str, str]]:
+    """Split stored records into (usable, quarantined id → reason).
+
+    A stored record that breaks a rule is left out of the map and the exports and
+    listed with its problem, so one bad record never takes a page down.
+    """
+    good, bad = {}, {}
+    for mid, rec in stored.items():
+        out, problems = check_record({k: v for k, v in rec.items() if not k.startswith("_")})
+        if problems:
+            bad[mid] = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        else:
+            good[out["id"]] = {**out, **{k: v for k, v in rec.items() if k.startswith("_")}}
+    return good, bad
