@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 
 from layers._errors import DataError
@@ -58,7 +59,17 @@ def _export(args) -> int:
             file=sys.stderr,
         )
         return 2
-    selected = filter_projects(load_projects(), filters)
+    from layers.changes import apply_store
+    from layers.store import read_stored
+
+    # One source of truth: the register merged with the store, as in the app (read only).
+    projects, quarantined = apply_store(load_projects(), read_stored(args.store))
+    if quarantined:
+        print(
+            f"warning: {len(quarantined)} stored records have problems and are left out: {', '.join(quarantined)}",
+            file=sys.stderr,
+        )
+    selected = filter_projects(projects, filters)
     if selected.empty:
         print("error: no measure matches these filters; nothing written", file=sys.stderr)
         return 2
@@ -88,23 +99,57 @@ def _import(args) -> int:
     for item in args.map or []:
         header, _, field = item.partition("=")
         overrides[header] = field
-    with Store(args.store) as store:
-        report = load_import(args.file, args.crs, args.sheet, overrides, store.records())
-        print(report.text())
-        if report.has_errors:
-            print(
-                "error: some rows have errors; nothing was saved. Fix them and import the file again "
-                "(rows already saved are matched by id, or by action and title, and not duplicated).",
-                file=sys.stderr,
-            )
-            return 1
-        if args.dry_run:
-            print("dry run: nothing saved")
-            return 0
-        batch = store.save(report.accepted, args.who or getpass.getuser(), "import")
+    from layers.store import read_stored
+
+    # Review and dry runs only read the store; it is opened for writing only to save.
+    report = load_import(args.file, args.crs, args.sheet, overrides, read_stored(args.store))
+    print(report.text())
+    if report.has_errors:
         print(
-            f"saved {len(report.accepted)} rows to {store.path}" + (f" (change {batch})" if batch else " (no change)")
+            "error: some rows have errors; nothing was saved. Fix them and import the file again "
+            "(rows already saved are matched by id, or by action and title, and not duplicated).",
+            file=sys.stderr,
         )
+        return 1
+    if args.dry_run:
+        print("dry run: nothing saved")
+        return 0
+    with Store(args.store) as store:
+        batch = store.save(report.accepted, args.who or getpass.getuser(), "import")
+        if batch:
+            print(f"saved {len(report.accepted)} rows to {store.path} (change {batch})")
+        else:
+            print(f"no change: every row is already in {store.path} as it is")
+    return 0
+
+
+def _changes(args) -> int:
+    import getpass
+
+    from layers.store import Store, UndoError
+    from layers.validate import split_valid
+
+    with Store(args.store) as store:
+        if args.action == "list":
+            b = store.batches()
+            if b.empty:
+                print("no changes stored")
+            for r in b.itertuples():
+                state = f" undone by {r.undone_by}" if r.undone_by else ""
+                print(f"{r.batch}  {r.at}  {r.who}  {r.what}  {r.records} record(s){state}")
+            _, bad = split_valid(store.records())
+            for mid, reason in bad.items():
+                print(f"quarantined {mid}: {reason}")
+            return 0
+        if not args.batch:
+            print("error: give the change to undo, e.g. python -m layers changes undo 3f2a9c1b7e4d", file=sys.stderr)
+            return 2
+        try:
+            undo = store.undo(args.batch, args.who or getpass.getuser())
+        except UndoError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"undone {args.batch} (as change {undo})")
     return 0
 
 
@@ -133,7 +178,14 @@ def main(argv=None) -> int:
     e.add_argument("--basemap", default="none", help="basemap of the HTML export (default none: fully offline)")
     e.add_argument("--approval", default="", help="approval number (审图号) printed on maps")
     e.add_argument("--lang", choices=("zh", "en"), default="zh")
+    e.add_argument("--store", help="store file merged with the register (default: $JINING_STORE or data/store.sqlite)")
     e.set_defaults(func=_export)
+    c = sub.add_parser("changes", help="list the stored changes, or undo one")
+    c.add_argument("action", choices=("list", "undo"))
+    c.add_argument("batch", nargs="?", help="the change to undo (from 'changes list')")
+    c.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
+    c.add_argument("--who", help="name recorded in the audit trail (default: the login name)")
+    c.set_defaults(func=_changes)
 
     from layers.coords import SYSTEMS
 
@@ -168,6 +220,15 @@ def main(argv=None) -> int:
         return args.func(args)
     except (DataError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # missing file, a directory, read-only or full disk: one sentence, no traceback
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(
+            f"error: the store cannot be used ({exc}); check that its folder is writable and has space", file=sys.stderr
+        )
         return 2
 
 

@@ -128,10 +128,16 @@ def export_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84") -> gpd.GeoDataF
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _defuse(value):
-    """Text that Excel would run as a formula (=, +, -, @) gets a leading apostrophe, the usual
-    guard against formula injection from imported names."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+def defuse(value):
+    """Text made safe for a spreadsheet cell: control characters that XLSX cannot hold are
+    removed (openpyxl raised IllegalCharacterError on them), and text that Excel would run as
+    a formula (=, +, -, @) gets a leading apostrophe, the usual guard against formula injection."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
@@ -139,12 +145,13 @@ def _defuse(value):
 def tabular_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84", wkt_limit: int | None = None) -> pd.DataFrame:
     """Every measure as a plain table: the export fields plus lon/lat (points) and WKT.
 
-    Text cells that a spreadsheet would treat as formulas are defused (see :func:`_defuse`).
+    Text cells are defused (see :func:`defuse`).
     """
     gdf = export_frame(selected, crs)
     table = pd.DataFrame(gdf.drop(columns="geometry"))
-    for col in ("id", "action_zh", "title_zh", "title_en", "summary_zh", "place", "unit", "source", "county_nm"):
-        table[col] = table[col].map(_defuse)
+    for col in table.columns:
+        if pd.api.types.is_object_dtype(table[col]) or pd.api.types.is_string_dtype(table[col]):
+            table[col] = table[col].map(defuse)
     table["lon"] = [g.x if g is not None and g.geom_type == "Point" else None for g in gdf.geometry]
     table["lat"] = [g.y if g is not None and g.geom_type == "Point" else None for g in gdf.geometry]
     table["wkt"] = [_wkt(g, wkt_limit) for g in gdf.geometry]

@@ -177,7 +177,9 @@ def pack_pptx(
             part, f, "16x9", "", subtitle="", approval_no=approval_no, lang=lang, table="none", size=(7.2, 6.0)
         )
         numbered_ids = [i for _, ids in page.numbered for i in ids]
-        number = {rid: n + 1 for n, rid in enumerate(sorted(numbered_ids, key=lambda r: (int(r[1:3]), r)))}
+        # Number by action, then id (imported ids such as IMP-… carry no action in their text).
+        action_of = dict(zip(part["id"], part["action"], strict=True))
+        number = {rid: n + 1 for n, rid in enumerate(sorted(numbered_ids, key=lambda r: (action_of[r], r)))}
         picture(slide, page, Inches(0.2), Inches(1.2), Inches(7.2))
         drawn = part[part["id"].isin(numbered_ids)]
         rows = table_rows(drawn, number, names, actions, lang, part)

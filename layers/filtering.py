@@ -9,6 +9,7 @@ off.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -109,12 +110,20 @@ def counts_per_action(projects: pd.DataFrame) -> dict[int, int]:
     return {int(a): int(counts.get(a, 0)) for a in load_actions().index}
 
 
+#: Bounds on what a URL may carry: its length per parameter, values per parameter, a value's length.
+URL_MAX_CHARS = 1000
+URL_MAX_VALUES = 30
+URL_MAX_VALUE_CHARS = 40
+_ACTION = re.compile(r"[0-9]{1,2}")  # ASCII digits only: ² ① ٣ are not action numbers
+
+
 def _split(value) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        value = ",".join(value)
-    return [v.strip() for v in str(value).split(",") if v.strip()]
+        value = ",".join(str(v) for v in value)
+    parts = [v.strip() for v in str(value)[:URL_MAX_CHARS].split(",") if v.strip()]
+    return [v[:URL_MAX_VALUE_CHARS] for v in parts[:URL_MAX_VALUES]]
 
 
 def filters_from_query(params: dict) -> Filters:
@@ -126,7 +135,7 @@ def filters_from_query(params: dict) -> Filters:
     warnings = []
     actions = []
     for a in _split(params.get("action")):
-        if a.isdigit() and 1 <= int(a) <= 10:
+        if _ACTION.fullmatch(a) and 1 <= int(a) <= 10:
             actions.append(int(a))
         else:
             warnings.append(f"action={a}")
@@ -139,7 +148,10 @@ def filters_from_query(params: dict) -> Filters:
     warnings += [f"kind={k}" for k in _split(params.get("kind")) if k not in KINDS]
     q = params.get("q") or ""
     if isinstance(q, list):
-        q = " ".join(q)
+        q = " ".join(str(v) for v in q)
+    from layers.validate import clean_text
+
+    q = clean_text(q, URL_MAX_VALUE_CHARS * 2)
     citywide = str(params.get("citywide", "1")) != "0"
     return Filters(
         tuple(dict.fromkeys(actions)),

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -37,6 +38,12 @@ from layers.validate import check_record
 
 MAX_BYTES = 5 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
+#: Bounds on what one file may make the server do (a planner's list is far smaller).
+MAX_ROWS = 10_000
+MAX_COLS = 100
+MAX_CELL_CHARS = 5_000
+XLSX_MAX_UNCOMPRESSED = 50 * 1024 * 1024  # all parts together, once inflated
+XLSX_MAX_RATIO = 100  # a part that inflates more than this is a zip bomb, not a spreadsheet
 
 #: Canonical import fields and the headers planners use for them (compared after normalising).
 HEADERS = {
@@ -130,23 +137,86 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd
     df = df.loc[:, [c for c in df.columns if c and not c.startswith("Unnamed:")]]
     if df.empty or not len(df.columns):
         fail("the table has no rows under its header")
+    if len(df) > MAX_ROWS:
+        fail(f"the list has more than {MAX_ROWS:,} rows; split it into several files")
+    if len(df.columns) > MAX_COLS:
+        fail(f"the table has {len(df.columns)} columns; the limit is {MAX_COLS}")
+    lengths = df.apply(lambda col: col.astype(str).str.len())
+    if (lengths > MAX_CELL_CHARS).any().any():
+        r, c = next((r, c) for c in df.columns for r in df.index if lengths.at[r, c] > MAX_CELL_CHARS)
+        fail(f"row {int(r) + 2}, column {c!r} holds more than {MAX_CELL_CHARS:,} characters; shorten it")
     return df.apply(lambda col: col.astype(str).str.strip().replace({"nan": "", "None": ""})), notes
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _check_xlsx_parts(data: bytes, fail) -> None:
+    """Refuse a workbook before parsing it when its parts would inflate beyond our bounds or a
+    sheet declares more rows or columns than we read (a 4.7 KB file once asked for 3.6 GB)."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        fail(f"not a readable .xlsx workbook ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
+    total = sum(i.file_size for i in infos)
+    if total > XLSX_MAX_UNCOMPRESSED:
+        fail(
+            f"the workbook inflates to {total / 1e6:,.0f} MB; the limit is {XLSX_MAX_UNCOMPRESSED / 1e6:.0f} MB — "
+            "copy the list into a new workbook and save it again"
+        )
+    for i in infos:
+        if i.file_size > 1_000_000 and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
+            fail(
+                f"part {i.filename!r} inflates {i.file_size // max(i.compress_size, 1)}-fold: this is not a normal workbook"
+            )
+        if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+            with z.open(i) as f:
+                head = f.read(4096)
+            m = _DIMENSION.search(head)
+            if m and m.group(3):
+                rows = int(m.group(4)) - int(m.group(2)) + 1
+                cols = _column_number(m.group(3)) - _column_number(m.group(1)) + 1
+                if rows > MAX_ROWS + 1 or cols > MAX_COLS:
+                    fail(
+                        f"a sheet declares {rows:,} rows × {cols:,} columns; the limits are {MAX_ROWS:,} rows and "
+                        f"{MAX_COLS} columns — delete the empty rows and columns below and right of the list, or "
+                        "copy the list into a new workbook"
+                    )
+
+
 def _read_xlsx(data: bytes, sheet, fail) -> pd.DataFrame:
+    from xml.etree.ElementTree import ParseError
+
     from openpyxl import load_workbook
 
+    _check_xlsx_parts(data, fail)
+    unreadable = (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError, TypeError, IndexError)
     try:
         # data_only: read the values Excel stored; formulas are never evaluated here.
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except unreadable as exc:
         fail(f"not a readable .xlsx workbook ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
     try:
         names = wb.sheetnames
         if sheet is not None and sheet not in names:
             fail(f"there is no sheet {sheet!r}; sheets are: {', '.join(names)}")
         ws = wb[sheet or names[0]]
-        rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        rows = []
+        # Never more than the bounds, whatever the sheet declares.
+        for row in ws.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=MAX_COLS):
+            rows.append(["" if v is None else str(v) for v in row])
+    except ImportFileError:
+        raise
+    except unreadable as exc:
+        fail(f"not a readable .xlsx workbook ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
     finally:
         wb.close()
     rows = [r for r in rows if any(c.strip() for c in r)]
@@ -477,7 +547,27 @@ def load_import(
 ) -> ImportReport:
     """Read and review a file from disk (the command line's entry point)."""
     path = Path(path)
-    df, notes = read_table(path.read_bytes(), path.name, sheet)
+    # Check before reading: a directory, a device such as /dev/zero, or a huge file is never read whole.
+    if not path.exists():
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    if not path.is_file():
+        raise ImportFileError(
+            path.name, [Problem(0, "(file)", "this is not a regular file; give a .csv or .xlsx file")]
+        )
+    if path.stat().st_size > MAX_BYTES:
+        raise ImportFileError(
+            path.name,
+            [
+                Problem(
+                    0,
+                    "(file)",
+                    f"the file is {path.stat().st_size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB — split the list",
+                )
+            ],
+        )
+    with path.open("rb") as f:
+        data = f.read(MAX_BYTES + 1)
+    df, notes = read_table(data, path.name, sheet)
     return review_import(df, crs, overrides, existing, notes)
 
 

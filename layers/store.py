@@ -11,8 +11,9 @@ saves goes into one SQLite file (default ``data/store.sqlite``; set
 - Concurrent saves queue on SQLite's write lock (``busy_timeout``); a save that
   carries the version a planner loaded gets :class:`ConflictError` if somebody
   else changed that measure in between, instead of silently overwriting it.
-- ``undo_last`` reverts the newest change that is not yet undone, as a new,
-  audited transaction; ``history`` lists every change.
+- ``undo`` reverts one batch as a new, audited transaction, and refuses when a later
+  change still in force touched the same measures; ``undo_last`` reverts the caller's
+  own newest change, never somebody else's; ``batches`` and ``history`` list changes.
 """
 
 from __future__ import annotations
@@ -55,12 +56,48 @@ class ConflictError(ValueError):
     """Somebody else changed a measure after it was loaded."""
 
 
+class UndoError(ValueError):
+    """A change cannot be undone (unknown, already undone, or overtaken by a later change)."""
+
+
 def store_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get("JINING_STORE") or DEFAULT_PATH)
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+
+
+def _rollback(db) -> None:
+    """Roll back if a transaction is open. SQLite may already have rolled back (a full disk):
+    a second error here must not hide the first one."""
+    try:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def read_stored(path: str | Path | None = None) -> dict[str, dict]:
+    """The stored records, read without writing anything: no file is created when there is
+    none (an empty store), and a read-only store or folder is fine (exports, dry runs)."""
+    p = store_path(path)
+    if not p.exists():
+        return {}
+    db = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=15)
+    try:
+        has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='measures'").fetchone()
+        out = {}
+        if has_table:
+            for mid, rec, version, at, who in db.execute(
+                "SELECT id, record, version, updated_at, updated_by FROM measures ORDER BY id"
+            ):
+                r = json.loads(rec)
+                r.update(_version=version, _updated_at=at, _updated_by=who)
+                out[mid] = r
+        return out
+    finally:
+        db.close()
 
 
 class Store:
@@ -107,10 +144,21 @@ class Store:
             "SELECT seq, batch, at, who, what, measure_id, old, new, undone_by FROM audit ORDER BY seq", self._db
         )
 
+    def history_csv(self) -> bytes:
+        """The audit trail as CSV bytes (UTF-8 with BOM, for Excel), every text cell defused
+        against formula injection (a ``who`` of ``=HYPERLINK(…)`` stays text)."""
+        from layers.export_data import defuse
+
+        hist = self.history()
+        for col in hist.columns:
+            if pd.api.types.is_object_dtype(hist[col]) or pd.api.types.is_string_dtype(hist[col]):
+                hist[col] = hist[col].map(defuse)
+        return hist.to_csv(index=False).encode("utf-8-sig")
+
     def export_history(self, path: str | Path) -> Path:
-        """Write the audit trail as CSV (UTF-8 with BOM, for Excel)."""
+        """Write :meth:`history_csv` to ``path``."""
         path = Path(path)
-        self.history().to_csv(path, index=False, encoding="utf-8-sig")
+        path.write_bytes(self.history_csv())
         return path
 
     # -- writing -----------------------------------------------------------------------------
@@ -174,30 +222,56 @@ class Store:
                 changed += 1
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
         return batch if changed else None
 
-    def undo_last(self, who: str) -> str | None:
-        """Revert the newest batch that is not an undo and not yet undone; return its id (None if none)."""
+    def batches(self) -> pd.DataFrame:
+        """One row per saved change (batch), newest first: batch, at, who, what, records, undone_by."""
+        return pd.read_sql_query(
+            "SELECT batch, MIN(at) AS at, who, what, COUNT(*) AS records, MAX(undone_by) AS undone_by "
+            "FROM audit GROUP BY batch ORDER BY MIN(seq) DESC",
+            self._db,
+        )
+
+    def undo(self, batch: str, who: str) -> str:
+        """Revert one batch as a new, audited transaction; return the undo's batch id.
+
+        Raises :class:`UndoError` (nothing changes) when the batch is unknown, is itself an
+        undo, was already undone, or when a later change that is still in force touched one of
+        its records: undoing it would silently drop that later change.
+        """
         from layers.validate import TEXT_LIMITS, clean_text
 
         who = clean_text(who, TEXT_LIMITS["who"]) or "unknown"
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            row = db.execute(
-                "SELECT batch FROM audit WHERE what != 'undo' AND undone_by IS NULL ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            if row is None:
-                db.execute("COMMIT")
-                return None
-            target = row[0]
+            rows = db.execute(
+                "SELECT seq, what, measure_id, old, new, undone_by FROM audit WHERE batch=? ORDER BY seq DESC",
+                (batch,),
+            ).fetchall()
+            if not rows:
+                raise UndoError(f"there is no change {batch!r}; list them with 'python -m layers changes list'")
+            if rows[0][1] == "undo":
+                raise UndoError(f"{batch} is itself an undo; it cannot be undone")
+            if rows[0][5]:
+                raise UndoError(f"{batch} was already undone (by {rows[0][5]})")
+            first = min(r[0] for r in rows)
+            ids = sorted({r[2] for r in rows})
+            later = db.execute(
+                f"SELECT DISTINCT batch, who FROM audit WHERE seq > ? AND undone_by IS NULL AND what != 'undo' "
+                f"AND batch != ? AND measure_id IN ({','.join('?' * len(ids))})",
+                (first, batch, *ids),
+            ).fetchall()
+            if later:
+                names = ", ".join(f"{b} ({w})" for b, w in later)
+                raise UndoError(
+                    f"{batch} cannot be undone: a later change touched the same measures ({names}); undo that first"
+                )
             undo = uuid.uuid4().hex[:12]
             at = _now()
-            for mid, old, new in db.execute(
-                "SELECT measure_id, old, new FROM audit WHERE batch=? ORDER BY seq DESC", (target,)
-            ).fetchall():
+            for _seq, _what, mid, old, new, _undone in rows:
                 if old is None:
                     db.execute("DELETE FROM measures WHERE id=?", (mid,))
                 else:
@@ -209,12 +283,27 @@ class Store:
                     "INSERT INTO audit (batch, at, who, what, measure_id, old, new) VALUES (?,?,?,?,?,?,?)",
                     (undo, at, who, "undo", mid, new, old),
                 )
-            db.execute("UPDATE audit SET undone_by=? WHERE batch=?", (undo, target))
+            db.execute("UPDATE audit SET undone_by=? WHERE batch=?", (undo, batch))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
-        return target
+        return undo
+
+    def undo_last(self, who: str) -> str | None:
+        """Revert ``who``'s newest change that is not yet undone; return its batch id (None if
+        ``who`` has none). Somebody else's change is never undone here (see :meth:`undo`)."""
+        from layers.validate import TEXT_LIMITS, clean_text
+
+        who = clean_text(who, TEXT_LIMITS["who"]) or "unknown"
+        row = self._db.execute(
+            "SELECT batch FROM audit WHERE what != 'undo' AND undone_by IS NULL AND who=? ORDER BY seq DESC LIMIT 1",
+            (who,),
+        ).fetchone()
+        if row is None:
+            return None
+        self.undo(row[0], who)
+        return row[0]
 
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

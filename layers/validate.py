@@ -156,20 +156,25 @@ def check_record(rec: dict) -> tuple[dict, list[Problem]]:
     if not isinstance(action, int) or isinstance(action, bool) or not 1 <= action <= 10:
         bad("action", f"{action!r} is not an action; use 1-10")
     year = rec.get("year")
-    if year is not None:
-        y = _finite(year)
-        if y is None or y != int(y) or not YEARS[0] <= y <= YEARS[1]:
-            bad("year", f"{str(year)[:30]!r} is not a year between {YEARS[0]} and {YEARS[1]}")
+    y = None if isinstance(year, bool) else _finite(year)
+    if y is None or y != int(y) or not YEARS[0] <= y <= YEARS[1]:
+        bad("year", f"{str(year)[:30]!r} is not a year between {YEARS[0]} and {YEARS[1]}")
+    else:
+        out["year"] = int(y)
     target = rec.get("target")
     if target is not None and not (isinstance(target, float) and math.isnan(target)):
-        t = _finite(target)
+        t = None if isinstance(target, bool) else _finite(target)
         if t is None or not 0 <= t <= TARGET_MAX:
             bad("target", f"{str(target)[:30]!r} is not a number between 0 and {TARGET_MAX:.0e}")
+        else:
+            out["target"] = t
     pm = rec.get("precision_m")
     if pm is not None and not (isinstance(pm, float) and math.isnan(pm)):
-        p = _finite(pm)
+        p = None if isinstance(pm, bool) else _finite(pm)
         if p is None or not 0 <= p <= PRECISION_MAX_M:
             bad("precision_m", f"{str(pm)[:30]!r} is not a distance between 0 and {PRECISION_MAX_M:.0e} m")
+        else:
+            out["precision_m"] = p
     if rec.get("geometry") is not None:
         g, reason = check_geometry(rec["geometry"])
         if reason:

@@ -68,14 +68,32 @@ def test_saving_the_same_again_writes_nothing(store):
 
 def test_undo_last_restores_and_is_audited(store):
     store.save([rec("IMP-1")], "a")
-    store.save([rec("IMP-1", "新"), rec("IMP-2")], "b")
-    store.undo_last("c")
+    store.save([rec("IMP-1", "新"), rec("IMP-2")], "a")
+    store.undo_last("a")
     recs = store.records()
     assert set(recs) == {"IMP-1"} and recs["IMP-1"]["title_zh"] == "测试"
-    store.undo_last("c")
+    store.undo_last("a")
     assert store.records() == {}
-    assert store.undo_last("c") is None
+    assert store.undo_last("a") is None
     assert list(store.history()["what"]).count("undo") == 3
+
+
+def test_undo_is_per_author_and_never_drops_a_later_change(store):
+    """Regression: B's undo used to revert A's change."""
+    from layers.store import UndoError
+
+    a1 = store.save([rec("IMP-1")], "A")
+    store.save([rec("IMP-2")], "B")
+    assert store.undo_last("C") is None  # C changed nothing
+    assert store.undo_last("B") is not None and set(store.records()) == {"IMP-1"}  # only B's own
+    store.save([rec("IMP-1", "B改")], "B")
+    with pytest.raises(UndoError, match="later change"):
+        store.undo(a1, "A")  # B's later change of IMP-1 would be lost
+    assert store.records()["IMP-1"]["title_zh"] == "B改"
+    with pytest.raises(UndoError, match="no change"):
+        store.undo("nope", "A")
+    b = store.batches()
+    assert list(b.columns) == ["batch", "at", "who", "what", "records", "undone_by"] and len(b) == 4
 
 
 def test_changes_key_follows_every_save_and_undo(store):
@@ -131,7 +149,8 @@ WRITER = textwrap.dedent("""
     n = 0
     while True:
         n += 1
-        s.save([{"id": f"K-{n}-{i}", "action": 3, "title_zh": "x" * 200, "summary_zh": "x" * 2000, "form": "city", "geometry": None}
+        s.save([{"id": f"K-{n}-{i}", "action": 3, "title_zh": "x" * 200, "summary_zh": "x" * 2000, "form": "city", "year": 2020,
+                 "geometry": None}
                 for i in range(200)], "killer")
         print(n, flush=True)
 """)
@@ -190,7 +209,8 @@ def test_concurrent_processes_on_the_same_measure_get_a_conflict_not_a_silent_ov
         v = s.version("A03-09")
         time.sleep(0.5)  # both processes loaded version 1 before either saves
         try:
-            s.save([{"id": "A03-09", "title_zh": sys.argv[2], "action": 3, "form": "city", "geometry": None}],
+            s.save([{"id": "A03-09", "title_zh": sys.argv[2], "action": 3, "form": "city", "year": 2020,
+                     "geometry": None}],
                    sys.argv[2], expected={"A03-09": v})
             print("saved")
         except ConflictError as exc:

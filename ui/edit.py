@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import shapely
 import streamlit as st
 
-from layers.changes import read_geometry_file, record_from_row, with_location
+from layers.changes import changes_key, read_geometry_file, record_from_row, with_location
 from layers.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.importer import FIELDS, ImportFileError, map_headers, read_table, review_import
 from layers.labels import md_escape
-from layers.store import ConflictError, Store
-from layers.validate import InvalidRecordError
+from layers.store import ConflictError, Store, UndoError
+from layers.validate import InvalidRecordError, check_geometry
 
 SYSTEM_LABELS = {
     "wgs84": {"zh": "WGS-84(GPS、奥维、谷歌地球)", "en": "WGS-84 (GPS, Google Earth)"},
@@ -39,6 +40,19 @@ def _sheets(data: bytes) -> list[str]:
         return []
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _read(digest, name, sheet, _data):
+    """The file read once per content (by hash) and sheet, not on every rerun."""
+    return read_table(_data, name, sheet)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _review(digest, sheet, crs, overrides, store_key, _df, _stored, _notes):
+    """A review is computed once per file (by hash), sheet, system, mapping and stored data,
+    not again on every widget interaction."""
+    return review_import(_df, crs, dict(overrides), _stored, _notes)
+
+
 def _import(lang, who):
     zh = lang == "zh"
     st.subheader("导入项目清单" if zh else "Import a list of measures")
@@ -61,7 +75,7 @@ def _import(lang, who):
         if len(sheets) > 1:
             sheet = c2.selectbox("工作表" if zh else "Sheet", sheets, key="imp_sheet")
     try:
-        df, notes = read_table(data, up.name, sheet)
+        df, notes = _read(hashlib.sha256(data).hexdigest(), up.name, sheet, data)
     except ImportFileError as exc:
         st.error(md_escape(exc))
         return
@@ -73,7 +87,17 @@ def _import(lang, who):
         for i, h in enumerate(unknown):
             overrides[h] = cols[i % len(cols)].selectbox(h, ["", *FIELDS], key=f"imp_map_{h}")
     with Store() as store:
-        report = review_import(df, crs, overrides, store.records(), notes)
+        stored = store.records()
+    report = _review(
+        hashlib.sha256(data).hexdigest(),
+        sheet,
+        crs,
+        tuple(sorted(overrides.items())),
+        changes_key(stored),
+        df,
+        stored,
+        notes,
+    )
     counts = report.counts()
     st.write(" · ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     for n in report.notes:
@@ -157,6 +181,11 @@ def _correct(projects, lang, who, state):
                 st.write(f"{geom.geom_type}")
             except ValueError as exc:
                 st.error(("无法读取该文件:" if zh else "Cannot read this file: ") + md_escape(str(exc)[:200]))
+    if geom is not None:
+        # The rules the store applies, checked before the button: NaN, (0, 0) or a world-sized area never get that far.
+        geom, reason = check_geometry(geom)
+        if reason:
+            st.error(("无法使用该位置:" if zh else "This location cannot be used: ") + md_escape(reason))
     if geom is not None and st.button("保存位置" if zh else "Save location", key="fix_save", type="primary"):
         new = with_location(record_from_row(rec), geom, who, how, precision_m)
         try:
@@ -176,19 +205,27 @@ def _history(lang, who):
     zh = lang == "zh"
     st.subheader("撤销与修改记录" if zh else "Undo and history")
     c1, c2 = st.columns(2)
-    if c1.button("撤销最近一次修改" if zh else "Undo the last change", key="undo"):
-        with Store() as store:
-            batch = store.undo_last(who)
-        st.success(
-            ("已撤销 " if zh else "Undone: ") + batch if batch else ("没有可撤销的修改" if zh else "Nothing to undo")
-        )
+    if c1.button("撤销我最近一次修改" if zh else "Undo my last change", key="undo"):
+        try:
+            with Store() as store:
+                batch = store.undo_last(who)
+        except UndoError as exc:
+            st.error(md_escape(exc))
+            return
         if batch:
+            st.success(("已撤销 " if zh else "Undone: ") + batch)
             st.rerun()
+        st.info(
+            "没有可撤销的修改:只能撤销以上姓名保存的修改。"
+            if zh
+            else "Nothing to undo: only changes saved under the name above can be undone here."
+        )
     with Store() as store:
         hist = store.history()
+        hist_csv = store.history_csv()
     c2.download_button(
         "下载修改记录 CSV" if zh else "Download history (CSV)",
-        hist.to_csv(index=False).encode("utf-8-sig"),
+        hist_csv,
         file_name="jining_changes_history.csv",
         mime="text/csv",
         key="history_download",
@@ -215,7 +252,13 @@ def render(projects, lang, state, quarantined=None):
     if quarantined:
         _quarantine(quarantined, lang)
         st.divider()
-    who = st.text_input("您的姓名/科室(记入修改记录)" if zh else "Your name / office (kept in the history)", key="who")
+    # The name outlives the tab: Streamlit forgets a widget's value while its tab is closed.
+    who = st.text_input(
+        "您的姓名/科室(记入修改记录)" if zh else "Your name / office (kept in the history)",
+        key="who",
+        value=state.get("_who", ""),
+    )
+    state["_who"] = who
     _import(lang, who)
     st.divider()
     _correct(projects, lang, who, state)
