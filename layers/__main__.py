@@ -114,10 +114,21 @@ def _import(args) -> int:
     if args.dry_run:
         print("dry run: nothing saved")
         return 0
+    if report.conflicts and not args.on_conflict:
+        print(
+            f"error: {len(report.conflicts)} row(s) would replace changes saved since (marked 'conflict' above); "
+            "nothing was saved. Run again with --on-conflict keep, replace or skip.",
+            file=sys.stderr,
+        )
+        return 1
+    records = report.to_save(args.on_conflict)
+    if not records:
+        print("no change: nothing to save")
+        return 0
     with Store(args.store) as store:
-        batch = store.save(report.accepted, args.who or getpass.getuser(), "import")
+        batch = store.save(records, args.who or getpass.getuser(), "import", expected=report.expected_versions())
         if batch:
-            print(f"saved {len(report.accepted)} rows to {store.path} (change {batch})")
+            print(f"saved {len(records)} rows to {store.path} (change {batch})")
         else:
             print(f"no change: every row is already in {store.path} as it is")
     return 0
@@ -207,6 +218,11 @@ def main(argv=None) -> int:
     i.add_argument("--dry-run", action="store_true", help="print the report, save nothing")
     i.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
     i.add_argument("--who", help="name recorded in the audit trail (default: the login name)")
+    i.add_argument(
+        "--on-conflict",
+        choices=("keep", "replace", "skip"),
+        help="rows that would replace a change saved since: keep the stored version, replace it, or skip the row",
+    )
     i.add_argument(
         "--map",
         action="append",

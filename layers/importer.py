@@ -68,6 +68,14 @@ class ImportFileError(DataError):
     """The uploaded file cannot be read as a table."""
 
 
+class ImportConflictError(DataError):
+    """Rows would replace stored changes and no choice (keep, replace, skip) was made."""
+
+
+#: What to do with rows that would replace a stored change.
+CONFLICT_CHOICES = ("keep", "replace", "skip")
+
+
 def _key(header: str) -> str:
     return unicodedata.normalize("NFKC", str(header)).strip().casefold().replace(" ", "").replace("_", "")
 
@@ -231,13 +239,14 @@ def _read_xlsx(data: bytes, sheet, fail) -> pd.DataFrame:
 @dataclass
 class RowResult:
     row: int  # as Excel numbers it: the header is row 1
-    status: str  # ok, geocoded, unresolved, unchanged, error
+    status: str  # ok, geocoded, unresolved, unchanged, conflict, error
     id: str = ""
     title: str = ""
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     precision: str = ""
     record: dict | None = None
+    version: int = 0  # the stored version the review saw (0: not stored)
 
     @property
     def message(self) -> str:
@@ -258,7 +267,39 @@ class ImportReport:
 
     @property
     def accepted(self) -> list[dict]:
+        """Rows to save that touch nothing changed since (new measures, or the register's)."""
         return [r.record for r in self.rows if r.status in ("ok", "geocoded", "unresolved") and r.record]
+
+    @property
+    def conflicts(self) -> list[RowResult]:
+        """Rows that would replace a stored change (a correction, or an earlier import)."""
+        return [r for r in self.rows if r.status == "conflict"]
+
+    def to_save(self, on_conflict: str | None = None) -> list[dict]:
+        """The records to save. With conflicts, the planner's explicit choice is needed:
+        ``keep`` (the stored version stays) or ``skip`` (the row is left out) save only the
+        other rows; ``replace`` saves the conflicting rows too. No choice: :class:`ImportConflictError`."""
+        if self.conflicts and on_conflict not in CONFLICT_CHOICES:
+            ids = ", ".join(r.id for r in self.conflicts[:10])
+            raise ImportConflictError(
+                "(review)",
+                [
+                    Problem(
+                        r.row,
+                        "id",
+                        f"{r.id} was changed since: {r.message}; choose keep, replace or skip",
+                    )
+                    for r in self.conflicts
+                ]
+                or [Problem(0, "id", ids)],
+            )
+        extra = [r.record for r in self.conflicts] if on_conflict == "replace" else []
+        return self.accepted + extra
+
+    def expected_versions(self) -> dict[str, int]:
+        """The stored version of every record to save, as the review saw it: saving then fails
+        with a conflict if somebody changed one of them in between."""
+        return {r.id: r.version for r in self.rows if r.record}
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -524,8 +565,16 @@ def review_import(
             continue
         seen[rec["id"]] = row
         old = existing.get(rec["id"])
+        res.version = int(old.get("_version", 0)) if old else 0
         if old and {k: v for k, v in old.items() if not k.startswith("_")} == rec:
             res.status = "unchanged"
+        elif old:
+            # Never a silent overwrite: a stored correction or earlier import would be replaced.
+            res.status = "conflict"
+            res.warnings.append(
+                f"stored version {old.get('_version', '?')} ({old.get('origin', 'import')}) saved by "
+                f"{old.get('_updated_by', '?')} at {old.get('_updated_at', '?')} differs"
+            )
         res.record = rec
         results.append(res)
     return ImportReport(results, mapping, unknown, notes or [], crs)
@@ -574,6 +623,8 @@ def load_import(
 __all__ = [
     "FIELDS",
     "HEADERS",
+    "CONFLICT_CHOICES",
+    "ImportConflictError",
     "ImportFileError",
     "ImportReport",
     "RowResult",

@@ -184,6 +184,7 @@ def test_clicking_a_measure_opens_its_details(offline_page, server):
     frame.locator(".leaflet-marker-icon.jn-point").first.dispatch_event("click")
     details = page.locator(".st-key-details")
     details.wait_for(timeout=30000)
+    details.get_by_text("A10-05").wait_for(timeout=30000)  # the rows render after the heading
     text = details.inner_text()
     assert "济宁科技创新谷" in text and "加快建设济宁科技创新谷" in text and "A10-05" in text
 

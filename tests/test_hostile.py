@@ -377,3 +377,47 @@ def test_a_full_disk_reports_the_real_error_and_keeps_the_store(isolated_store):
         with pytest.raises(sqlite3.OperationalError, match="full"):
             s.save([rec(f"IMP-{i}", summary_zh="长" * 1900) for i in range(200)], "a")
         assert s.records() == before and s.integrity_ok()
+
+
+# --- no silent overwrite --------------------------------------------------------------------------
+def test_an_import_over_a_manual_correction_needs_an_explicit_choice(isolated_store):
+    import pandas as pd
+
+    from layers.importer import ImportConflictError
+    from layers.store import ConflictError
+
+    with Store(isolated_store) as s:
+        s.save([rec("IMP-C", title_zh="原名", origin="manual")], "王工")
+        stored = s.records()
+    df = pd.DataFrame(
+        [["IMP-C", "新名", "3", ""], ["IMP-N", "新措施", "3", ""]], columns=["编号", "项目名称", "所属行动", "地点"]
+    )
+    report = review_import(df, existing=stored)
+    assert [r.status for r in report.rows] == ["conflict", "unresolved"]
+    assert "王工" in report.rows[0].message
+    with pytest.raises(ImportConflictError, match="keep, replace or skip"):
+        report.to_save()
+    assert [r["id"] for r in report.to_save("keep")] == ["IMP-N"] == [r["id"] for r in report.to_save("skip")]
+    assert [r["id"] for r in report.to_save("replace")] == ["IMP-N", "IMP-C"]
+    with Store(isolated_store) as s:
+        s.save([rec("IMP-C", title_zh="又改了")], "李工")  # somebody saves between review and save
+        with pytest.raises(ConflictError):
+            s.save(report.to_save("replace"), "me", "import", expected=report.expected_versions())
+        assert s.records()["IMP-C"]["title_zh"] == "又改了"
+
+
+def test_the_cli_refuses_to_overwrite_without_a_choice(tmp_path):
+    store = tmp_path / "s.sqlite"
+    with Store(store) as s:
+        s.save([rec("IMP-C", title_zh="原名")], "王工")
+    csv = tmp_path / "l.csv"
+    csv.write_text("编号,项目名称,所属行动\nIMP-C,新名,3\n", encoding="utf-8")
+    base = [sys.executable, "-m", "layers", "import", str(csv), "--store", str(store), "--who", "t"]
+    res = subprocess.run(base, cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 1 and "--on-conflict" in res.stderr
+    with Store(store) as s:
+        assert s.records()["IMP-C"]["title_zh"] == "原名"
+    res = subprocess.run([*base, "--on-conflict", "replace"], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    with Store(store) as s:
+        assert s.records()["IMP-C"]["title_zh"] == "新名"

@@ -10,7 +10,7 @@ import streamlit as st
 
 from layers.changes import changes_key, read_geometry_file, record_from_row, with_location
 from layers.coords import SYSTEMS, canonical_system, to_wgs84
-from layers.importer import FIELDS, ImportFileError, map_headers, read_table, review_import
+from layers.importer import CONFLICT_CHOICES, FIELDS, ImportFileError, map_headers, read_table, review_import
 from layers.labels import md_escape
 from layers.store import ConflictError, Store, UndoError
 from layers.validate import InvalidRecordError, check_geometry
@@ -111,14 +111,36 @@ def _import(lang, who):
             "are matched, not duplicated."
         )
         return
-    if not report.accepted:
+    choice = None
+    if report.conflicts:
+        st.warning(
+            f"{len(report.conflicts)} 行会覆盖此后已保存的修改(状态 conflict)。请选择如何处理:"
+            if zh
+            else f"{len(report.conflicts)} rows would replace changes saved since (status conflict). Choose:"
+        )
+        choice = st.radio(
+            "冲突行" if zh else "Conflicting rows",
+            CONFLICT_CHOICES,
+            index=None,
+            key="imp_conflict",
+            horizontal=True,
+            format_func=lambda c: {
+                "keep": "保留已保存的版本" if zh else "keep the saved version",
+                "replace": "用文件中的行替换" if zh else "replace it with the file's row",
+                "skip": "跳过这些行" if zh else "skip these rows",
+            }[c],
+        )
+        if choice is None:
+            return
+    records = report.to_save(choice)
+    if not records:
         st.info("没有新的或有变化的行。" if zh else "No new or changed rows.")
         return
-    if st.button(("确认保存 %d 行" if zh else "Save %d rows") % len(report.accepted), key="imp_save", type="primary"):
+    if st.button(("确认保存 %d 行" if zh else "Save %d rows") % len(records), key="imp_save", type="primary"):
         try:
             with Store() as store:
-                store.save(report.accepted, who, "import")
-        except InvalidRecordError as exc:  # the review checks the same rules: a safety net
+                store.save(records, who, "import", expected=report.expected_versions())
+        except (InvalidRecordError, ConflictError) as exc:  # the review checks the same rules: a safety net
             st.error(md_escape(exc))
             return
         st.success("已保存。" if zh else "Saved.")
