@@ -83,16 +83,20 @@ zh = lang == "zh"
 st.title(t("title", lang))
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _merged(data_version: str, _stored: dict):
-    """The register merged with the valid stored records, and the quarantined ones (cached per data key)."""
-    return apply_store(load_projects(), _stored)
+def _merged(data_version: str):
+    """The register merged with the valid stored records, the quarantined ones, and the
+    stored records: read and checked once per data version, not on every rerun."""
+    with Store() as store:
+        stored = store.records()
+    merged, quarantined = apply_store(load_projects(), stored)
+    return merged, quarantined, stored
 
 
 try:
     with Store() as _store:
-        stored = _store.records()
-    data_version = data_key(stored)  # changes whenever the data does: the map's caches use it
-    _projects, quarantined = _merged(data_version, stored)
+        # A cheap key that changes with every save or undo; the records are read only when it does.
+        data_version = data_key(_store.data_version())
+    _projects, quarantined, stored = _merged(data_version)
     projects = _projects.copy()
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")

@@ -41,14 +41,16 @@ def load_projects() -> gpd.GeoDataFrame:
     return _projects(os.environ.get("JINING_PROJECTS") or None).copy()
 
 
-def data_key(stored: dict[str, dict]) -> str:
+def data_key(stored: dict[str, dict] | str) -> str:
     """Identifies the data the app shows: the projects source (``JINING_PROJECTS`` or the
-    register) and the stored changes (``changes.changes_key``). Caches are keyed by it."""
+    register) and the stored changes: either the records themselves (hashed by
+    ``changes.changes_key``) or a store's ``Store.data_version()``. Caches are keyed by it."""
     import os
 
     from layers.changes import changes_key
 
-    return f"{os.environ.get('JINING_PROJECTS') or 'register'}:{changes_key(stored)}"
+    part = stored if isinstance(stored, str) else changes_key(stored)
+    return f"{os.environ.get('JINING_PROJECTS') or 'register'}:{part}"
 
 
 __all__ = [

@@ -133,6 +133,12 @@ class Store:
             out[mid] = r
         return out
 
+    def data_version(self) -> str:
+        """A short key that changes with every save and undo (each writes audit rows), read
+        without loading the records: callers cache the merged data under it."""
+        seq, n, at = self._db.execute("SELECT COALESCE(MAX(seq), 0), COUNT(*), MAX(at) FROM audit").fetchone()
+        return f"{self.path}:{seq}.{n}.{at}"
+
     def version(self, measure_id: str) -> int:
         """The stored version of a measure (0 when it is not in the store)."""
         row = self._db.execute("SELECT version FROM measures WHERE id=?", (measure_id,)).fetchone()
