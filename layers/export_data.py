@@ -12,6 +12,7 @@ files can declare, so it is labelled WGS-84 and the ``crs`` field says GCJ-02).
 
 from __future__ import annotations
 
+import html
 import tempfile
 import zipfile
 from pathlib import Path
@@ -178,7 +179,9 @@ def to_kml(selected, path, crs="wgs84") -> Path:
     gdf = export_frame(selected, crs)
     gdf = gdf[gdf.geometry.notna()].copy()
     gdf.insert(0, "Name", gdf["title_zh"])
-    gdf.insert(1, "Description", gdf["summary_zh"])
+    # Google Earth and 奥维 render <description> as HTML: escape it, so imported text stays text
+    # (an <img> in a summary would otherwise be fetched when the placemark opens).
+    gdf.insert(1, "Description", gdf["summary_zh"].map(lambda v: html.escape(str(v)) if v is not None else v))
     return _atomic(path, lambda p: gdf.to_file(p, layer="measures", driver="KML", engine="pyogrio"))
 
 

@@ -421,3 +421,17 @@ def test_the_cli_refuses_to_overwrite_without_a_choice(tmp_path):
     assert res.returncode == 0, res.stderr
     with Store(store) as s:
         assert s.records()["IMP-C"]["title_zh"] == "新名"
+
+
+def test_kml_descriptions_are_text_not_html(tmp_path):
+    from layers.export_data import to_kml
+
+    p = load_projects()
+    p = p[p["form"] == "point"].head(1).copy()
+    p["summary_zh"] = '<img src="http://evil.example/x.png">'
+    text = to_kml(p, tmp_path / "t.kml").read_text(encoding="utf-8")
+    # Escaped twice: once for HTML (Google Earth renders descriptions as HTML), once by the XML writer.
+    import re
+
+    (description,) = re.findall(r"<description>(.*?)</description>", text)
+    assert description.startswith("&amp;lt;img") and "<img" not in description
