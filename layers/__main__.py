@@ -12,8 +12,11 @@ from layers._errors import DataError
 
 def _build(args) -> int:
     from layers.build import build, qa_summary
+    from layers.store import read_stored
 
-    projects, paths = build(args.out, args.register)
+    # The register merged with the store, as the app shows it (``--store none``: the register alone).
+    stored = {} if args.store == "none" else read_stored(args.store)
+    projects, paths = build(args.out, args.register, stored)
     print(qa_summary(projects))
     for p in paths:
         print(f"wrote {p}")
@@ -170,6 +173,9 @@ def main(argv=None) -> int:
     b = sub.add_parser("build", help="validate and geocode the register, write GeoJSON and GeoPackage")
     b.add_argument("--out", required=True, help="output directory")
     b.add_argument("--register", help="register CSV to build (default: geodata/register.csv)")
+    b.add_argument(
+        "--store", help="store merged with the register (default: $JINING_STORE or data/store.sqlite; 'none': skip)"
+    )
     b.set_defaults(func=_build)
     g = sub.add_parser("geocode", help="geocode place texts, one JSON object per line")
     g.add_argument("text", nargs="+", help="place text, e.g. 邹城市大束镇")

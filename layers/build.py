@@ -243,13 +243,20 @@ def to_geopackage(projects: gpd.GeoDataFrame, path: str | Path) -> Path:
     return path
 
 
-def build(out_dir: str | Path, register_path: str | Path | None = None) -> tuple[gpd.GeoDataFrame, list[Path]]:
+def build(
+    out_dir: str | Path, register_path: str | Path | None = None, stored: dict[str, dict] | None = None
+) -> tuple[gpd.GeoDataFrame, list[Path]]:
     """Validate, geocode and write ``projects.geojson`` and ``projects.gpkg`` to ``out_dir``.
 
-    Nothing is written when the register has errors.
+    ``stored`` records (from the store) are merged as the app merges them; invalid ones are
+    left out (see ``layers.changes.apply_store``). Nothing is written when the register has errors.
     """
     register_path = Path(register_path) if register_path else REGISTER_CSV
     projects = projects_from_register(load_register(register_path), source=str(register_path))
+    if stored:
+        from layers.changes import apply_store
+
+        projects, _ = apply_store(projects, stored)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [to_geojson(projects, out_dir / "projects.geojson"), to_geopackage(projects, out_dir / "projects.gpkg")]

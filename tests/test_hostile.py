@@ -435,3 +435,21 @@ def test_kml_descriptions_are_text_not_html(tmp_path):
 
     (description,) = re.findall(r"<description>(.*?)</description>", text)
     assert description.startswith("&amp;lt;img") and "<img" not in description
+
+
+def test_the_cli_build_merges_the_store(tmp_path):
+    import geopandas as gpd
+
+    store = tmp_path / "s.sqlite"
+    with Store(store) as s:
+        s.save([rec("IMP-BUILD")], "t")
+    out = tmp_path / "out"
+    res = subprocess.run(
+        [sys.executable, "-m", "layers", "build", "--out", str(out), "--store", str(store)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    ids = set(gpd.read_file(out / "projects.geojson")["id"])
+    assert "IMP-BUILD" in ids and "A01-01" in ids
