@@ -323,4 +323,4 @@ if tab_export.open:
 
 if tab_edit.open:
     with tab_edit:
-        edit.render(projects, lang, state, quarantined)
+        edit.render(projects, lang, state, quarantined, stored)

@@ -133,6 +133,7 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+_AUTOLINK = re.compile(r"(?i)(://|\bwww|@)")
 _MD_SPECIAL_NO_HTML = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
 
 
@@ -144,9 +145,12 @@ def md_escape(text, html_mode: bool = False) -> str:
     ``<``, ``>`` and ``&`` become HTML entities instead."""
     from layers.validate import clean_text
 
+    # GFM links bare URLs, www. names and e-mail addresses whatever the escapes: a zero-width
+    # space inside "://" and after "www" and "@" keeps them readable but never a link.
+    text = _AUTOLINK.sub(lambda m: ":\u200b//" if m.group(1) == "://" else m.group(1) + "\u200b", clean_text(text))
     if html_mode:
-        return _MD_SPECIAL_NO_HTML.sub(r"\\\1", html.escape(clean_text(text), quote=False))
-    return _MD_SPECIAL.sub(r"\\\1", clean_text(text))
+        return _MD_SPECIAL_NO_HTML.sub(r"\\\1", html.escape(text, quote=False))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def measure_list_markdown(part: pd.DataFrame, lang: str = "zh", limit: int | None = None) -> str:

@@ -8,8 +8,10 @@ from layers.labels import PRECISION, md_escape, measure_list_markdown
 def test_markdown_in_user_text_stays_text():
     """Regression: a Markdown image in an imported title made every browser fetch a remote URL."""
     for mode in (False, True):
-        out = md_escape("![x](http://host/img.png) [a](javascript:alert(1)) **b**\n<i>c</i>\x00", html_mode=mode)
-        for raw in ("![", "](", "**", "http://", "\n", "\x00", "<i>"):
+        out = md_escape(
+            "![x](http://host/img.png) [a](javascript:alert(1)) **b**\n<i>c</i>\x00 www.x.cn a@b.cn", html_mode=mode
+        )
+        for raw in ("![", "](", "**", "http://", "://", "www.", "www\\.", "a@b", "\n", "\x00", "<i>"):
             assert raw not in out, (mode, raw)
 
 

@@ -258,7 +258,7 @@ def _history(lang, who):
         )
 
 
-def _quarantine(quarantined, lang):
+def _quarantine(quarantined, stored, lang):
     zh = lang == "zh"
     st.subheader("有问题的已存记录" if zh else "Saved records with problems")
     st.caption(
@@ -266,13 +266,24 @@ def _quarantine(quarantined, lang):
         if zh
         else "They are left out of the map and the exports. Undo the change that saved them, or import a fixed row."
     )
-    st.markdown("\n".join(f"- {md_escape(mid)}: {md_escape(reason[:300])}" for mid, reason in quarantined.items()))
+    title = lambda mid: str((stored.get(mid) or {}).get("title_zh") or "")[:60]  # noqa: E731
+    st.markdown(
+        "\n".join(
+            f"- {md_escape(mid)} {md_escape(title(mid))} — {md_escape(reason[:300])}"
+            for mid, reason in quarantined.items()
+        )
+    )
+    st.caption(
+        "命令行可列出并撤销任一次修改:python -m layers changes list / undo 批次号"
+        if zh
+        else "The command line lists and undoes any change: python -m layers changes list / undo BATCH"
+    )
 
 
-def render(projects, lang, state, quarantined=None):
+def render(projects, lang, state, quarantined=None, stored=None):
     zh = lang == "zh"
     if quarantined:
-        _quarantine(quarantined, lang)
+        _quarantine(quarantined, stored or {}, lang)
         st.divider()
     # The name outlives the tab: Streamlit forgets a widget's value while its tab is closed.
     who = st.text_input(
