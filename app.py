@@ -26,6 +26,7 @@ from layers.filtering import (
     filters_from_query,
     filters_to_query,
 )
+from layers.fonts import FontNotFoundError
 from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, measure_list_markdown, register_table, t
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district
@@ -82,6 +83,7 @@ lang = st.sidebar.radio(
 zh = lang == "zh"
 st.title(t("title", lang))
 
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _merged(data_version: str):
     """The register merged with the valid stored records, the quarantined ones, and the
@@ -110,12 +112,10 @@ if st.session_state.get("url_warnings"):
     )
 if quarantined:
     st.warning(
-        
-            f"{len(quarantined)} 条已保存的记录有问题,未显示在地图和导出中;请在“导入与更正”页查看并撤销。"
-            if zh
-            else f"{len(quarantined)} saved records have problems and are left out of the map and the exports; "
-            "see the Import & correct tab."
-        
+        f"{len(quarantined)} 条已保存的记录有问题,未显示在地图和导出中;请在“导入与更正”页查看并撤销。"
+        if zh
+        else f"{len(quarantined)} saved records have problems and are left out of the map and the exports; "
+        "see the Import & correct tab."
     )
 
 # ---- sidebar filters -------------------------------------------------------------------------
@@ -293,23 +293,32 @@ if tab_export.open:
         job = (fmt, layout, title, approval, crs, state.basemap, lang, filters)
         if st.button("生成文件" if zh else "Create file", key="x_go", disabled=selected.empty):
             bar = st.progress(0.0, text="正在生成…" if zh else "Creating…")
-            with tempfile.TemporaryDirectory() as tmp:
-                out = export(
-                    selected,
-                    fmt,
-                    f"{tmp}/export{extension(fmt)}",
-                    filters,
-                    layout,
-                    title,
-                    crs,
-                    state.basemap,
-                    approval,
-                    lang,
-                    progress=lambda d, n, _label: bar.progress(d / n),
-                    tdt_key=TDT_KEY,
+            try:
+                with tempfile.TemporaryDirectory() as tmp:
+                    out = export(
+                        selected,
+                        fmt,
+                        f"{tmp}/export{extension(fmt)}",
+                        filters,
+                        layout,
+                        title,
+                        crs,
+                        state.basemap,
+                        approval,
+                        lang,
+                        progress=lambda d, n, _label: bar.progress(d / n),
+                        tdt_key=TDT_KEY,
+                    )
+                    state["x_result"] = (job, out.read_bytes())
+                bar.progress(1.0, text="完成" if zh else "Done")
+            except FontNotFoundError:
+                bar.empty()
+                st.error(FontNotFoundError.MESSAGE[lang])
+            except OSError as exc:  # a full disk or an unwritable temporary folder: one sentence
+                bar.empty()
+                st.error(
+                    ("无法写出文件:" if zh else "The file could not be written: ") + md_escape(exc.strerror or exc)
                 )
-                state["x_result"] = (job, out.read_bytes())
-            bar.progress(1.0, text="完成" if zh else "Done")
         result = state.get("x_result")
         if result and result[0] == job:
             st.download_button(

@@ -76,6 +76,15 @@ def _export(args) -> int:
     if selected.empty:
         print("error: no measure matches these filters; nothing written", file=sys.stderr)
         return 2
+    from layers.exports import MAP_FORMATS
+
+    placed = selected.geometry.notna() | (selected["form"] == "county")
+    if args.format in (*MAP_FORMATS, "html") and not placed.any():
+        print(
+            f"warning: none of the {len(selected)} measures has a place on the map (all are city-wide or outside "
+            "Jining); the map shows only the counties. A table (xlsx, csv) may serve better.",
+            file=sys.stderr,
+        )
     path = export(
         selected,
         args.format,

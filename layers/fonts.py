@@ -24,17 +24,45 @@ CJK_FAMILIES = (
 class FontNotFoundError(DataError):
     """No installed font can draw Chinese text."""
 
+    #: One sentence for the app, in the UI language.
+    MESSAGE = {
+        "zh": "导出地图需要中文字体,但本机没有安装。请安装 fonts-noto-cjk 或 fonts-wqy-zenhei(Windows 自带微软雅黑),然后重试。",
+        "en": "Map exports need a font with Chinese glyphs and none is installed: install fonts-noto-cjk or "
+        "fonts-wqy-zenhei (Windows has Microsoft YaHei), then try again.",
+    }
+
+
+def _known() -> set[str]:
+    return {f.name for f in font_manager.fontManager.ttflist}
+
+
+def _refresh() -> None:
+    """Add fonts installed since matplotlib built its cached list (it never looks again)."""
+    seen = {f.fname for f in font_manager.fontManager.ttflist}
+    for path in font_manager.findSystemFonts(fontext="ttf") + font_manager.findSystemFonts(fontext="otf"):
+        if path not in seen:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # an unreadable file: skip it
+                continue
+
 
 @lru_cache(maxsize=1)
 def find_cjk_font() -> str:
     """Return the family name of an installed CJK font.
 
-    Raises :class:`FontNotFoundError` naming what to install when none is found.
+    When none is in matplotlib's cached list, the system's fonts are looked up again, so a
+    font installed after the first run is found without any manual step. Raises
+    :class:`FontNotFoundError` naming what to install when there is none at all (a failure
+    is not cached: the next export looks again).
     """
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in installed:
-            return family
+    for attempt in range(2):
+        installed = _known()
+        for family in CJK_FAMILIES:
+            if family in installed:
+                return family
+        if attempt == 0:
+            _refresh()
     raise FontNotFoundError(
         "fonts",
         [

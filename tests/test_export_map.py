@@ -149,3 +149,40 @@ def test_district_selection_zooms_to_the_district(projects):
     x0, x1 = p.figure.axes[0].get_xlim()
     close(p)
     assert x1 - x0 < 60_000  # Jinxiang County is about 45 km across
+
+
+def test_a_cjk_font_installed_after_the_first_run_is_found(monkeypatch):
+    """Regression: matplotlib kept its cached font list, so a font installed later was never found."""
+    from matplotlib import font_manager
+
+    from layers.fonts import CJK_FAMILIES, find_cjk_font
+
+    fm = font_manager.fontManager
+    cjk = [f for f in fm.ttflist if f.name in CJK_FAMILIES]
+    assert cjk, "the tests need a CJK font (apt-get install fonts-wqy-zenhei)"
+    # matplotlib's cached list as it was before the font files were installed:
+    files = {f.fname for f in cjk}
+    monkeypatch.setattr(fm, "ttflist", [f for f in fm.ttflist if f.fname not in files])
+    find_cjk_font.cache_clear()
+    try:
+        assert find_cjk_font() in CJK_FAMILIES
+        assert any(f.name in CJK_FAMILIES for f in fm.ttflist)
+    finally:
+        find_cjk_font.cache_clear()
+
+
+def test_no_cjk_font_is_one_sentence_in_the_ui_language(monkeypatch):
+    from matplotlib import font_manager
+
+    from layers.fonts import CJK_FAMILIES, FontNotFoundError, find_cjk_font
+
+    fm = font_manager.fontManager
+    monkeypatch.setattr(fm, "ttflist", [f for f in fm.ttflist if f.name not in CJK_FAMILIES])
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
+    find_cjk_font.cache_clear()
+    try:
+        with pytest.raises(FontNotFoundError, match="fonts-noto-cjk"):
+            find_cjk_font()
+        assert "fonts-wqy-zenhei" in FontNotFoundError.MESSAGE["zh"] and "install" in FontNotFoundError.MESSAGE["en"]
+    finally:
+        find_cjk_font.cache_clear()
