@@ -15,7 +15,7 @@ from layers.basemaps import available_basemaps, tianditu_key
 from layers.changes import apply_store
 from layers.details import measure_details
 from layers.export_data import EXPORT_CRS
-from layers.export_map import DEFAULT_TITLE, LAYOUTS
+from layers.export_map import LAYOUTS, default_title
 from layers.exports import FORMAT_LABELS, FORMATS, MIME, export, extension
 from layers.filtering import (
     Filters,
@@ -282,7 +282,7 @@ if tab_export.open:
             horizontal=True,
             format_func=lambda x: {"a4": "A4 横向" if zh else "A4 landscape", "16x9": "16:9"}[x],
         )
-        title = c1.text_input("标题" if zh else "Title", value=DEFAULT_TITLE, key="x_title")
+        title = c1.text_input("标题" if zh else "Title", value=default_title(lang), key=f"x_title_{lang}")
         approval = c2.text_input("审图号(可选)" if zh else "Approval number (optional)", key="x_approval")
         crs = c1.selectbox(
             "坐标系(数据导出)" if zh else "Coordinates (data exports)",

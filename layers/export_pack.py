@@ -17,7 +17,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from layers._io import atomic_write
 from layers.actions import load_actions
 from layers.boundaries import county_names
-from layers.export_map import DEFAULT_TITLE, close, describe_filters, render_map, table_rows
+from layers.export_map import close, default_title, describe_filters, render_map, table_rows
 from layers.filtering import Filters
 from layers.fonts import find_cjk_font
 from layers.stats import stats_by_action_district
@@ -36,7 +36,7 @@ def _pages(
 ):
     """Yield (label, MapPage) for the cover and for each action in the selection."""
     actions = load_actions()
-    yield ("cover", render_map(selected, filters, layout, title or DEFAULT_TITLE, approval_no=approval_no, lang=lang))
+    yield ("cover", render_map(selected, filters, layout, title or default_title(lang), approval_no=approval_no, lang=lang))
     for a in sorted(selected["action"].unique()):
         part = selected[selected["action"] == a]
         f = Filters((int(a),), filters.districts, filters.forms, filters.kinds, filters.q, filters.include_citywide)
@@ -127,7 +127,7 @@ def pack_pptx(
     filters = filters or Filters()
     find_cjk_font()
     actions = load_actions()
-    names = county_names()
+    names = county_names(lang)
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
     blank = prs.slide_layouts[6]
@@ -151,7 +151,7 @@ def pack_pptx(
 
     # Cover
     slide = prs.slides.add_slide(blank)
-    cover = render_map(selected, filters, "16x9", title or DEFAULT_TITLE, approval_no=approval_no, lang=lang)
+    cover = render_map(selected, filters, "16x9", title or default_title(lang), approval_no=approval_no, lang=lang)
     picture(slide, cover, 0, 0, prs.slide_width)
     done += 1
     if progress:
