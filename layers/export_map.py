@@ -21,6 +21,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
+from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 from matplotlib.patches import FancyArrow, Rectangle  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
@@ -177,6 +178,59 @@ def _north_arrow(ax, fontsize):
         )
     )
     ax.text(x, y1 - (y1 - y0) * 0.055, "北 N", ha="center", va="bottom", fontsize=fontsize, zorder=20)
+
+
+def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
+    """Legend rows built from what is drawn, each symbol in the map's own style: per action,
+    its points (filled, or hollow when approximate), lines, areas and county tints, side by
+    side; then the base map's water, boundary and seats."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    zh = lang == "zh"
+    handles, labels = [], []
+    kind = drawn.geometry.geom_type.fillna("")
+    for a in sorted(drawn["action"].unique()):
+        colour = actions.loc[a, "colour"]
+        rows = drawn["action"] == a
+        points = rows & (kind == "Point")
+        parts = []
+        if (points & ~drawn["approximate"].astype(bool)).any():
+            parts.append(
+                Line2D([], [], marker="o", ls="", markersize=8, markerfacecolor=colour, markeredgecolor=colour)
+            )
+        if (points & drawn["approximate"].astype(bool)).any():
+            parts.append(
+                Line2D([], [], marker="o", ls="", markersize=8, markerfacecolor="white", markeredgecolor=colour)
+            )
+        if (rows & kind.str.contains("Line")).any():
+            parts.append(Line2D([], [], color=colour, lw=2.2, ls=(0, (3, 1.5))))  # the map's dashes, scaled to the key
+        if (rows & kind.str.contains("Polygon")).any():
+            parts.append(Patch(facecolor=colour, alpha=0.25, edgecolor=colour, linestyle=(0, (5, 3))))
+        if (rows & (drawn["form"] == "county")).any():
+            parts.append(Patch(facecolor=colour, alpha=0.15, edgecolor=colour, linestyle=(0, (2, 3))))
+        handles.append(tuple(parts))
+        labels.append(f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, 'name_zh' if zh else 'name_en']}")
+    if ((kind == "Point") & drawn["approximate"].astype(bool)).any():
+        handles.append(Line2D([], [], marker="o", ls="", markersize=8, markerfacecolor="white", markeredgecolor="#444"))
+        labels.append("空心:近似位置(镇/县级)" if zh else "hollow: approximate location")
+    if (kind.str.contains("Line") | kind.str.contains("Polygon") | (drawn["form"] == "county")).any():
+        handles.append(Line2D([], [], color="#444", lw=2, ls=(0, (3, 2))))
+        labels.append("虚线:示意线/范围" if zh else "dashed: schematic line/area")
+    handles += [
+        (Patch(facecolor="#cfe3f5", edgecolor="#6a9fcf", lw=0.5), Line2D([], [], color="#5b93c9", lw=1.0)),
+        Line2D([], [], color="#333", lw=1.4),
+        (
+            Line2D([], [], marker="o", ls="", markersize=3.5, markerfacecolor="#333", markeredgecolor="#333"),
+            Line2D([], [], marker="o", ls="", markersize=1.8, markerfacecolor="#999", markeredgecolor="#999"),
+        ),
+    ]
+    labels += (
+        ["水面、河流与运河", "市界", "县市区驻地、乡镇驻地"]
+        if zh
+        else ["lakes, rivers, canal", "city boundary", "county and town seats"]
+    )
+    return handles, labels
 
 
 def _spread_colocated(drawn, per_pt: float) -> dict[str, tuple[float, float]]:
@@ -423,47 +477,12 @@ def render_map(
     boxes = _place_labels(ax, texts, fig, base - 1, avoid=taken)
     numbered = [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
 
-    # Legend of the visible actions and the approximate symbols.
-    handles = []
-    from matplotlib.lines import Line2D
-
-    for a in sorted(drawn["action"].unique()):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="",
-                markersize=8,
-                markerfacecolor=actions.loc[a, "colour"],
-                markeredgecolor=actions.loc[a, "colour"],
-                label=f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, 'name_zh' if lang == 'zh' else 'name_en']}",
-            )
-        )
-    handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            markersize=8,
-            markerfacecolor="white",
-            markeredgecolor="#444",
-            label="空心:近似位置(镇/县级)" if lang == "zh" else "hollow: approximate location",
-        )
-    )
-    handles.append(
-        Line2D(
-            [],
-            [],
-            color="#444",
-            lw=2,
-            ls=(0, (5, 3)),
-            label="虚线:示意线/范围" if lang == "zh" else "dashed: schematic line/area",
-        )
-    )
+    handles, labels = legend_entries(drawn, actions, lang)
     ax.legend(
         handles=handles,
+        labels=labels,
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0.4)},
+        handlelength=3.2,  # long enough for a dash pattern to show as dashes
         loc="lower left",
         fontsize=base - 2,
         frameon=True,

@@ -8,14 +8,16 @@ from matplotlib import font_manager
 
 from layers._errors import DataError, Problem
 
-#: Families tried in order. Noto's .ttc opens on its Japanese face unless asked
-#: for the SC family by name; Microsoft YaHei / SimHei are on planners' Windows PCs.
+#: Families tried in order: TrueType outlines first, so PDFs embed CID TrueType (Type 2)
+#: subsets; Noto Sans CJK and Source Han Sans are CFF-based and embed as Type 0C (kept as
+#: fallbacks). Noto's .ttc opens on its Japanese face unless asked for the SC family by
+#: name; Microsoft YaHei / SimHei are on planners' Windows PCs.
 CJK_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
     "WenQuanYi Zen Hei",
     "Microsoft YaHei",
     "SimHei",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
     "PingFang SC",
     "Noto Sans SC",
 )

@@ -226,3 +226,31 @@ def test_printed_words_stay_on_the_page_and_off_the_key_table(tmp_path, layout, 
     bottom_row = max(w[4] for w in first_column if 1 <= int(w[0]) <= rows)
     note = [w for w in words if w[1] >= table_x and w[0] in ("另有", "more")]
     assert note and all(w[2] >= bottom_row - 0.5 for w in note)
+
+
+def test_the_legend_shows_only_what_is_drawn_in_the_maps_style():
+    """Regressions: a point symbol for action 4, which has no points; no symbol for county tints;
+    '虚线' beside a solid line."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from layers import load_actions
+    from layers.export_map import legend_entries
+
+    projects = load_projects()
+    actions = load_actions()
+    drawn = projects[projects.geometry.notna() | (projects["form"] == "county")]
+    handles, labels = legend_entries(drawn[drawn["action"] == 4], actions, "zh")
+    (row,) = [h for h, lab in zip(handles, labels, strict=True) if lab.startswith("乡 4.")]
+    assert not any(isinstance(h, Line2D) and h.get_marker() == "o" for h in row)  # no points in action 4
+    assert any(isinstance(h, Line2D) and h.get_linestyle() != "-" for h in row)  # its lines, dashed
+    assert any(isinstance(h, Patch) for h in row)  # its areas
+    assert not any("空心" in lab for lab in labels)  # no approximate points drawn
+    handles, labels = legend_entries(drawn[drawn["action"] == 2], actions, "zh")
+    (row,) = [h for h, lab in zip(handles, labels, strict=True) if lab.startswith("文 2.")]
+    assert any(isinstance(h, Line2D) and h.get_marker() == "o" for h in row)
+    assert any(isinstance(h, Patch) and h.get_alpha() == 0.15 for h in row)  # the county tint (曲阜市)
+    assert any("空心" in lab for lab in labels)
+    dashed = handles[labels.index("虚线:示意线/范围")]
+    assert dashed.get_linestyle() != "-"
+    assert "水面、河流与运河" in labels and "市界" in labels
