@@ -233,6 +233,52 @@ def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
     return handles, labels
 
 
+def _neighbour_names(ax, lang: str, fontsize: float, taken: list, renderer) -> list:
+    """The neighbouring cities' and counties' names where they fall in the view, in grey, each
+    only where it covers nothing already on the map; returns their boxes."""
+    from layers.context import load_context
+
+    ctx = load_context()
+    near = ctx[ctx["kind"] == "neighbour"].to_crs(GK_CRS)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    frame = ax.get_window_extent(renderer)
+    boxes = []
+    for name, g in zip(near["name_zh" if lang == "zh" else "name_en"], near.geometry, strict=True):
+        if not (x0 < g.x < x1 and y0 < g.y < y1):
+            continue
+        t = ax.text(g.x, g.y, name, ha="center", va="center", fontsize=fontsize, color="#999", style="italic", zorder=5)
+        box = t.get_window_extent(renderer).expanded(1.1, 1.2)
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        if not inside or any(box.overlaps(b) for b in [*taken, *boxes]):
+            t.remove()
+            continue
+        boxes.append(box)
+    return boxes
+
+
+def _locator(fig, ax):
+    """A small inset of Jining within Shandong, in the map's upper right, beside the north arrow."""
+    from layers.boundaries import load_city
+    from layers.context import load_context
+
+    ctx = load_context()
+    province = ctx[ctx["kind"] == "province"].to_crs(GK_CRS)
+    pos = ax.get_position()
+    w, h = pos.width * 0.2, pos.height * 0.2
+    inset = fig.add_axes([pos.x1 - w - pos.width * 0.1, pos.y1 - h, w, h])
+    province.plot(ax=inset, facecolor="#f2f2f2", edgecolor="#888", lw=0.4)
+    load_city().to_crs(GK_CRS).plot(ax=inset, facecolor="#c0392b", edgecolor="#c0392b", lw=0.3)
+    inset.set_aspect("equal")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlabel("")  # geopandas labels projected axes ("Easting [metre]")
+    inset.set_ylabel("")
+    for spine in inset.spines.values():
+        spine.set_linewidth(0.5)
+        spine.set_edgecolor("#888")
+    return inset
+
+
 def _spread_colocated(drawn, per_pt: float) -> dict[str, tuple[float, float]]:
     """Marker positions for points that share a place (a ``site_group``): set around the
     place, a marker's width apart, so every symbol stays visible on paper."""
@@ -466,19 +512,8 @@ def render_map(
     for key, (x, y) in order:
         ids = anchors[key]
         texts.append(((x, y), ",".join(str(number[i]) for i in ids)))
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    # Markers' symbols are fixed; county names move aside when they would cover one.
-    symbols = [t for t in ax.texts if t.get_zorder() == 9]
-    taken = [t.get_window_extent(renderer).expanded(1.6, 1.6) for t in symbols]
-    for t in [t for t in ax.texts if t.get_zorder() == 6]:
-        _nudge(t, taken, renderer)
-        taken.append(t.get_window_extent(renderer))
-    boxes = _place_labels(ax, texts, fig, base - 1, avoid=taken)
-    numbered = [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
-
     handles, labels = legend_entries(drawn, actions, lang)
-    ax.legend(
+    legend = ax.legend(
         handles=handles,
         labels=labels,
         handler_map={tuple: HandlerTuple(ndivide=None, pad=0.4)},
@@ -493,6 +528,24 @@ def render_map(
 
     _scale_bar(ax, base - 2)
     _north_arrow(ax, base)
+    # The locator goes in the empty north-east corner of the whole-city view; a zoomed view
+    # has content there.
+    inset = _locator(fig, ax) if not filters.districts else None
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    # Map furniture is fixed: the legend, the inset, the scale bar and the north arrow.
+    furniture = [legend.get_window_extent(renderer)] + ([inset.get_window_extent(renderer)] if inset else [])
+    furniture += [a.get_window_extent(renderer) for a in [*ax.patches, *ax.texts] if a.get_zorder() >= 20]
+    # Markers' symbols are fixed; county names move aside when they would cover one.
+    symbols = [t for t in ax.texts if t.get_zorder() == 9]
+    taken = [t.get_window_extent(renderer).expanded(1.6, 1.6) for t in symbols] + furniture
+    for t in [t for t in ax.texts if t.get_zorder() == 6]:
+        _nudge(t, taken, renderer)
+        taken.append(t.get_window_extent(renderer))
+    taken += _neighbour_names(ax, lang, base - 1.5, taken, renderer)
+    boxes = _place_labels(ax, texts, fig, base - 1, avoid=taken)
+    numbered = [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
 
     if has_table:
         _table(fig, drawn, number, names, actions, lang, base, sel if table == "all" else None)
