@@ -425,7 +425,13 @@ def render_map(
 
     drawn = sel[sel.geometry.notna() | (sel["form"] == "county")]
     has_table = table != "none" and (len(drawn) > 0 or (table == "all" and len(sel) > 0))
-    ax = fig.add_axes([0.02, 0.07, 0.6 if has_table else 0.96, 0.82])
+    # Nothing to place (a pack page of city-wide measures): a small city map tinted "全市"
+    # beside a wide table, not an empty map.
+    citywide_only = has_table and len(drawn) == 0
+    if citywide_only:
+        ax = fig.add_axes([0.02, 0.4, 0.3, 0.49])
+    else:
+        ax = fig.add_axes([0.02, 0.07, 0.6 if has_table else 0.96, 0.82])
     ax.set_axis_off()
     ax.set_aspect("equal")
 
@@ -512,6 +518,23 @@ def render_map(
     for key, (x, y) in order:
         ids = anchors[key]
         texts.append(((x, y), ",".join(str(number[i]) for i in ids)))
+    if citywide_only:
+        colour = actions.loc[sel["action"].iloc[0], "colour"] if sel["action"].nunique() == 1 else "#777"
+        city = counties.dissolve().geometry.iloc[0]
+        gpd.GeoSeries([city], crs=GK_CRS).plot(ax=ax, facecolor=colour, alpha=0.18, edgecolor=colour, lw=1, zorder=3)
+        c = city.representative_point()
+        ax.text(
+            c.x,
+            c.y,
+            "全市" if lang == "zh" else "city-wide",
+            ha="center",
+            va="center",
+            fontsize=base + 3,
+            weight="bold",
+            color=colour,
+            zorder=20,
+            path_effects=_HALO,
+        )
     handles, labels = legend_entries(drawn, actions, lang)
     legend = ax.legend(
         handles=handles,
@@ -530,12 +553,15 @@ def render_map(
     _north_arrow(ax, base)
     # The locator goes in the empty north-east corner of the whole-city view; a zoomed view
     # has content there.
-    inset = _locator(fig, ax) if not filters.districts else None
+    inset = _locator(fig, ax) if not filters.districts and not citywide_only else None
+    if citywide_only:
+        legend.remove()  # nothing of the actions is drawn: the table is the key
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     # Map furniture is fixed: the legend, the inset, the scale bar and the north arrow.
-    furniture = [legend.get_window_extent(renderer)] + ([inset.get_window_extent(renderer)] if inset else [])
+    furniture = [] if citywide_only else [legend.get_window_extent(renderer)]
+    furniture += [inset.get_window_extent(renderer)] if inset else []
     furniture += [a.get_window_extent(renderer) for a in [*ax.patches, *ax.texts] if a.get_zorder() >= 20]
     # Markers' symbols are fixed; county names move aside when they would cover one.
     symbols = [t for t in ax.texts if t.get_zorder() == 9]
@@ -548,7 +574,7 @@ def render_map(
     numbered = [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
 
     if has_table:
-        _table(fig, drawn, number, names, actions, lang, base, sel if table == "all" else None)
+        _table(fig, drawn, number, names, actions, lang, base, sel if table == "all" else None, wide=citywide_only)
     rest = len(selected) - len(drawn)
     if rest and table != "all":
         note = (
@@ -608,10 +634,10 @@ def table_rows(drawn, number, names, actions, lang, everything=None):
     return rows
 
 
-def _table(fig, drawn, number, names, actions, lang, base, everything=None):
+def _table(fig, drawn, number, names, actions, lang, base, everything=None, wide=False):
     """The numbered key beside the map: number, title, district, action."""
     # Bottom at 0.11: the note on measures with no single place goes below it, never over it.
-    tax = fig.add_axes([0.64, 0.11, 0.34, 0.78])
+    tax = fig.add_axes([0.36, 0.11, 0.62, 0.78] if wide else [0.64, 0.11, 0.34, 0.78])
     tax.set_axis_off()
     rows = table_rows(drawn, number, names, actions, lang, everything)
     header = ["序号", "措施", "县市区", "行动"] if lang == "zh" else ["No.", "Measure", "District", "Action"]

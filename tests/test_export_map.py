@@ -254,3 +254,24 @@ def test_the_legend_shows_only_what_is_drawn_in_the_maps_style():
     dashed = handles[labels.index("虚线:示意线/范围")]
     assert dashed.get_linestyle() != "-"
     assert "水面、河流与运河" in labels and "市界" in labels
+
+
+def test_an_action_with_nothing_to_place_gets_a_small_tinted_city_map_and_a_wide_table(tmp_path):
+    """Regression: packs had pages of empty county maps for city-wide actions."""
+    projects = load_projects()
+    part = projects[projects["action"] == 8]
+    assert part.geometry.isna().all()
+    page = render_map(part, Filters((8,)), "a4", "8.", table="all")
+    widths = sorted(a.get_position().width for a in page.figure.axes)
+    assert widths[0] < 0.35 and widths[-1] > 0.6  # a small map, a wide table
+    pdf = save(page, tmp_path / "a8.pdf")
+    close(page)
+    width, height, words = _printed_words(pdf)
+    assert "全市" in {w[0] for w in words}
+    overlaps = [
+        (a[0], b[0])
+        for i, a in enumerate(words)
+        for b in words[i + 1 :]
+        if a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5 and a[2] < b[4] - 0.5 and b[2] < a[4] - 0.5
+    ]
+    assert overlaps == []
