@@ -315,6 +315,7 @@ class Geocoder:
         # A row's county never changes: find it once, not per query. Towns know their county.
         self._county = []
         names = county_names("zh")
+        self._county_name = names
         for r in self._rows:
             if r["kind"] == "outside":
                 self._county.append(None)
@@ -363,7 +364,7 @@ class Geocoder:
             fits = [i for i in in_jining if self._county[i][0] == named]
             if not fits:
                 i = in_jining[0]
-                county_name = dict(self._county_names())[named]
+                county_name = self._county_name[named]
                 return self._no_point(
                     text,
                     "mismatch",
@@ -415,12 +416,6 @@ class Geocoder:
             candidates=tuple(self._candidate(j) for j in rows),
             message=message,
         )
-
-    @staticmethod
-    def _county_names():
-        from layers.boundaries import county_names
-
-        return county_names("zh").items()
 
     def _candidate(self, i: int) -> dict:
         rec, county = self._rows[i], self._county[i]

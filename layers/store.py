@@ -78,6 +78,18 @@ def _rollback(db) -> None:
         pass
 
 
+def _records(db) -> dict[str, dict]:
+    """Every stored record by id, with ``_version``, ``_updated_at`` and ``_updated_by``."""
+    out = {}
+    for mid, rec, version, at, who in db.execute(
+        "SELECT id, record, version, updated_at, updated_by FROM measures ORDER BY id"
+    ):
+        r = json.loads(rec)
+        r.update(_version=version, _updated_at=at, _updated_by=who)
+        out[mid] = r
+    return out
+
+
 def read_stored(path: str | Path | None = None) -> dict[str, dict]:
     """The stored records, read without writing anything: no file is created when there is
     none (an empty store), and a read-only store or folder is fine (exports, dry runs)."""
@@ -87,15 +99,7 @@ def read_stored(path: str | Path | None = None) -> dict[str, dict]:
     db = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=15)
     try:
         has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='measures'").fetchone()
-        out = {}
-        if has_table:
-            for mid, rec, version, at, who in db.execute(
-                "SELECT id, record, version, updated_at, updated_by FROM measures ORDER BY id"
-            ):
-                r = json.loads(rec)
-                r.update(_version=version, _updated_at=at, _updated_by=who)
-                out[mid] = r
-        return out
+        return _records(db) if has_table else {}
     finally:
         db.close()
 
@@ -124,14 +128,7 @@ class Store:
     # -- reading -----------------------------------------------------------------------------
     def records(self) -> dict[str, dict]:
         """Every stored record by id, with ``_version``, ``_updated_at`` and ``_updated_by``."""
-        out = {}
-        for mid, rec, version, at, who in self._db.execute(
-            "SELECT id, record, version, updated_at, updated_by FROM measures ORDER BY id"
-        ):
-            r = json.loads(rec)
-            r.update(_version=version, _updated_at=at, _updated_by=who)
-            out[mid] = r
-        return out
+        return _records(self._db)
 
     def data_version(self) -> str:
         """A short key that changes with every save and undo (each writes audit rows), read
