@@ -274,6 +274,29 @@ class _MetricScale(MacroElement):
     )
 
 
+class _FocusWithoutScroll(MacroElement):
+    """Leaflet focuses the map on the first mouse press (for its keyboard handler). When the
+    map's frame reaches below the window, the browser then scrolls the page to show the
+    whole frame, between the press and the release: the release lands beside the marker and
+    the planner's first click on a measure did nothing. Focusing with ``preventScroll``
+    keeps the page still; keyboard panning and zooming still work once the map has focus."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(kb) {
+          if (!kb) { return; }
+          kb.disable();
+          kb._onMouseDown = function() {
+            if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); }
+          };
+          kb.enable();
+        })({{ this._parent.get_name() }}.keyboard);
+        {% endmacro %}
+        """
+    )
+
+
 def legend_html(action_ids, lang: str) -> str:
     actions = load_actions()
     name = "name_zh" if lang == "zh" else "name_en"
@@ -307,8 +330,17 @@ def legend_html(action_ids, lang: str) -> str:
     return "".join(rows)
 
 
-def fit_view(bounds, width_px: int = 900, height_px: int = 640, padding_px: int = 30) -> tuple[list[float], int]:
-    """Centre ``[lat, lon]`` and the largest whole zoom at which ``bounds`` (minx, miny, maxx, maxy) fit.
+# The narrowest map the app draws: its map column (3/4 of the main area beside the
+# sidebar) is 727 px wide in a 1440 px window and about 560 px in a 1280 px one. A view
+# computed for a wider map cut off the measures at its left and right edges.
+APP_MAP_WIDTH_PX = 560
+
+
+def fit_view(
+    bounds, width_px: int = APP_MAP_WIDTH_PX, height_px: int = 640, padding_px: int = 30
+) -> tuple[list[float], int]:
+    """Centre ``[lat, lon]`` and the largest whole zoom at which ``bounds`` (minx, miny, maxx, maxy)
+    fit in a map of ``width_px`` x ``height_px``.
 
     Computed here rather than left to Leaflet's fitBounds, because the map's
     iframe may not have its size yet when fitBounds runs.
@@ -341,6 +373,7 @@ def base_map(basemap: str = "none", lang: str = "zh", tdt_key: str | None = None
     if large:
         m.options["preferCanvas"] = True
     _MetricScale().add_to(m)
+    _FocusWithoutScroll().add_to(m)
     # Leaflet from our own server, nothing else: folium's defaults point at CDNs.
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
@@ -732,6 +765,7 @@ def build_map(
     for g in groups:
         g.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    m.location, m.options["zoom"] = fit_view(bounds)
+    # The exported page fills a browser window, wider than the app's map column.
+    m.location, m.options["zoom"] = fit_view(bounds, width_px=900)
     m.view_bounds = bounds
     return m

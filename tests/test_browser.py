@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
@@ -36,6 +36,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip("chromium not installed (apt-get install chromium)", allow_module_level=True)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
 
 
 def find_free_port() -> int:
@@ -154,6 +155,16 @@ def expected_counts(params: dict) -> tuple[int, int]:
     return points, 11 + shapes + county_wide
 
 
+def mouse_click(page, locator):
+    """A real mouse click at the centre of ``locator`` (press and release at page
+    coordinates, as a planner's click), not a synthetic DOM event. No scrolling first: the
+    first click on a page as it opens must work (it once did not, see _FocusWithoutScroll)."""
+    box = locator.bounding_box()
+    view = page.viewport_size
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= view["height"], "not on screen"
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 def wait_for_count(page, locator, n, timeout=30.0):
     """Poll until ``locator`` matches ``n`` elements. ``page.wait_for_timeout`` (not time.sleep)
     keeps Playwright's event loop running, which the request routing needs."""
@@ -167,7 +178,6 @@ def wait_for_count(page, locator, n, timeout=30.0):
 
 @pytest.mark.parametrize("query", ["", "action=4&district=370828", "action=2,10", "form=line"])
 def test_map_draws_the_expected_features_offline(offline_page, server, query):
-    from urllib.parse import parse_qsl
 
     frame = open_map(offline_page, f"{server}/?{query}")
     points, paths = expected_counts(dict(parse_qsl(query)))
@@ -177,14 +187,26 @@ def test_map_draws_the_expected_features_offline(offline_page, server, query):
     assert offline_page.blocked == []
 
 
+@pytest.mark.parametrize("query", ["q=济宁科技创新谷", "action=1", "district=370811"])
+def test_every_selected_marker_is_inside_the_visible_map(offline_page, server, query):
+    page = offline_page
+    frame = open_map(page, f"{server}/?{query}")
+    points, _ = expected_counts(dict(parse_qsl(query)))
+    markers = frame.locator(".leaflet-marker-icon.jn-point")
+    wait_for_count(page, markers, points)
+    map_box = frame.locator(".leaflet-container").bounding_box()
+    for i in range(points):
+        box = markers.nth(i).bounding_box()
+        assert map_box["x"] <= box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"], query
+        assert map_box["y"] <= box["y"] and box["y"] + box["height"] <= map_box["y"] + map_box["height"], query
+
+
 def test_clicking_a_measure_opens_its_details(offline_page, server):
     page = offline_page
     frame = open_map(page, f"{server}/?q=济宁科技创新谷")
-    # A DOM click on the marker element: Leaflet handles it exactly like a mouse click.
-    frame.locator(".leaflet-marker-icon.jn-point").first.dispatch_event("click")
+    mouse_click(page, frame.locator(".leaflet-marker-icon.jn-point").first)
     details = page.locator(".st-key-details")
-    details.wait_for(timeout=30000)
-    details.get_by_text("A10-05").wait_for(timeout=30000)  # the rows render after the heading
+    expect(details).to_contain_text("A10-05", timeout=30000)  # the rows render after the heading
     text = details.inner_text()
     assert "济宁科技创新谷" in text and "加快建设济宁科技创新谷" in text and "A10-05" in text
 
@@ -294,10 +316,10 @@ def test_hostile_names_show_as_text_and_never_run(browser, hostile_server):
     tooltip = frame.locator(".leaflet-tooltip")
     tooltip.wait_for(timeout=30000)
     assert EVIL in tooltip.inner_text()
-    marker.dispatch_event("click")
+    mouse_click(page, marker)
     details = page.locator(".st-key-details")
-    details.wait_for(timeout=30000)
-    assert EVIL in details.inner_text()
+    # The panel's box appears before its text: wait for the text itself.
+    expect(details).to_contain_text(EVIL, timeout=30000)
     assert frame.locator("img[src='x']").count() == 0 and page.locator("img[src='x']").count() == 0
     page.wait_for_timeout(500)
     assert dialogs == []

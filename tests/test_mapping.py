@@ -2,12 +2,23 @@ import re
 
 import folium
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from layers import load_counties, load_projects
 from layers.basemaps import available_basemaps, tianditu_key
 from layers.coords import distance_m
 from layers.filtering import Filters, filter_projects
-from layers.mapping import LABEL_CLASS, POINT_CLASS, _FeatureLayer, build_map, fit_view, marker_html, script_json
+from layers.mapping import (
+    LABEL_CLASS,
+    MIN_ZOOM,
+    POINT_CLASS,
+    _FeatureLayer,
+    build_map,
+    fit_view,
+    marker_html,
+    script_json,
+)
 from layers.offline import LEAFLET_JS_URL, ensure_leaflet_assets
 
 
@@ -144,6 +155,34 @@ def test_fit_view_zooms_in_for_small_areas():
     assert z_small > z_city
     centre, _ = fit_view((116.0, 35.0, 117.0, 36.0))
     assert centre[1] == pytest.approx(116.5)
+
+
+def _web_mercator_px(lon, lat, zoom):
+    import math
+
+    scale = 256 * 2**zoom
+    x = (lon + 180) / 360 * scale
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * scale
+    return x, y
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(115.0, 118.0),
+    st.floats(34.0, 36.5),
+    st.floats(0.0, 2.5),
+    st.floats(0.0, 2.0),
+    st.integers(400, 1400),
+)
+def test_fit_view_keeps_the_bounds_inside_the_map(minx, miny, dx, dy, width):
+    bounds = (minx, miny, minx + dx, miny + dy)
+    (lat_c, lon_c), zoom = fit_view(bounds, width_px=width, height_px=640, padding_px=30)
+    cx, cy = _web_mercator_px(lon_c, lat_c, zoom)
+    for lon, lat in [(bounds[0], bounds[1]), (bounds[2], bounds[3])]:
+        x, y = _web_mercator_px(lon, lat, zoom)
+        if zoom > MIN_ZOOM:  # at the smallest zoom the map cannot zoom out further
+            assert abs(x - cx) <= width / 2 - 30 + 1e-6
+            assert abs(y - cy) <= 640 / 2 - 30 + 1e-6
 
 
 def test_tianditu_only_with_a_key(monkeypatch):
