@@ -163,7 +163,7 @@ sb.selectbox(
 )
 if state.basemap != "none":
     sb.caption(
-        "在线底图需要联网;无网络时请选“无底图”。" if zh else "Web basemaps need the internet; choose None offline."
+        "在线底图需要联网;无网络时请选“简图(离线)”。" if zh else "Web basemaps need the internet; choose Simple map (offline) without it."
     )
 
 filters = Filters(

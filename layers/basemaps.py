@@ -51,7 +51,7 @@ def available_basemaps(tdt_key: str | None = None) -> dict[str, Basemap]:
     carto_url, carto_attr = _xyz(xyz.CartoDB.Positron)
     gaode_url, gaode_attr = _xyz(xyz.Gaode.Normal)
     out = {
-        "none": Basemap("none", "无底图(仅县界)", "None (county boundaries only)", None, ""),
+        "none": Basemap("none", "简图(离线)", "Simple map (offline)", None, ""),
         "osm": Basemap("osm", "OpenStreetMap", "OpenStreetMap", osm_url, osm_attr),
         "positron": Basemap("positron", "CartoDB Positron", "CartoDB Positron", carto_url, carto_attr),
     }

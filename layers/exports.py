@@ -76,7 +76,9 @@ def export(
     if fmt in MAP_FORMATS:
         from layers.export_map import close, render_map, save
 
-        page = render_map(selected, filters, layout, title, approval_no=approval_no, lang=lang)
+        page = render_map(
+            selected, filters, layout, title, approval_no=approval_no, lang=lang, basemap=basemap, tdt_key=tdt_key
+        )
         try:
             return save(page, out, fmt)
         finally:

@@ -1,0 +1,116 @@
+"""Printed maps never overprint: every word pdftotext finds on the page has a box of its
+own, and every box lies on the page. Rendered for A4 and 16:9, Chinese and English, the
+real register (all actions, then each action) and a synthetic register of 1,000 measures.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pdfwords import outside, overlaps, printed_words
+
+from layers import load_projects
+from layers.export_map import KEY_LIMIT, OVERFLOW_NOTE, close, render_map, save
+from layers.filtering import Filters
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from synthetic import synthetic_projects  # noqa: E402
+
+LAYOUTS = ["a4", "16x9"]
+LANGS = ["zh", "en"]
+
+
+@pytest.fixture(scope="module")
+def real():
+    return load_projects()
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return synthetic_projects(1000)
+
+
+def _printed(tmp_path, selected, filters, layout, lang):
+    page = render_map(selected, filters, layout, lang=lang)
+    pdf = save(page, tmp_path / f"{layout}-{lang}.pdf")
+    close(page)
+    return page, printed_words(pdf)
+
+
+def _assert_clean(words_page, what):
+    width, height, words = words_page
+    assert len(words) > 20, what
+    assert overlaps(words) == [], what
+    assert outside(words, width, height) == [], what
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_whole_register_prints_without_overlap(tmp_path, real, layout, lang):
+    page, printed = _printed(tmp_path, real, Filters(), layout, lang)
+    _assert_clean(printed, (layout, lang))
+    # Every placed measure is numbered on the map and keyed in full: nothing cut with "…".
+    words = [w[0] for w in printed[2]]
+    assert not any("…" in w for w in words)
+    assert page.overflow == []
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("action", range(1, 11))
+def test_each_actions_map_prints_without_overlap(tmp_path, real, layout, lang, action):
+    part = real[real["action"] == action]
+    _page, printed = _printed(tmp_path, part, Filters(actions=(action,)), layout, lang)
+    _assert_clean(printed, (layout, lang, action))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_thousand_measures_print_without_overlap_as_counts(tmp_path, synthetic, layout, lang):
+    page, printed = _printed(tmp_path, synthetic, Filters(), layout, lang)
+    _assert_clean(printed, (layout, lang))
+    # Too many to number: no numbers on the map, and the key counts the measures per action.
+    assert page.numbered == []
+    text = " ".join(w[0] for w in printed[2])
+    drawn = int((synthetic.geometry.notna() | (synthetic["form"] == "county")).sum())
+    assert drawn > KEY_LIMIT and str(drawn) in text and str(len(synthetic)) in text
+
+
+def test_a_long_key_continues_instead_of_overprinting(tmp_path):
+    """A pack page lists every measure of its selection, placed or not: with 80 of them the
+    key has more rows than the page holds. The rest is returned (the pack continues it) and
+    the page says how many are left, on a line of its own."""
+    many = synthetic_projects(2000)
+    placed = many[many.geometry.notna()].head(5)
+    citywide = many[many["form"] == "city"].head(75)
+    sel = pd.concat([placed, citywide])
+    page = render_map(sel, Filters(), "a4", lang="zh", table="all")
+    pdf = save(page, tmp_path / "long.pdf")
+    close(page)
+    printed = printed_words(pdf)
+    _assert_clean(printed, "long key")
+    assert page.overflow, "80 rows should not fit one A4 column"
+    text = "".join(w[0] for w in printed[2])
+    assert OVERFLOW_NOTE["zh"].format(n=len(page.overflow)).replace(" ", "") in text
+    # The placed ones come first, numbered; every row not shown is in the overflow.
+    shown = [w[0] for w in printed[2] if w[0].isdigit() and 1 <= int(w[0]) <= 5]
+    assert sorted(set(shown)) == [str(n) for n in range(1, 6)]
+    assert all(r[0] == "–" for r in page.overflow)
+    assert len(page.overflow) < len(sel)
+
+
+def test_a_crowded_map_counts_instead_of_overprinting(tmp_path):
+    """80 measures scattered at random: where a number finds no free place, the page does
+    not print it over something else; it shows the counts per action instead."""
+    many = synthetic_projects(400)
+    placed = many[many.geometry.notna()].head(KEY_LIMIT)
+    page, printed = _printed(tmp_path, placed, Filters(), "a4", "zh")
+    _assert_clean(printed, "crowded")
+    if page.numbered:  # every number found a place: each measure is numbered once
+        assert sorted(i for _, ids in page.numbered for i in ids) == sorted(placed["id"])
+    else:
+        text = "".join(w[0] for w in printed[2])
+        assert "合计" in text and str(len(placed)) in text
