@@ -163,7 +163,9 @@ sb.selectbox(
 )
 if state.basemap != "none":
     sb.caption(
-        "在线底图需要联网;无网络时请选“简图(离线)”。" if zh else "Web basemaps need the internet; choose Simple map (offline) without it."
+        "在线底图需要联网;无网络时请选“简图(离线)”。"
+        if zh
+        else "Web basemaps need the internet; choose Simple map (offline) without it."
     )
 
 filters = Filters(

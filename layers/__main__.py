@@ -201,7 +201,11 @@ def main(argv=None) -> int:
     e.add_argument("--layout", choices=("a4", "16x9"), default="a4", help="page layout for maps and PDF packs")
     e.add_argument("--title", help="map title (default 济宁市“十大攻坚行动”重点项目分布图)")
     e.add_argument("--crs", choices=tuple(EXPORT_CRS), default="wgs84", help="coordinates of data exports")
-    e.add_argument("--basemap", default="none", help="basemap of the HTML export, and web tiles under PNG/PDF/SVG maps (osm, tianditu); default none: the offline base map")
+    e.add_argument(
+        "--basemap",
+        default="none",
+        help="basemap of the HTML export, and web tiles under PNG/PDF/SVG maps (osm, tianditu); default none: the offline base map",
+    )
     e.add_argument("--approval", default="", help="approval number (审图号) printed on maps")
     e.add_argument("--lang", choices=("zh", "en"), default="zh")
     e.add_argument("--store", help="store file merged with the register (default: $JINING_STORE or data/store.sqlite)")

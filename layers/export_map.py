@@ -16,6 +16,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import shapely
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -68,20 +69,21 @@ def describe_filters(filters: Filters, count: int, lang: str = "zh") -> str:
     """One line saying what is shown, e.g. 行动:4. 乡村振兴攻坚行动|县市区:金乡县|共 6 项."""
     actions = load_actions()
     zh = lang == "zh"
+    sep = "、" if zh else ", "
     parts = []
     if filters.actions:
         parts.append(
             ("行动:" if zh else "Actions: ")
-            + "、".join(f"{a}. {actions.loc[a, 'name_zh' if zh else 'name_en']}" for a in filters.actions)
+            + sep.join(f"{a}. {actions.loc[a, 'name_zh' if zh else 'name_en']}" for a in filters.actions)
         )
     if filters.districts:
         parts.append(
-            ("县市区:" if zh else "Districts: ") + "、".join(district_label(d, lang) for d in filters.districts)
+            ("县市区:" if zh else "Districts: ") + sep.join(district_label(d, lang) for d in filters.districts)
         )
     if filters.forms:
-        parts.append(("形态:" if zh else "Forms: ") + "、".join(filters.forms))
+        parts.append(("形态:" if zh else "Forms: ") + sep.join(filters.forms))
     if filters.kinds:
-        parts.append(("类型:" if zh else "Kinds: ") + "、".join(filters.kinds))
+        parts.append(("类型:" if zh else "Kinds: ") + sep.join(filters.kinds))
     if filters.q:
         parts.append(("关键词:" if zh else "Keyword: ") + filters.q)
     if not parts:
@@ -161,6 +163,35 @@ def _scale_bar(ax, fontsize):
     return length
 
 
+#: Boundary lines in the manner of the administrative-boundary symbols of Chinese maps
+#: (GB/T 20257 map symbols): the prefecture-level boundary (市界) a dash with two dots, the
+#: county-level boundary (县界) a shorter dash with one dot. The standard's exact lengths in
+#: millimetres are not open; these proportions are ours, at print size.
+BOUNDARY_STYLE = {
+    "city": {"color": "#333", "lw": 1.5, "linestyle": (0, (7, 1.6, 1, 1.6, 1, 1.6))},
+    "county": {"color": "#666", "lw": 0.8, "linestyle": (0, (4.5, 1.5, 1, 1.5))},
+}
+
+
+def _visible_anchor(anchor, rec, county_part, view):
+    """Where a feature's number points in a view that may show only part of it: the given
+    anchor when it is in view, else a point of the feature's visible part; None when no
+    part of it is in view."""
+    if view.contains(anchor):
+        return anchor
+    geom = shapely.union_all(county_part.geometry.values) if county_part is not None else rec.geometry
+    if geom is None:
+        return None
+    vis = geom.intersection(view)
+    if vis.is_empty:
+        return None
+    if "Line" in vis.geom_type:
+        parts = getattr(vis, "geoms", [vis])
+        longest = max(parts, key=lambda g: g.length)
+        return longest.interpolate(0.5, normalized=True)
+    return vis.representative_point()
+
+
 def _north_arrow(ax, fontsize):
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -220,16 +251,17 @@ def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
         labels.append("虚线:示意线/范围" if zh else "dashed: schematic line/area")
     handles += [
         (Patch(facecolor="#cfe3f5", edgecolor="#6a9fcf", lw=0.5), Line2D([], [], color="#5b93c9", lw=1.0)),
-        Line2D([], [], color="#333", lw=1.4),
+        Line2D([], [], **BOUNDARY_STYLE["city"]),
+        Line2D([], [], **BOUNDARY_STYLE["county"]),
         (
             Line2D([], [], marker="o", ls="", markersize=3.5, markerfacecolor="#333", markeredgecolor="#333"),
             Line2D([], [], marker="o", ls="", markersize=1.8, markerfacecolor="#999", markeredgecolor="#999"),
         ),
     ]
     labels += (
-        ["水面、河流与运河", "市界", "县市区驻地、乡镇驻地"]
+        ["水面、河流与运河", "市界", "县级界", "县市区驻地、乡镇驻地"]
         if zh
-        else ["lakes, rivers, canal", "city boundary", "county and town seats"]
+        else ["lakes, rivers, canal", "city boundary", "county boundary", "county and town seats"]
     )
     return handles, labels
 
@@ -257,16 +289,71 @@ def _neighbour_names(ax, lang: str, fontsize: float, taken: list, renderer) -> l
     return boxes
 
 
-def _locator(fig, ax):
-    """A small inset of Jining within Shandong, in the map's upper right, beside the north arrow."""
+#: Where a locator may go, in axes fractions (x0, y0, x1, y1): upper right beside the north
+#: arrow, upper left, lower right above the scale bar's line.
+LOCATOR_CORNERS = {"ur": (0.7, 0.8, 0.9, 1.0), "ul": (0.0, 0.8, 0.2, 1.0), "lr": (0.8, 0.12, 1.0, 0.32)}
+
+
+def _emptiest_corner(ax, drawn) -> str:
+    """The locator corner whose box meets the fewest drawn measures (ties: upper right)."""
+    to_data = ax.transAxes + ax.transData.inverted()
+    geoms = [g for g in drawn.geometry if g is not None]
+    counts = {}
+    for name, (x0, y0, x1, y1) in LOCATOR_CORNERS.items():
+        (dx0, dy0), (dx1, dy1) = to_data.transform([(x0, y0), (x1, y1)])
+        box = shapely.box(dx0, dy0, dx1, dy1)
+        counts[name] = sum(box.intersects(g) for g in geoms)
+    return min(LOCATOR_CORNERS, key=lambda k: (counts[k], k != "ur"))
+
+
+def _town_names(ax, lang: str, fontsize: float, taken: list, renderer) -> list:
+    """Town and street names beside their seats, each only where it covers nothing already
+    on the map and stays inside it; returns their boxes."""
+    from layers.context import load_context
+
+    ctx = load_context()
+    towns = ctx[ctx["kind"] == "town"].to_crs(GK_CRS)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    frame = ax.get_window_extent(renderer)
+    pad = 2.0 * ax.figure.dpi / 72
+    boxes: list = []
+    names = towns["name_zh" if lang == "zh" else "name_en"].fillna(towns["name_zh"])
+    for name, g in zip(names, towns.geometry, strict=True):
+        if not (x0 < g.x < x1 and y0 < g.y < y1) or not name:
+            continue
+        t = ax.annotate(
+            name,
+            (g.x, g.y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=fontsize,
+            color="#555",
+            zorder=5.5,
+            path_effects=_HALO,
+        )
+        box = t.get_window_extent(renderer).padded(pad)
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        if not inside or any(box.overlaps(b) for b in [*taken, *boxes]):
+            t.remove()
+            continue
+        boxes.append(box)
+    return boxes
+
+
+def _locator(fig, ax, corner: str = "ur"):
+    """A small inset of Jining within Shandong in one of ``LOCATOR_CORNERS`` of the map."""
     from layers.boundaries import load_city
     from layers.context import load_context
 
     ctx = load_context()
     province = ctx[ctx["kind"] == "province"].to_crs(GK_CRS)
     pos = ax.get_position()
-    w, h = pos.width * 0.2, pos.height * 0.2
-    inset = fig.add_axes([pos.x1 - w - pos.width * 0.1, pos.y1 - h, w, h])
+    x0, y0, x1, y1 = LOCATOR_CORNERS[corner]
+    inset = fig.add_axes(
+        [pos.x0 + x0 * pos.width, pos.y0 + y0 * pos.height, (x1 - x0) * pos.width, (y1 - y0) * pos.height]
+    )
     province.plot(ax=inset, facecolor="#f2f2f2", edgecolor="#888", lw=0.4)
     load_city().to_crs(GK_CRS).plot(ax=inset, facecolor="#c0392b", edgecolor="#c0392b", lw=0.3)
     inset.set_aspect("equal")
@@ -302,7 +389,8 @@ def _spread_colocated(drawn, per_pt: float) -> dict[str, tuple[float, float]]:
 
 
 def _nudge(text, taken, renderer) -> None:
-    """Move a map label (in offset points) to the nearest place where it covers nothing taken."""
+    """Move a map label (in offset points) to the nearest place where it covers nothing taken;
+    hide it when there is no such place."""
     from matplotlib.transforms import offset_copy
 
     base = text.get_transform()
@@ -314,7 +402,8 @@ def _nudge(text, taken, renderer) -> None:
             text.set_transform(offset_copy(base, fig=text.figure, x=dx * r, y=dy * r, units="points"))
             if not any(text.get_window_extent(renderer).overlaps(b) for b in taken):
                 return
-    text.set_transform(base)  # nowhere free nearby: leave it where it was
+    text.set_transform(base)
+    text.set_visible(False)  # nowhere free nearby: leave the name out rather than overprint
 
 
 def _place_labels(ax, anchors, fig, fontsize, avoid=(), movable=()):
@@ -492,7 +581,9 @@ def _draw_context(ax, lang: str) -> None:
     lines = ctx[ctx["kind"].isin(["river", "canal"])].clip(city.buffer(5000).geometry.iloc[0])
     if len(lines):
         lines.plot(ax=ax, color="#5b93c9", lw=1.0, zorder=1.6)
-    city.boundary.plot(ax=ax, color="#333", lw=1.4, zorder=2.2)
+    # 市界 over a pale band, in its dash-and-two-dots pattern (see BOUNDARY_STYLE).
+    city.boundary.plot(ax=ax, color="#e8cfcf", lw=4.5, zorder=2.1)
+    city.boundary.plot(ax=ax, zorder=2.2, **BOUNDARY_STYLE["city"])
     towns = ctx[ctx["kind"] == "town"]
     ax.scatter(towns.geometry.x, towns.geometry.y, s=2.5, c="#999", linewidths=0, zorder=2.3)
     seats = ctx[ctx["kind"] == "county_seat"]
@@ -557,11 +648,11 @@ def render_map(
     has_table = table != "none" and (len(drawn) > 0 or (table == "all" and len(sel) > 0))
     # Nothing to place (city-wide measures only): a small city map tinted "全市" beside a
     # wide table, not an empty map.
-    citywide_only = has_table and len(drawn) == 0
+    citywide_only = len(drawn) == 0 and len(sel) > 0
     # Too many measures to number one by one: plain markers, and a count per action as the key.
     summary = summary or len(drawn) > KEY_LIMIT
     rest = len(selected) - len(drawn)
-    if citywide_only:
+    if citywide_only and has_table:
         ax = fig.add_axes([0.02, 0.4, 0.3, 0.49])
     elif has_table:
         ax = fig.add_axes([0.02, 0.07, MAP_WIDTH[layout], 0.82])
@@ -570,7 +661,8 @@ def render_map(
     ax.set_axis_off()
     ax.set_aspect("equal")
 
-    counties.plot(ax=ax, facecolor="#fafafa", edgecolor="#888", lw=0.7, zorder=1)
+    counties.plot(ax=ax, facecolor="#fafafa", edgecolor="none", lw=0, zorder=1)
+    counties.boundary.plot(ax=ax, zorder=1.7, **BOUNDARY_STYLE["county"])
     _draw_context(ax, lang)
     highlighted = set(filters.districts)
     if highlighted:
@@ -618,13 +710,18 @@ def render_map(
     # one plotting call per batch, not per feature (1,000 measures drew in 25 s one by one).
     anchors: dict[tuple[int, int], list[str]] = {}
     order = []
+    (vx0, vx1), (vy0, vy1) = ax.get_xlim(), ax.get_ylim()
+    mx_, my_ = (vx1 - vx0) * 0.04, (vy1 - vy0) * 0.04
+    view = shapely.box(vx0 + mx_, vy0 + my_, vx1 - mx_, vy1 - my_)
     shapes_by_style: dict[tuple, list] = {}
     points_by_style: dict[tuple, list] = {}
     for rec in drawn.sort_values(["action", "id"]).itertuples():
         colour = actions.loc[rec.action, "colour"]
         if rec.form == "county":
             part = counties[counties["adcode"].isin(rec.county_adcodes.split(","))]
-            shapes_by_style.setdefault(("county", colour, 0.15), []).extend(part.geometry)
+            # One tint per county and action: several county-wide measures would stack to opaque.
+            tinted = shapes_by_style.setdefault(("county", colour, 0.15), [])
+            tinted.extend(g for g in part.geometry if not any(g is t for t in tinted))
             anchor = part.geometry.iloc[0].representative_point()
         elif rec.geometry.geom_type in ("Polygon", "MultiPolygon"):
             alpha = 0.25 if rec.precision_m <= 15000 else 0.1
@@ -650,6 +747,9 @@ def render_map(
                 zorder=9,
             )
             anchor = rec.geometry
+        anchor = _visible_anchor(anchor, rec, part if rec.form == "county" else None, view)
+        if anchor is None:  # wholly outside a zoomed view: keyed in the table, not labelled
+            continue
         key = (round(anchor.x / 1500), round(anchor.y / 1500))  # measures within ~1.5 km share a label
         if key not in anchors:
             anchors[key] = []
@@ -684,6 +784,8 @@ def render_map(
 
     for rec in counties.itertuples():
         p = rec.geometry.representative_point()
+        if not view.contains(p):
+            continue  # clipped text would still be in the PDF's text layer, under the key
         label = rec.name_zh if lang == "zh" else rec.name_en.split()[0]
         ax.text(p.x, p.y, label, ha="center", va="center", fontsize=base - 1.5, color="#777", zorder=6, clip_on=True)
 
@@ -726,9 +828,10 @@ def render_map(
 
     _scale_bar(ax, base - 2)
     _north_arrow(ax, base)
-    # The locator goes in the empty north-east corner of the whole-city view; a zoomed view
-    # has content there.
-    inset = _locator(fig, ax) if not filters.districts and not citywide_only else None
+    # The locator goes in the empty north-east corner of the whole-city view; in a zoomed
+    # view, in the corner that covers the fewest measures.
+    corner = "ur" if not filters.districts else _emptiest_corner(ax, drawn)
+    inset = None if citywide_only else _locator(fig, ax, corner)
     if citywide_only:
         legend.remove()  # nothing of the actions is drawn: the table is the key
 
@@ -744,7 +847,8 @@ def render_map(
     county_names_t = [t for t in ax.texts if t.get_zorder() == 6]
     for t in county_names_t:
         _nudge(t, taken, renderer)
-        taken.append(t.get_window_extent(renderer))
+        if t.get_visible():
+            taken.append(t.get_window_extent(renderer))
     taken += _neighbour_names(ax, lang, base - 1.5, taken, renderer)
     # County names may still step aside for a measure's number that has nowhere else to go.
     boxes = _place_labels(ax, texts, fig, base - 1, avoid=taken, movable=county_names_t)
@@ -754,6 +858,9 @@ def render_map(
             selected, filters, layout, title, subtitle, approval_no, lang, table, size, True, basemap, tdt_key
         )
     numbered = [] if summary else [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
+    if filters.districts and not citywide_only:
+        # Zoomed in, town names go where they cover nothing (the whole-city view has no room).
+        _town_names(ax, lang, base - 2.5, [*taken, *boxes], renderer)
 
     overflow: list[list[str]] = []
     key_left = table_rect(layout, citywide_only)[0]

@@ -406,7 +406,14 @@ def base_map(basemap: str = "none", lang: str = "zh", tdt_key: str | None = None
     folium.GeoJson(
         json.loads(cgj.to_json(drop_id=True)),
         name="counties",
-        style_function=lambda f: {"color": "#777", "weight": 1.2, "fillColor": "#ffffff", "fillOpacity": 0.02},
+        # 县级界 dash and dot, as on the printed maps (export_map.BOUNDARY_STYLE).
+        style_function=lambda f: {
+            "color": "#666",
+            "weight": 1.2,
+            "dashArray": "7 3 1.5 3",
+            "fillColor": "#ffffff",
+            "fillOpacity": 0.02,
+        },
         highlight_function=lambda _f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["name_zh" if lang == "zh" else "name_en"], labels=False),
     ).add_to(county_group)
@@ -449,8 +456,11 @@ class _ContextLayer(MacroElement):
               ? {color: "#6a9fcf", weight: 1, fillColor: "#b7d6f0", fillOpacity: 0.85}
               : {color: "#5b93c9", weight: f.properties.k === "canal" ? 2.4 : 2, opacity: 0.9};
           }}).addTo(map);
+          // 市界: a pale band under a dash with two dots, as on the printed maps.
           L.geoJSON(c.city, {pane: under, interactive: false,
-            style: {color: "#333", weight: 2.6, fill: false}}).addTo(map);
+            style: {color: "#e8cfcf", weight: 7, opacity: 0.9, fill: false}}).addTo(map);
+          L.geoJSON(c.city, {pane: under, interactive: false,
+            style: {color: "#333", weight: 2.2, dashArray: "10 3 1.5 3 1.5 3", fill: false}}).addTo(map);
           function label(lat, lon, text, css) {
             var div = document.createElement("div");
             // max-content: the element is as wide as its text, so -50% centres it and its box is the text's.

@@ -23,7 +23,7 @@ from matplotlib.patches import Rectangle
 #: reports word boxes of about 1.2 x the size for the CJK fonts we use: lines this far
 #: apart never touch in the printed PDF.
 LINE = 1.32
-PAD = 1.8  # points of space above, below and left of a cell's text
+PAD = 1.5  # points of space above, below and left of a cell's text
 GAP = 10.0  # points between two columns of one table
 
 
@@ -120,7 +120,8 @@ def _pack(rows, header, fractions, width_pt, height_pt, measure, size, ncols) ->
     widths = [table_w * f for f in fractions]
 
     def cells(row, bold=False):
-        wrapped = [wrap(v, w - 2 * PAD, size, measure, bold) for v, w in zip(row, widths, strict=True)]
+        # 3 % spare: the screen renderer measures hinted glyphs, a PDF prints exact ones.
+        wrapped = [wrap(v, (w - 2 * PAD) * 0.97, size, measure, bold) for v, w in zip(row, widths, strict=True)]
         return wrapped, max(len(c) for c in wrapped) * size * LINE + 2 * PAD
 
     head, head_h = cells(header, bold=True)

@@ -313,8 +313,6 @@ def crosscheck(rows: list[dict], gn: dict[int, dict]) -> list[dict]:
     return out
 
 
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--adcode", required=True, help="git directory of Vonng/adcode")

@@ -17,14 +17,22 @@ def selection():
     return filter_projects(load_projects(), f), f
 
 
+def title_of(slide) -> str:
+    return next(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+
+
+def is_continued(slide) -> bool:
+    return title_of(slide).endswith(("(续)", " (continued)"))
+
+
 def test_pptx_has_cover_one_slide_per_action_and_statistics(selection, tmp_path):
     sel, f = selection
     steps = []
     path = pack_pptx(sel, tmp_path / "deck.pptx", f, progress=lambda d, n, label: steps.append((d, n)))
     prs = Presentation(path)
-    slides = list(prs.slides)
+    slides = [s for s in prs.slides if not is_continued(s)]  # tables too long continue on extra slides
     assert len(slides) == 1 + 3 + 1
-    titles = [sh.text_frame.text for s in slides[1:4] for sh in s.shapes if sh.has_text_frame][::2]
+    titles = [title_of(s) for s in slides[1:4]]
     assert [t.split(" ", 1)[1] for t in titles] == [
         "2. 文化“两创”攻坚行动",
         "4. 乡村振兴攻坚行动",
@@ -100,16 +108,295 @@ def test_the_cli_warns_when_a_map_would_be_empty(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     res = subprocess.run(
-        [sys.executable, "-m", "layers", "export", "--format", "png", "--action", "8", "--out", str(tmp_path / "a.png")],
+        [
+            sys.executable,
+            "-m",
+            "layers",
+            "export",
+            "--format",
+            "png",
+            "--action",
+            "8",
+            "--out",
+            str(tmp_path / "a.png"),
+        ],
         cwd=root,
         capture_output=True,
         text=True,
     )
     assert res.returncode == 0 and "warning: none of the" in res.stderr
     res = subprocess.run(
-        [sys.executable, "-m", "layers", "export", "--format", "png", "--action", "4", "--out", str(tmp_path / "b.png")],
+        [
+            sys.executable,
+            "-m",
+            "layers",
+            "export",
+            "--format",
+            "png",
+            "--action",
+            "4",
+            "--out",
+            str(tmp_path / "b.png"),
+        ],
         cwd=root,
         capture_output=True,
         text=True,
     )
     assert res.returncode == 0 and "warning" not in res.stderr
+
+
+# --- The native deck: chart, tables, fonts, language, nothing off the slide -------------------
+
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+#: Jining's county-level divisions in the official order (任城区 first, 邹城市 last).
+OFFICIAL_ORDER = [
+    "任城区",
+    "兖州区",
+    "微山县",
+    "鱼台县",
+    "金乡县",
+    "嘉祥县",
+    "汶上县",
+    "泗水县",
+    "梁山县",
+    "曲阜市",
+    "邹城市",
+]
+
+
+@pytest.fixture(scope="module")
+def decks(selection, tmp_path_factory):
+    """The selection's deck in Chinese and in English, and the whole register's (95 measures)."""
+    sel, f = selection
+    out = tmp_path_factory.mktemp("decks")
+    return {
+        "zh": (sel, Presentation(pack_pptx(sel, out / "zh.pptx", f, lang="zh"))),
+        "en": (sel, Presentation(pack_pptx(sel, out / "en.pptx", f, lang="en"))),
+        "all": (load_projects(), Presentation(pack_pptx(load_projects(), out / "all.pptx", Filters()))),
+    }
+
+
+def table_cells(table):
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+def runs(prs):
+    """Every run of text the deck's own shapes hold: text boxes and table cells."""
+    for slide in prs.slides:
+        for sh in slide.shapes:
+            frames = [sh.text_frame] if sh.has_text_frame else []
+            if sh.has_table:
+                frames += [c.text_frame for row in sh.table.rows for c in row.cells]
+            for tf in frames:
+                for p in tf.paragraphs:
+                    yield from p.runs
+
+
+def native_texts(prs):
+    """All text the deck writes itself: text boxes, table cells, chart categories and series."""
+    for slide in prs.slides:
+        for sh in slide.shapes:
+            if sh.has_text_frame:
+                yield sh.text_frame.text
+            if sh.has_table:
+                yield from (c for row in table_cells(sh.table) for c in row)
+            if sh.has_chart:
+                yield from (str(c) for c in sh.chart.plots[0].categories)
+                yield from (s.name for s in sh.chart.series)
+
+
+def stats_slide(prs):
+    (slide,) = [s for s in prs.slides if any(sh.has_chart for sh in s.shapes)]
+    return slide
+
+
+def districts_of(rec) -> int:
+    """How many district columns a measure counts in: its counties, or 全市/市外."""
+    return len([c for c in str(rec.county_adcodes or "").split(",") if c]) + (rec.form in ("city", "outside"))
+
+
+def test_pptx_statistics_are_a_native_chart_and_table(decks):
+    sel, prs = decks["zh"]
+    slide = stats_slide(prs)
+    assert not any(sh.shape_type == 13 for sh in slide.shapes)  # no picture: the chart is native
+    chart = next(sh.chart for sh in slide.shapes if sh.has_chart)
+    categories = list(chart.plots[0].categories)
+    assert categories == [*OFFICIAL_ORDER, "全市", "市外"]  # official order, no 合计 bar
+    assert categories != sorted(categories)
+    actions = sorted(sel["action"].unique())
+    assert [s.name for s in chart.series] == ["文2 文化“两创”", "乡4 乡村振兴", "开10 开发区改革"]
+    values = {a: list(s.values) for a, s in zip(actions, chart.series, strict=True)}
+    # A measure counts once in every district it touches (and once as 全市 or 市外): each series
+    # sums to its action's measures counted that way; the one-district measures sum to themselves.
+    for a in actions:
+        part = sel[sel["action"] == a]
+        assert sum(values[a]) == sum(districts_of(r) for r in part.itertuples())
+    extra = sum(districts_of(r) - 1 for r in sel.itertuples())  # a second, third … district
+    assert extra > 0 and sum(sum(v) for v in values.values()) == len(sel) + extra
+
+    (table,) = [sh.table for sh in slide.shapes if sh.has_table]
+    rows = table_cells(table)
+    assert rows[0] == ["县市区", "文2", "乡4", "开10", "合计"]
+    assert [r[0] for r in rows[1:]] == [*categories, "合计"]
+    number = [[int(c) if c else 0 for c in r[1:]] for r in rows[1:]]
+    for i, _ in enumerate(categories):  # the table holds the chart's numbers
+        assert number[i][:-1] == [values[a][i] for a in actions]
+        assert number[i][-1] == sum(values[a][i] for a in actions)
+    totals = number[-1]
+    assert totals[:-1] == [int((sel["action"] == a).sum()) for a in actions]  # measures counted once
+    assert totals[-1] == len(sel)
+    sizes = [r.font.size.pt for row in table.rows for c in row.cells for p in c.text_frame.paragraphs for r in p.runs]
+    assert sizes and min(sizes) >= 10
+
+
+def test_pptx_cover_is_a_map_without_its_key_and_a_native_table(decks, selection, monkeypatch, tmp_path):
+    import layers.export_pack as pack
+    from layers.actions import load_actions
+    from layers.export_map import action_short
+
+    sel, prs = decks["zh"]
+    slides = list(prs.slides)
+    cover = slides[0]
+    assert title_of(cover) == "济宁市“十大攻坚行动”重点项目分布图"
+    assert sum(sh.shape_type == 13 for sh in cover.shapes) == 1  # one picture: the map
+    rows = []
+    for slide in [cover, *[s for s in slides[1:] if title_of(s) == title_of(cover) + "(续)"]]:
+        for sh in slide.shapes:
+            if sh.has_table:
+                cells = table_cells(sh.table)
+                assert cells[0] == ["序号", "措施", "县市区", "行动"]
+                rows += cells[1:]
+    drawn = sel[sel.geometry.notna() | (sel["form"] == "county")].sort_values(["action", "id"])
+    assert [r[0] for r in rows] == [str(n) for n in range(1, len(drawn) + 1)]  # numbered as on the map
+    for row, rec in zip(rows, drawn.itertuples(), strict=True):
+        assert rec.title_zh.startswith(row[1].rstrip("…"))
+        # The action by number and short name, as on the printed maps: never a bare code.
+        assert row[3] == action_short(load_actions(), rec.action, "zh")
+        assert row[3].startswith(f"{rec.action}. ") and len(row[3]) > 4
+
+    calls = []
+    real = pack.render_map
+    monkeypatch.setattr(pack, "render_map", lambda *a, **k: calls.append(k) or real(*a, **k))
+    pack.pack_pptx(sel, tmp_path / "spy.pptx", selection[1])
+    assert all(k.get("table") == "none" for k in calls)  # no key drawn into any picture
+
+
+def test_pptx_shapes_stay_on_the_slide(decks):
+    for _, prs in decks.values():
+        w, h = prs.slide_width, prs.slide_height
+        for n, slide in enumerate(prs.slides, 1):
+            for sh in slide.shapes:
+                assert sh.left >= 0 and sh.top >= 0, (n, sh.name)
+                assert sh.left + sh.width <= w and sh.top + sh.height <= h, (n, sh.name)
+                if sh.has_table:  # the rows as laid out fill the frame and no more
+                    assert sum(r.height for r in sh.table.rows) <= sh.height, (n, sh.name)
+                    assert sum(c.width for c in sh.table.columns) <= sh.width + 10, (n, sh.name)
+                    assert_rows_hold_their_text(sh.table)
+        sizes = [r.font.size.pt for r in runs(prs)]
+        assert min(sizes) >= 9
+
+
+def assert_rows_hold_their_text(table):
+    """A row is never shorter than its text (else PowerPoint grows it past the slide's
+    edge): at least one line of 1.2 × the font size plus the cell margins, and as many
+    lines as a cell of Chinese needs (each character one em wide) in its column."""
+    from pptx.util import Pt
+
+    for row in table.rows:
+        for cell, col in zip(row.cells, table.columns, strict=True):
+            size = max((r.font.size.pt for p in cell.text_frame.paragraphs for r in p.runs), default=0)
+            text = cell.text
+            usable = (col.width - cell.margin_left - cell.margin_right) / Pt(1)
+            lines = -(-len(text) * size // usable) if text and all(CJK.search(c) for c in text) else 1
+            need = Pt(lines * size * 1.2) + cell.margin_top + cell.margin_bottom
+            assert row.height >= need, (text, row.height, need)
+
+
+def test_pptx_text_uses_a_cjk_font(decks):
+    from lxml import etree
+
+    from layers.fonts import find_cjk_font
+
+    family = find_cjk_font()
+    _, prs = decks["zh"]
+    checked = 0
+    for run in runs(prs):
+        assert run.font.name == family
+        (ea,) = run._r.xpath("./a:rPr/a:ea")
+        assert ea.get("typeface") == family
+        checked += 1
+    assert checked > 50
+    chart = next(sh.chart for sh in stats_slide(prs).shapes if sh.has_chart)
+    xml = etree.tostring(chart._chartSpace).decode()
+    assert f'<a:ea typeface="{family}"' in xml and f'<a:latin typeface="{family}"' in xml
+
+
+def test_pptx_follows_the_decks_language(decks):
+    _, en = decks["en"]
+    texts = list(native_texts(en))
+    assert texts and not [t for t in texts if CJK.search(t)]  # titles come from title_en
+    chart = next(sh.chart for sh in stats_slide(en).shapes if sh.has_chart)
+    assert list(chart.plots[0].categories)[:2] == ["Rencheng", "Yanzhou"]
+    assert [s.name for s in chart.series][1] == "A4 Rural Revitalisation"
+    tables = [table_cells(sh.table) for s in en.slides for sh in s.shapes if sh.has_table]
+    assert tables[0][0] == ["No.", "Measure", "District", "Action"]
+    assert tables[-1][0][0] == "District" and tables[-1][-1][0] == "Total"
+
+    _, zh = decks["zh"]
+    latin = re.compile(r"[A-Za-z]")
+    own = [title_of(s) for s in zh.slides]  # titles, subtitles, headers, chart labels: no English
+    own += [sh.text_frame.text for s in zh.slides for sh in s.shapes if sh.name == "Subtitle"]
+    own += [c for s in zh.slides for sh in s.shapes if sh.has_table for c in table_cells(sh.table)[0]]
+    chart = next(sh.chart for sh in stats_slide(zh).shapes if sh.has_chart)
+    own += [str(c) for c in chart.plots[0].categories] + [s.name for s in chart.series]
+    assert not [t for t in own if latin.search(t)]
+
+
+def test_a_long_selection_continues_its_tables(decks):
+    everything, prs = decks["all"]
+    slides = list(prs.slides)
+    cover = slides[0]
+    continued = [s for s in slides if is_continued(s)]
+    assert continued and title_of(slides[1]) == title_of(cover) + "(续)"
+    assert len(slides) == 1 + 10 + 1 + len(continued)
+    numbers = [
+        r[0]
+        for s in [cover, *continued]
+        if title_of(s).startswith(title_of(cover))
+        for sh in s.shapes
+        if sh.has_table
+        for r in table_cells(sh.table)[1:]
+    ]
+    drawn = everything[everything.geometry.notna() | (everything["form"] == "county")]
+    assert numbers == [str(n) for n in range(1, len(drawn) + 1)]  # every row once, in order
+
+
+def test_a_table_too_long_for_one_slide_continues_with_its_header():
+    from pptx.util import Inches
+
+    from layers.export_pack import _Deck
+    from layers.fonts import find_cjk_font
+
+    deck = _Deck("zh", find_cjk_font())
+    slide, body = deck.slide("标题", "说明")
+    rows = [[str(i), f"第{i}项措施的名称相当长" * 2, "任城区、兖州区、微山县、鱼台县", "乡4"] for i in range(1, 121)]
+    body = (body[0], body[1], 4.5, body[3])  # narrow, as beside a map: titles and districts wrap
+    shapes = deck.key_table(slide, rows, body, "标题")
+    slides = list(deck.prs.slides)
+    assert len(slides) > 2 and all(title_of(s) == "标题(续)" for s in slides[1:])
+    got = [r for sh in shapes for r in table_cells(sh.table)[1:]]
+    assert got == rows
+    assert all(table_cells(sh.table)[0] == ["序号", "措施", "县市区", "行动"] for sh in shapes)
+    for sh in shapes:
+        assert_rows_hold_their_text(sh.table)
+        assert sh.top + sh.height <= Inches(body[1] + body[3]) + 10
+        assert sh.left + sh.width <= deck.prs.slide_width
+    sizes = {
+        r.font.size.pt
+        for sh in shapes
+        for row in sh.table.rows
+        for c in row.cells
+        for p in c.text_frame.paragraphs
+        for r in p.runs
+    }
+    assert min(sizes) >= 9

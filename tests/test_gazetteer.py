@@ -129,9 +129,15 @@ def test_converted_rows_match_their_source(gaz):
 
 def test_derivations_are_computed(gaz):
     row = gaz.set_index("name_zh")
-    assert (row.loc["孔子研究院", "lon"], row.loc["孔子研究院", "lat"]) == (row.loc["曲阜市", "lon"], row.loc["曲阜市", "lat"])
+    assert (row.loc["孔子研究院", "lon"], row.loc["孔子研究院", "lat"]) == (
+        row.loc["曲阜市", "lon"],
+        row.loc["曲阜市", "lat"],
+    )
     # A town without a seat point takes its county's seat and precision.
-    assert row.loc["嘉祥街道", ["lon", "lat", "precision_m"]].tolist() == row.loc["嘉祥县", ["lon", "lat", "precision_m"]].tolist()
+    assert (
+        row.loc["嘉祥街道", ["lon", "lat", "precision_m"]].tolist()
+        == row.loc["嘉祥县", ["lon", "lat", "precision_m"]].tolist()
+    )
 
 
 def _write(tmp_path, gaz, changes):

@@ -1,6 +1,5 @@
 """Text the UI shows about measures: lists beside the map."""
 
-
 from layers import load_projects
 from layers.labels import PRECISION, md_escape, measure_list_markdown
 

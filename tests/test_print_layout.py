@@ -13,8 +13,9 @@ import pytest
 from pdfwords import outside, overlaps, printed_words
 
 from layers import load_projects
+from layers.boundaries import county_names
 from layers.export_map import KEY_LIMIT, OVERFLOW_NOTE, close, render_map, save
-from layers.filtering import Filters
+from layers.filtering import Filters, filter_projects
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from synthetic import synthetic_projects  # noqa: E402
@@ -114,3 +115,16 @@ def test_a_crowded_map_counts_instead_of_overprinting(tmp_path):
     else:
         text = "".join(w[0] for w in printed[2])
         assert "合计" in text and str(len(placed)) in text
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("district", sorted(county_names("zh")))
+def test_each_districts_zoomed_map_prints_without_overlap_and_has_a_locator(tmp_path, real, layout, lang, district):
+    """A zoomed view: town names where there is room, numbers for what is in view, the
+    locator in its emptiest corner, and no text hidden under the key (clipped text stays in
+    a PDF's text layer)."""
+    f = Filters(districts=(district,))
+    page, printed = _printed(tmp_path, filter_projects(real, f), f, layout, lang)
+    _assert_clean(printed, (layout, lang, district))
+    assert len(page.figure.axes) >= 2  # the map and its locator
