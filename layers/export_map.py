@@ -603,6 +603,7 @@ def render_map(
     summary: bool = False,
     basemap: str = "none",
     tdt_key: str | None = None,
+    continued: bool = False,
 ) -> MapPage:
     """Draw the selection on one page with legend, numbered table, scale bar and north arrow.
 
@@ -613,7 +614,9 @@ def render_map(
     (``summary``), the map shows plain markers and the key counts measures per action.
     ``basemap`` "osm" or "tianditu" puts web tiles under the map when they can be had;
     otherwise (and for any other basemap) the offline base map is drawn, with a note on
-    the map when tiles were asked for and could not be used.
+    the map when tiles were asked for and could not be used. ``continued``: key rows that
+    do not fit are said to continue on the next page (a pack prints them there with
+    :func:`continuation_pages`), not to be found in the register.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
@@ -855,7 +858,19 @@ def render_map(
     if boxes is None:  # a number would overprint something: count per action instead
         plt.close(fig)
         return render_map(
-            selected, filters, layout, title, subtitle, approval_no, lang, table, size, True, basemap, tdt_key
+            selected,
+            filters,
+            layout,
+            title,
+            subtitle,
+            approval_no,
+            lang,
+            table,
+            size,
+            True,
+            basemap,
+            tdt_key,
+            continued,
         )
     numbered = [] if summary else [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
     if filters.districts and not citywide_only:
@@ -886,7 +901,7 @@ def render_map(
             fig.text(
                 left,
                 bottom + 0.01,
-                OVERFLOW_NOTE[lang].format(n=len(overflow)),
+                (OVERFLOW_NOTE["next"] if continued else OVERFLOW_NOTE)[lang].format(n=len(overflow)),
                 fontsize=tl.size,
                 color="#444",
                 ha="left",
@@ -953,7 +968,11 @@ SUMMARY_NOTE = {
     "zh": "共 {n} 项措施上图,数量较多,图上不逐项编号;逐项清单见项目登记表。",
     "en": "{n} measures are mapped: too many to number one by one. The register lists them all.",
 }
-OVERFLOW_NOTE = {"zh": "另有 {n} 项未列出,见项目登记表。", "en": "{n} more rows: see the register."}
+OVERFLOW_NOTE = {
+    "zh": "另有 {n} 项未列出,见项目登记表。",
+    "en": "{n} more rows: see the register.",
+    "next": {"zh": "另有 {n} 项,续见下页。", "en": "{n} more rows on the next page."},
+}
 #: Above this many features on one map, numbering them would bury the map: it shows plain
 #: markers and a count per action instead (the app's large-selection mode does the same).
 KEY_LIMIT = 80
@@ -1020,6 +1039,31 @@ def _table(fig, rows, lang, base, rect, header=None):
         )
     print_table.draw(fig, (left, bottom, width, height), tl)
     return rows[tl.rows_drawn :], tl
+
+
+CONTINUED = {"zh": "{title}(续)", "en": "{title} (continued)"}
+
+
+def continuation_pages(rows: list[list[str]], layout: str, title: str, lang: str = "zh") -> list[plt.Figure]:
+    """Pages that continue a key table (``MapPage.overflow``): the page's title marked as
+    continued, the table in two columns across the page, the header repeated."""
+    _setup_fonts()
+    base = 9 if layout == "a4" else 9.5
+    figures = []
+    while rows:
+        fig = plt.figure(figsize=LAYOUTS[layout], dpi=100)
+        fig.text(
+            0.5, 0.965, CONTINUED[lang].format(title=title), ha="center", va="top", fontsize=base + 5, weight="bold"
+        )
+        left_rows, tl = _table(fig, rows, lang, base, (0.02, 0.06, 0.96, 0.84))
+        if len(left_rows) == len(rows):  # not even one row fits: never loop for ever
+            plt.close(fig)
+            raise ValueError("a key table row is taller than a whole page")
+        if left_rows:
+            fig.text(0.02, 0.03, OVERFLOW_NOTE["next"][lang].format(n=len(left_rows)), fontsize=tl.size, color="#444")
+        figures.append(fig)
+        rows = left_rows
+    return figures
 
 
 def save(page: MapPage, path: str | Path, fmt: str | None = None, dpi: int = 300) -> Path:

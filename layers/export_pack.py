@@ -35,6 +35,7 @@ from layers.export_map import (
     SOURCES,
     action_short,
     close,
+    continuation_pages,
     default_title,
     describe_filters,
     render_map,
@@ -60,7 +61,9 @@ def _pages(
     actions = load_actions()
     yield (
         "cover",
-        render_map(selected, filters, layout, title or default_title(lang), approval_no=approval_no, lang=lang),
+        render_map(
+            selected, filters, layout, title or default_title(lang), approval_no=approval_no, lang=lang, continued=True
+        ),
     )
     for a in sorted(selected["action"].unique()):
         part = selected[selected["action"] == a]
@@ -68,7 +71,9 @@ def _pages(
         name = actions.loc[a, "name_zh" if lang == "zh" else "name_en"]
         yield (
             f"action {a}",
-            render_map(part, f, layout, f"{a}. {name}", approval_no=approval_no, lang=lang, table=table),
+            render_map(
+                part, f, layout, f"{a}. {name}", approval_no=approval_no, lang=lang, table=table, continued=True
+            ),
         )
 
 
@@ -129,7 +134,11 @@ def pack_pdf(
             done = 0
             for label, page in _pages(selected, filters, layout, title, approval_no, lang, table="all"):
                 pdf.savefig(page.figure)
+                heading = page.figure.texts[0].get_text()  # the page's title
                 close(page)
+                for fig in continuation_pages(page.overflow, layout, heading, lang):
+                    pdf.savefig(fig)
+                    plt.close(fig)
                 done += 1
                 if progress:
                     progress(done, total, label)

@@ -5,6 +5,7 @@ real register (all actions, then each action) and a synthetic register of 1,000 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -128,3 +129,34 @@ def test_each_districts_zoomed_map_prints_without_overlap_and_has_a_locator(tmp_
     page, printed = _printed(tmp_path, filter_projects(real, f), f, layout, lang)
     _assert_clean(printed, (layout, lang, district))
     assert len(page.figure.axes) >= 2  # the map and its locator
+
+
+def test_a_pack_continues_a_long_key_on_the_next_pages(tmp_path):
+    """An action with 160 measures, most with no single place: its page keys what fits and
+    says the rest continues; the next pages carry on, header repeated, until every measure
+    is listed exactly once. No page overprints."""
+    import subprocess
+
+    from layers.export_pack import pack_pdf
+
+    many = synthetic_projects(4000)
+    many["action"] = 8
+    sel = pd.concat([many[many.geometry.notna()].head(5), many[many["form"] == "city"].head(155)])
+    pdf = pack_pdf(sel, tmp_path / "pack.pdf", Filters((8,)), "a4", lang="zh")
+    pages = int(
+        re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout)[1]
+    )
+    # Cover, the action's page, at least one continuation page, statistics.
+    assert pages >= 4
+    text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout.replace("\n", "")
+    placed = set(sel.loc[sel.geometry.notna(), "title_zh"])
+    for title in sel["title_zh"]:  # 合成项目12号 is not inside 合成项目112号: each once per listing
+        # The placed ones are keyed on the cover and on the action's page; the others on the
+        # action's page (or its continuation) only.
+        assert text.count(title) == (2 if title in placed else 1), title
+    assert "续见下页" in text and "(续)" in text
+    for page in range(1, pages + 1):
+        one = tmp_path / f"p{page}.pdf"
+        subprocess.run(["pdfseparate", "-f", str(page), "-l", str(page), pdf, one], check=True)
+        width, height, words = printed_words(one)
+        assert overlaps(words) == [] and outside(words, width, height) == [], page
