@@ -15,7 +15,7 @@ from layers.basemaps import available_basemaps, tianditu_key
 from layers.changes import apply_store
 from layers.details import measure_details
 from layers.export_data import EXPORT_CRS
-from layers.export_map import LAYOUTS, default_title
+from layers.export_map import LAYOUTS, default_title, print_basemap_note
 from layers.exports import FORMAT_LABELS, FORMATS, MIME, export, extension
 from layers.filtering import (
     Filters,
@@ -292,6 +292,8 @@ if tab_export.open:
             key="x_crs",
             format_func=lambda c: EXPORT_CRS[c][1],
         )
+        if fmt in ("png", "pdf", "svg"):
+            c2.caption(print_basemap_note(state.basemap, lang))
         job = (fmt, layout, title, approval, crs, state.basemap, lang, filters)
         if st.button("生成文件" if zh else "Create file", key="x_go", disabled=selected.empty):
             bar = st.progress(0.0, text="正在生成…" if zh else "Creating…")

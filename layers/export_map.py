@@ -493,6 +493,20 @@ TILES_NOT_FOR_PRINT = {
 }
 
 
+def print_basemap_note(basemap: str, lang: str) -> str:
+    """What a printed map will have under it with ``basemap`` chosen, for the export form."""
+    zh = lang == "zh"
+    if basemap in PRINT_TILES:
+        return (
+            "底图:联网时使用在线瓦片;无法获取时改用简图(离线),并在图上注明。"
+            if zh
+            else "Base map: web tiles when online; if they cannot be had, the offline map, with a note on the map."
+        )
+    if basemap in ("none", "", None):
+        return "底图:简图(离线)。" if zh else "Base map: the offline simple map."
+    return TILES_NOT_FOR_PRINT[lang] + "。" if zh else TILES_NOT_FOR_PRINT[lang] + "."
+
+
 def _tiles_under(ax, basemap: str, tdt_key: str | None, lang: str) -> tuple[str, str]:
     """Web tiles under the map when ``basemap`` has them for print and they can be had.
     Returns (attribution for the footer, note for the map): one of them empty, or both

@@ -459,3 +459,14 @@ def test_without_tiles_the_printed_map_falls_back_to_the_offline_map_and_says_so
     _w, _h, words = printed_words(pdf)
     assert TILES_FALLBACK[lang].replace(" ", "") in "".join(w[0] for w in words)
     assert overlaps(words) == []
+
+
+def test_the_export_form_says_what_a_printed_map_will_have_under_it():
+    from layers.basemaps import available_basemaps
+    from layers.export_map import PRINT_TILES, print_basemap_note
+
+    for key in available_basemaps("k"):
+        zh, en = print_basemap_note(key, "zh"), print_basemap_note(key, "en")
+        assert zh and en and not any("\u4e00" <= ch <= "\u9fff" for ch in en)
+        assert ("在线瓦片" in zh) == (key in PRINT_TILES)
+        assert ("简图" in zh)  # every choice names the offline fallback or the offline map itself
