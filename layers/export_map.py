@@ -280,13 +280,22 @@ def _neighbour_names(ax, lang: str, fontsize: float, taken: list, renderer) -> l
         if not (x0 < g.x < x1 and y0 < g.y < y1):
             continue
         t = ax.text(g.x, g.y, name, ha="center", va="center", fontsize=fontsize, color="#999", style="italic", zorder=5)
-        box = t.get_window_extent(renderer).expanded(1.1, 1.2)
-        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-        if not inside or any(box.overlaps(b) for b in [*taken, *boxes]):
-            t.remove()
-            continue
-        boxes.append(box)
+        _keep_if_free(t, t.get_window_extent(renderer).expanded(1.1, 1.2), frame, taken, boxes)
     return boxes
+
+
+def _inside(box, frame) -> bool:
+    return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+def _keep_if_free(text, box, frame, taken: list, boxes: list) -> bool:
+    """Keep an optional map name (appending its box to ``boxes``) only where it stays inside
+    the map and meets nothing taken or kept; otherwise remove it."""
+    if not _inside(box, frame) or any(box.overlaps(b) for b in [*taken, *boxes]):
+        text.remove()
+        return False
+    boxes.append(box)
+    return True
 
 
 #: Where a locator may go, in axes fractions (x0, y0, x1, y1): upper right beside the north
@@ -333,12 +342,7 @@ def _town_names(ax, lang: str, fontsize: float, taken: list, renderer) -> list:
             zorder=5.5,
             path_effects=_HALO,
         )
-        box = t.get_window_extent(renderer).padded(pad)
-        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-        if not inside or any(box.overlaps(b) for b in [*taken, *boxes]):
-            t.remove()
-            continue
-        boxes.append(box)
+        _keep_if_free(t, t.get_window_extent(renderer).padded(pad), frame, taken, boxes)
     return boxes
 
 
@@ -447,21 +451,7 @@ def _place_labels(ax, anchors, fig, fontsize, avoid=(), movable=()):
         # A smaller size is the last resort before a label would overprint something.
         for size in (fontsize, fontsize - 1.5):
             for i, (dx, dy) in enumerate(rings):
-                ann = ax.annotate(
-                    text,
-                    (x, y),
-                    xytext=(dx, dy),
-                    textcoords="offset points",
-                    fontsize=size,
-                    ha="left" if dx >= 0 else "right",
-                    va="bottom" if dy >= 0 else "top",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#555", "lw": 0.4},
-                    arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#555"} if i >= 32 else None,
-                    zorder=15,
-                )
-                # The label's white box, plus ~2 pt: pdftotext reports taller word boxes than the glyphs.
-                box = ann.get_window_extent(renderer).padded(2.5 + 0.15 * size * fig.dpi / 72)
-                inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+                ann, box, inside = _try_label(ax, (x, y), text, size, (dx, dy), i >= 32, frame, renderer)
                 if inside and not any(box.overlaps(b) for b in placed):
                     chosen = box
                     break
@@ -536,27 +526,34 @@ def _tiles_under(ax, basemap: str, tdt_key: str | None, lang: str) -> tuple[str,
     return t.attribution, ""
 
 
+def _try_label(ax, xy, text, size, offset, leader: bool, frame, renderer):
+    """A number label at ``offset`` points from its anchor, in a white box (with a leader
+    line when far out). Returns the annotation, its box with ~2 pt to spare (pdftotext
+    reports taller word boxes than the glyphs) and whether that box is inside ``frame``."""
+    dx, dy = offset
+    ann = ax.annotate(
+        text,
+        xy,
+        xytext=(dx, dy),
+        textcoords="offset points",
+        fontsize=size,
+        ha="left" if dx >= 0 else "right",
+        va="bottom" if dy >= 0 else "top",
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#555", "lw": 0.4},
+        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#555"} if leader else None,
+        zorder=15,
+    )
+    box = ann.get_window_extent(renderer).padded(2.5 + 0.15 * size * ax.figure.dpi / 72)
+    return ann, box, _inside(box, frame)
+
+
 def _displace_names(ax, xy, text, size, rings, placed, movable, frame, renderer):
     """The first place for a label that only covers county names (``movable``), which then
     move aside, or are left out when there is no room for them. Returns (box, annotation)
     or (None, None)."""
-    fig = ax.figure
     movable_boxes = {id(t): t.get_window_extent(renderer) for t in movable if t.get_visible()}
     for i, (dx, dy) in enumerate(rings):
-        ann = ax.annotate(
-            text,
-            xy,
-            xytext=(dx, dy),
-            textcoords="offset points",
-            fontsize=size,
-            ha="left" if dx >= 0 else "right",
-            va="bottom" if dy >= 0 else "top",
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#555", "lw": 0.4},
-            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#555"} if i >= 32 else None,
-            zorder=15,
-        )
-        box = ann.get_window_extent(renderer).padded(2.5 + 0.15 * size * fig.dpi / 72)
-        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        ann, box, inside = _try_label(ax, xy, text, size, (dx, dy), i >= 32, frame, renderer)
         hit_fixed = [b for b in placed if box.overlaps(b) and not any(_same_box(b, m) for m in movable_boxes.values())]
         hit_names = [t for t in movable if id(t) in movable_boxes and box.overlaps(movable_boxes[id(t)])]
         if inside and not hit_fixed and hit_names:

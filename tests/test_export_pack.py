@@ -102,46 +102,9 @@ def test_cli_bad_arguments_fail_clearly(tmp_path, args, message):
 
 
 def test_the_cli_warns_when_a_map_would_be_empty(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "layers",
-            "export",
-            "--format",
-            "png",
-            "--action",
-            "8",
-            "--out",
-            str(tmp_path / "a.png"),
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
+    res = run_cli("--format", "png", "--action", "8", "--out", str(tmp_path / "a.png"))
     assert res.returncode == 0 and "warning: none of the" in res.stderr
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "layers",
-            "export",
-            "--format",
-            "png",
-            "--action",
-            "4",
-            "--out",
-            str(tmp_path / "b.png"),
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
+    res = run_cli("--format", "png", "--action", "4", "--out", str(tmp_path / "b.png"))
     assert res.returncode == 0 and "warning" not in res.stderr
 
 
