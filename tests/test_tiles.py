@@ -469,4 +469,4 @@ def test_the_export_form_says_what_a_printed_map_will_have_under_it():
         zh, en = print_basemap_note(key, "zh"), print_basemap_note(key, "en")
         assert zh and en and not any("\u4e00" <= ch <= "\u9fff" for ch in en)
         assert ("在线瓦片" in zh) == (key in PRINT_TILES)
-        assert ("简图" in zh)  # every choice names the offline fallback or the offline map itself
+        assert "简图" in zh  # every choice names the offline fallback or the offline map itself
