@@ -28,8 +28,9 @@ from layers.filtering import (
 )
 from layers.fonts import FontNotFoundError
 from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, measure_list_markdown, register_table, t
+from layers.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
 from layers.offline import ensure_leaflet_assets
-from layers.stats import stats_by_action_district
+from layers.stats import stats_by_action_district, stats_chart
 from layers.store import Store
 from ui import edit
 from ui.map_view import map_view
@@ -77,11 +78,29 @@ if "initialised" not in st.session_state:
 if "pending_district" in st.session_state:
     st.session_state["f_districts"] = [st.session_state.pop("pending_district")]
 
+
+def keep_filters():
+    """Before a language switch: the filter widgets get new labels, hence new identities, and
+    would start empty. Re-assigning their values makes Streamlit carry them over."""
+    for k in (*FILTER_KEYS, "basemap", "selected_id"):
+        if k in st.session_state:
+            st.session_state[k] = st.session_state[k]
+
+
 lang = st.sidebar.radio(
-    "语言 / Language", LANGS, format_func=lambda c: {"zh": "中文", "en": "English"}[c], key="lang", horizontal=True
+    "语言 / Language",
+    LANGS,
+    format_func=lambda c: {"zh": "中文", "en": "English"}[c],
+    key="lang",
+    horizontal=True,
+    on_change=keep_filters,
 )
 zh = lang == "zh"
-st.title(t("title", lang))
+# A compact header: the map and the list beside it fit a 1366x768 window without scrolling.
+st.html(
+    "<style>.block-container{padding-top:2.6rem;padding-bottom:1rem}.block-container h3{padding:0 0 .2rem 0}</style>"
+)
+st.markdown(f"### {md_escape(t('title', lang))}")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -227,7 +246,8 @@ if tab_map.open:
                     st.rerun()
                 elif props.get("id"):
                     state["selected_id"] = props["id"]
-        with col_side:
+        # The side list scrolls within the map's height; the page itself does not.
+        with col_side, st.container(height=MAP_HEIGHT_PX, border=False, key="side"):
             sel_id = state.get("selected_id")
             if sel_id and sel_id in set(selected["id"]):
                 rec = selected[selected["id"] == sel_id].iloc[0]
@@ -262,9 +282,16 @@ if tab_map.open:
 if tab_stats.open:
     with tab_stats:
         table = stats_by_action_district(selected, lang)
-        st.dataframe(table, width="stretch", key="stats_table")
-        # Districts along the x axis, one stacked colour per action.
-        st.bar_chart(table.iloc[:-1, :-1].T, height=360, stack=True)
+        # Tall enough for every row: the 合计 row is never hidden below a scroll.
+        st.dataframe(table, width="stretch", height=35 * (len(table) + 1) + 3, key="stats_table")
+        # Districts in official order, actions 1-10 in the map's colours; a click on a bar
+        # filters the map to that district.
+        picked = st.altair_chart(stats_chart(selected, lang), on_select="rerun", key="stats_chart")
+        points = ((picked or {}).get("selection") or {}).get("district") or []
+        code = points[0].get("adcode") if points else None
+        if code in set(district_codes()) and [code] != list(filters.districts):
+            state["pending_district"] = code
+            st.rerun()
 
 if tab_table.open:
     with tab_table:

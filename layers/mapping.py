@@ -334,10 +334,13 @@ def legend_html(action_ids, lang: str) -> str:
 # sidebar) is 727 px wide in a 1440 px window and about 560 px in a 1280 px one. A view
 # computed for a wider map cut off the measures at its left and right edges.
 APP_MAP_WIDTH_PX = 560
+#: The app's map height: with the compact header, the map and the list beside it fit a
+#: 1366x768 window without scrolling the page.
+APP_MAP_HEIGHT_PX = 540
 
 
 def fit_view(
-    bounds, width_px: int = APP_MAP_WIDTH_PX, height_px: int = 640, padding_px: int = 30
+    bounds, width_px: int = APP_MAP_WIDTH_PX, height_px: int = APP_MAP_HEIGHT_PX, padding_px: int = 30
 ) -> tuple[list[float], int]:
     """Centre ``[lat, lon]`` and the largest whole zoom at which ``bounds`` (minx, miny, maxx, maxy)
     fit in a map of ``width_px`` x ``height_px``.
@@ -776,6 +779,6 @@ def build_map(
         g.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     # The exported page fills a browser window, wider than the app's map column.
-    m.location, m.options["zoom"] = fit_view(bounds, width_px=900)
+    m.location, m.options["zoom"] = fit_view(bounds, width_px=900, height_px=640)
     m.view_bounds = bounds
     return m

@@ -99,7 +99,7 @@ def test_unknown_url_values_are_reported_not_fatal():
 def test_english_toggle(app):
     app.sidebar.radio(key="lang").set_value("en").run()
     assert not app.exception
-    assert app.title[0].value.startswith("Jining")
+    assert app.markdown[0].value.startswith("### Jining")
     assert "Matching measures" in caption(app)
     assert "Rural Revitalisation Action" in map_script(app)
 

@@ -7,7 +7,7 @@ import streamlit_folium as sf
 
 from layers import load_projects
 from layers.filtering import Filters, filter_projects
-from layers.mapping import base_map, fit_view, is_large, overlay_groups
+from layers.mapping import APP_MAP_HEIGHT_PX, base_map, fit_view, is_large, overlay_groups
 from ui import map_view as mv
 
 
@@ -32,7 +32,7 @@ def test_map_view_sends_what_st_folium_sends():
         sf.st_folium(
             base_map("none", "zh", None, is_large(selected)),
             key="map",
-            height=640,
+            height=APP_MAP_HEIGHT_PX,
             use_container_width=True,
             feature_group_to_add=groups,
             layer_control=folium.LayerControl(collapsed=True),

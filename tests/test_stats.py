@@ -30,3 +30,35 @@ def test_details_carry_the_articles_words_target_precision_and_source():
     assert "shape central_urban" in rows["位置来源"]
     en = dict(measure_details(p.loc["A10-09"], "en"))
     assert en["Precision"].startswith("town") and "兖州区" in en["Districts"]  # at 颜店镇
+
+
+def test_the_chart_orders_districts_officially_and_actions_by_number_in_the_maps_colours():
+    from layers.actions import load_actions
+    from layers.boundaries import county_names
+    from layers.stats import stats_chart, stats_long
+
+    projects = load_projects()
+    spec = stats_chart(projects, "zh").to_dict()
+    names = county_names()
+    x_sort = spec["encoding"]["x"]["sort"]
+    # Official (adcode) order, then city-wide and outside: not by character code.
+    assert x_sort == [names[c] for c in sorted(names)] + ["全市", "市外"]
+    actions = load_actions()
+    colour = spec["encoding"]["color"]
+    assert [label.split(".")[0] for label in colour["sort"]] == [str(a) for a in sorted(actions.index)]  # 1..10
+    assert colour["scale"]["range"] == [actions.loc[a, "colour"] for a in sorted(actions.index)]
+    # The bars add up to the table's counts (a measure in two districts counts in both).
+    long = stats_long(projects, "zh")
+    table = stats_by_action_district(projects, "zh")
+    assert long["count"].sum() == table.iloc[:-1, :-1].to_numpy().sum()
+    assert set(long["colour"]) <= set(actions["colour"])
+
+
+def test_the_chart_follows_the_selection_and_the_language():
+    from layers.stats import stats_long
+
+    projects = load_projects()
+    part = projects[projects["action"] == 4]
+    long = stats_long(part, "en")
+    assert set(long["action_id"]) == {4}
+    assert "全市" not in set(long["district"]) and all(d.isascii() for d in long["district"])

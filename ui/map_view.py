@@ -22,7 +22,7 @@ import streamlit as st
 import streamlit_folium as sf
 
 from layers.filtering import Filters
-from layers.mapping import base_map, fit_view, is_large, overlay_groups
+from layers.mapping import APP_MAP_HEIGHT_PX, base_map, fit_view, is_large, overlay_groups
 
 #: What the app reads back from the map: a clicked feature, and a clicked point. Moving
 #: or zooming the map changes neither, so it never reruns the script.
@@ -87,7 +87,7 @@ def map_view(
     lang: str,
     tdt_key: str | None,
     key: str = "map",
-    height: int = 640,
+    height: int = APP_MAP_HEIGHT_PX,
 ) -> dict | None:
     """Draw the map of ``selected``; return what the user clicked (``RETURNED``), as st_folium does.
 
