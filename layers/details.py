@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from layers.actions import load_actions
@@ -32,7 +34,8 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
         ("地点" if zh else "Place", rec["place"] or "—"),
         ("涉及县市区" if zh else "Districts", counties or ("全市" if zh else "city-wide")),
         ("位置精度" if zh else "Precision", precision),
-        ("位置来源" if zh else "Location source", rec["geometry_source"]),
+        ("位置来源" if zh else "Location source", source_summary(rec["geometry_source"], lang)),
+        ("来源说明(原文)" if zh else "Source notes", rec["geometry_source"] or "—"),
         ("编号" if zh else "ID", rec["id"]),
     ]
     if rec.get("changed"):
@@ -44,3 +47,57 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
             ),
         )
     return rows
+
+
+_SOURCE_KINDS = {
+    "gazetteer": {"zh": "地名库", "en": "Gazetteer"},
+    "shape": {"zh": "示意图形", "en": "Drawn shape"},
+}
+
+
+def source_summary(geometry_source: str, lang: str = "zh") -> str:
+    """A one-line summary of where a location comes from, in the UI's language. The full
+    source notes (with their citations, in English) stay in ``geometry_source``."""
+    from layers.shapes import load_shapes
+
+    text = str(geometry_source or "").strip()
+    zh = lang == "zh"
+    if not text:
+        return "—"
+    fixed = {
+        "city-wide measure: no single place": ("全市性措施,无单一地点", "City-wide measure: no single place"),
+        "county-wide measure: no single place": ("县域措施,无单一地点", "County-wide measure: no single place"),
+    }
+    if text in fixed:
+        return fixed[text][0 if zh else 1]
+    if text.startswith("outside Jining:"):
+        where = text.split(":", 1)[1].strip()
+        return f"济宁市外:{where}" if zh else f"Outside Jining: {where}"
+    if text.startswith("manual: set by "):  # manual: set by WHO on WHEN (METHOD)
+        m = re.match(r"manual: set by (.*) on (\S+) \((.*)\)$", text)
+        if m:
+            return f"人工更正:{m[1]},{m[2]}({m[3]})" if zh else f"Corrected by hand: {m[1]}, {m[2]} ({m[3]})"
+    if text.startswith("imported coordinates"):
+        inner = text[text.find("(") :]
+        return f"导入的坐标{inner}" if zh else f"Imported coordinates {inner}"
+    if text.startswith("geocoded "):
+        m = re.match(r"geocoded '(.*)' to gazetteer: (.*?) — ", text)
+        if m:
+            return f"导入地名“{m[1]}”,地名库:{m[2]}" if zh else f"Imported place '{m[1]}', gazetteer: {m[2]}"
+    if text == "no place and no coordinates given":
+        return "未给出地点和坐标,未定位" if zh else "No place and no coordinates given: not located"
+    if text.startswith("no gazetteer match"):
+        return "地名库中未找到,未定位" if zh else "Not found in the gazetteer: not located"
+    names = load_shapes().set_index("shape_id")["name_zh" if zh else "name_en"].to_dict()
+    parts = []
+    for piece in text.split(" | "):
+        head = piece.split(" — ", 1)[0].split(":", 1)
+        kind = head[0].split(" ", 1)[0]
+        label = _SOURCE_KINDS.get(kind, {}).get(lang, kind)
+        if kind == "shape":
+            key = head[0].split(" ", 1)[1] if " " in head[0] else ""
+            parts.append(f"{label}:{names.get(key, key)}" if zh else f"{label}: {names.get(key, key)}")
+        else:
+            name = head[1].strip() if len(head) > 1 else ""
+            parts.append(f"{label}:{name}" if zh else f"{label}: {name}")
+    return ";".join(parts) if zh else "; ".join(parts)

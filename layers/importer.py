@@ -15,6 +15,7 @@ title under the same action is always the same measure; re-importing updates it
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyproj
 import shapely
 
 from layers._errors import DataError, Problem
@@ -74,6 +76,31 @@ class ImportConflictError(DataError):
 
 #: What to do with rows that would replace a stored change.
 CONFLICT_CHOICES = ("keep", "replace", "skip")
+
+
+#: What a district cell says for a measure outside the city.
+OUTSIDE_WORDS = ("市外", "济宁市外", "outside", "Outside")
+#: Imported points farther than this outside the border are errors (a swapped lon/lat or a
+#: wrong coordinate system, most often), unless the row says 市外; nearer ones are warnings.
+OUTSIDE_TOLERANCE_KM = 5.0
+
+
+def km_outside_city(lon: float, lat: float) -> float:
+    """How far (km) a point lies outside Jining's boundary; 0 inside."""
+    from layers.coords import GK_CRS
+
+    city = _city_gk()
+    x, y = pyproj.Transformer.from_crs(4326, GK_CRS, always_xy=True).transform(lon, lat)
+    pt = shapely.Point(x, y)
+    return 0.0 if city.contains(pt) else city.distance(pt) / 1000.0
+
+
+@functools.lru_cache(maxsize=1)
+def _city_gk():
+    from layers.boundaries import load_city
+    from layers.coords import GK_CRS
+
+    return load_city().to_crs(GK_CRS).geometry.iloc[0]
 
 
 def _key(header: str) -> str:
@@ -440,7 +467,8 @@ def review_import(
         if action is None:
             bad(inverse["action"], f"{get('action')!r} is not an action; use 1-10 or its name, e.g. 乡村振兴攻坚行动")
         district = None
-        if get("district"):
+        declared_outside = get("district") in OUTSIDE_WORDS
+        if get("district") and not declared_outside:
             district = county_code(get("district"))
             if district is None:
                 bad(inverse["district"], f"{get('district')!r} is not one of Jining's 11 county-level divisions")
@@ -482,13 +510,26 @@ def review_import(
                 lon, lat = to_wgs84(x, y, crs)
                 geometry = shapely.Point(lon, lat)
                 c = county_at(lon, lat)
-                if c is None:
-                    res.warnings.append(f"the point ({lon:.5f}, {lat:.5f}) is outside Jining")
+                beyond = 0.0 if c else km_outside_city(lon, lat)
+                if declared_outside:
+                    pass
+                elif beyond > OUTSIDE_TOLERANCE_KM:
+                    bad(
+                        inverse["lon"],
+                        f"the point ({lon:.5f}, {lat:.5f}) lies {beyond:.1f} km outside Jining: check the "
+                        "coordinate system and that lon and lat are not swapped; if the measure really is "
+                        "outside the city, write 市外 in the district column",
+                    )
+                elif c is None:
+                    res.warnings.append(f"the point ({lon:.5f}, {lat:.5f}) is {beyond:.1f} km outside Jining's border")
                 county = c[0] if c else None
                 if district and county and county != district:
                     res.warnings.append(f"the point lies in {names[county]}, not in {names[district]}")
                 precision, precision_m = "site", 50.0
                 source = f"imported coordinates ({crs}: {x}, {y})"
+                if declared_outside:  # listed as 市外, like the register's measures outside the city
+                    form, precision, precision_m, geometry = "outside", "outside", None, None
+                    source = f"outside Jining: imported coordinates ({crs}: {x}, {y})"
         elif get("place") or district:
             text = get("place") or names[district]
             g = geocoder.geocode(text if not district or names[district] in text else f"{names[district]}{text}")

@@ -98,7 +98,10 @@ def t(key: str, lang: str) -> str:
 
 
 def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The register as a display table with localised headers and labels."""
+    """The register as a display table with localised headers and labels: codes as words
+    in the UI's language, empty values as "—"."""
+    from layers.details import source_summary
+
     actions = load_actions()
     names = county_names()
     name_col = "name_zh" if lang == "zh" else "name_en"
@@ -116,14 +119,14 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             "id": projects["id"],
             "action": projects["action"].map(lambda a: f"{a}. {actions.loc[a, name_col]}"),
             "title": projects["title_zh" if lang == "zh" else "title_en"],
-            "kind": projects["kind"],
-            "form": projects["form"],
-            "place": projects["place"],
-            "target": projects.apply(target, axis=1),
+            "kind": projects["kind"].map(lambda k: KIND.get(k, {}).get(lang, k)),
+            "form": projects["form"].map(lambda f: FORM.get(f, {}).get(lang, f)),
+            "place": projects["place"].map(lambda v: v if isinstance(v, str) and v.strip() else "—"),
+            "target": projects.apply(target, axis=1).replace("", "—"),
             "precision": projects["precision"].map(lambda p: PRECISION.get(p, {}).get(lang, p)),
-            "precision_m": projects["precision_m"],
-            "counties": projects["county_adcodes"].map(counties),
-            "source": projects["geometry_source"],
+            "precision_m": projects["precision_m"].map(lambda v: "—" if pd.isna(v) or not v else f"{v:,.0f}"),
+            "counties": projects["county_adcodes"].map(counties).replace("", "—"),
+            "source": projects["geometry_source"].map(lambda v: source_summary(v, lang)),
             "changed": (projects["changed_by"] + " " + projects["changed_at"]).str.strip()
             if "changed_by" in projects
             else "",

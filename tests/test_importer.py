@@ -83,14 +83,39 @@ def test_coordinates_that_look_wrong_are_errors_with_row_and_column(lon, lat, cr
     assert row.problems[0].row == 2 and row.problems[0].field in ("经度", "纬度")
 
 
+def _lonlat_beyond_border(km: float) -> tuple[float, float]:
+    """A point ``km`` outside Jining's border (to the west, where no other city's text lies)."""
+    from layers.boundaries import load_city
+    from layers.coords import GK_CRS
+
+    city = load_city().to_crs(GK_CRS).geometry.iloc[0]
+    ring = city.buffer(km * 1000).exterior
+    west = min(ring.coords, key=lambda c: c[0])
+    import geopandas as gpd
+    import shapely
+
+    p = gpd.GeoSeries([shapely.Point(west)], crs=GK_CRS).to_crs(4326).iloc[0]
+    return round(p.x, 6), round(p.y, 6)
+
+
 def test_point_outside_jining_and_wrong_district_are_warned():
-    # Just outside Jining (滕州): kept, with a warning.
-    rep = review(csv_bytes([["p", "3", "", "117.16", "35.08"]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
+    header = ["项目名称", "所属行动", "县区", "经度", "纬度"]
+    # Just outside the border (2 km): kept, with a warning.
+    x, y = _lonlat_beyond_border(2)
+    rep = review(csv_bytes([["p", "3", "", x, y]], header))
     assert rep.rows[0].status == "ok" and "outside Jining" in rep.rows[0].message
+    # Well outside (滕州, in the next city): an error naming the column and what to do...
+    rep = review(csv_bytes([["p", "3", "", "117.16", "35.08"]], header))
+    assert rep.rows[0].status == "error" and rep.rows[0].problems[0].field == "经度"
+    assert "km outside Jining" in rep.rows[0].message and "市外" in rep.rows[0].message
+    # ...unless the row says the measure is outside the city: then it is listed as 市外.
+    rep = review(csv_bytes([["p", "3", "市外", "117.16", "35.08"]], header))
+    assert rep.rows[0].status == "ok", rep.rows[0].message
+    assert rep.rows[0].record["form"] == "outside" and rep.rows[0].record["geometry"] is None
     # Far away (青岛): refused, naming the column and what to check.
     rep = review(csv_bytes([["p", "3", "嘉祥县", "120.38", "36.07"]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
     assert rep.rows[0].status == "error" and rep.rows[0].problems[0].field == "经度"
-    assert "around Jining" in rep.rows[0].message
+    assert "km outside Jining" in rep.rows[0].message
     x, y = TRUE
     rep = review(csv_bytes([["p", "3", "金乡县", x, y]], ["项目名称", "所属行动", "县区", "经度", "纬度"]))
     assert "not in 金乡县" in rep.rows[0].message

@@ -27,3 +27,40 @@ def test_measure_list_escapes_names_and_stops_at_the_limit():
     full = measure_list_markdown(city, "en")
     assert len(full.splitlines()) == len(city)
     assert md_escape(city["title_en"].iloc[1], html_mode=True) in full.splitlines()[1]
+
+
+def test_the_chinese_register_table_shows_no_english_codes_or_empty_values():
+    """Regression: 类型 and 空间形态 showed programme / city / point, and empty values "None"."""
+    import re
+
+    from layers.labels import register_table
+
+    table = register_table(load_projects(), "zh")
+    data_columns = {"编号", "措施"}  # ids, and the measures' own titles (one says "APP")
+    for column in table.columns.difference(list(data_columns)):
+        for value in table[column].astype(str):
+            assert not re.search(r"[A-Za-z]{3,}", value), (column, value)
+            if column != "修改":  # empty until someone changes the measure
+                assert value not in ("None", "nan", "NaN", ""), column
+
+
+def test_location_sources_are_summarised_in_the_ui_language():
+    import re
+
+    from layers.details import measure_details, source_summary
+
+    projects = load_projects()
+    for src in projects["geometry_source"].unique():
+        zh, en = source_summary(src, "zh"), source_summary(src, "en")
+        assert zh and en and zh != "—"
+        assert not re.search(r"[A-Za-z]{3,}", zh), zh  # names are Chinese; kinds are words
+        assert not re.search(r"[\u4e00-\u9fff]", en.split(":")[0]), en  # the kind is English
+    assert (
+        source_summary("manual: set by 王工 on 2026-11-29 (AMap GCJ-02)", "zh")
+        == "人工更正:王工,2026-11-29(AMap GCJ-02)"
+    )
+    # The detail panel shows the summary, then the cited notes as they are.
+    rec = projects[projects["id"] == projects["id"].iloc[0]].iloc[0]
+    rows = dict(measure_details(rec, "zh"))
+    assert rows["位置来源"] == source_summary(rec["geometry_source"], "zh")
+    assert rows["来源说明(原文)"] == rec["geometry_source"]

@@ -10,8 +10,9 @@ import streamlit as st
 
 from layers.changes import changes_key, read_geometry_file, record_from_row, with_location
 from layers.coords import SYSTEMS, canonical_system, to_wgs84
+from layers.details import source_summary
 from layers.importer import CONFLICT_CHOICES, FIELDS, ImportFileError, map_headers, read_table, review_import
-from layers.labels import md_escape
+from layers.labels import PRECISION, md_escape
 from layers.store import ConflictError, Store, UndoError
 from layers.validate import InvalidRecordError, check_geometry
 
@@ -157,7 +158,8 @@ def _correct(projects, lang, who, state):
     rec = projects[projects["id"] == mid].iloc[0]
     with Store() as store:
         loaded = state.setdefault("fix_versions", {}).setdefault(mid, store.version(mid))
-    st.caption(md_escape(f"{rec['precision']} · {rec['geometry_source']}"))
+    precision = PRECISION.get(rec["precision"], {}).get(lang, rec["precision"])
+    st.caption(md_escape(f"{precision} · {source_summary(rec['geometry_source'], lang)}"))
     method = st.radio(
         "方式" if zh else "Method",
         ["map", "paste", "file"],
