@@ -79,12 +79,24 @@ if "pending_district" in st.session_state:
     st.session_state["f_districts"] = [st.session_state.pop("pending_district")]
 
 
+TABS = {
+    "zh": ["地图", "统计", "登记表", "导出", "导入与更正"],
+    "en": ["Map", "Statistics", "Register", "Export", "Import & correct"],
+}
+
+
 def keep_filters():
-    """Before a language switch: the filter widgets get new labels, hence new identities, and
-    would start empty. Re-assigning their values makes Streamlit carry them over."""
+    """Before a language switch: the filter widgets and the tabs get new labels, hence new
+    identities, and would start over. Re-assigning their values makes Streamlit carry them
+    over; the open tab is carried over by its position."""
     for k in (*FILTER_KEYS, "basemap", "selected_id"):
         if k in st.session_state:
             st.session_state[k] = st.session_state[k]
+    new = st.session_state.get("lang", "zh")
+    old = "en" if new == "zh" else "zh"
+    tab = st.session_state.get("tab")
+    if tab in TABS[old]:
+        st.session_state["tab"] = TABS[new][TABS[old].index(tab)]
 
 
 lang = st.sidebar.radio(
@@ -210,13 +222,7 @@ st.caption(
 
 # Only the open tab's content runs (on_change="rerun"): the others cost nothing per rerun.
 tab_map, tab_stats, tab_table, tab_export, tab_edit = st.tabs(
-    [
-        "地图" if zh else "Map",
-        "统计" if zh else "Statistics",
-        "登记表" if zh else "Register",
-        "导出" if zh else "Export",
-        "导入与更正" if zh else "Import & correct",
-    ],
+    TABS[lang],
     key="tab",
     on_change="rerun",
 )

@@ -246,8 +246,12 @@ def test_switching_the_language_keeps_the_filters_and_the_url(offline_page, serv
     page.get_by_text(f"Matching measures: 6 of {n}").wait_for(timeout=30000)
     page.wait_for_timeout(1000)
     assert "action=4" in page.url and "district=370828" in page.url
+    # The open tab stays open across the switch.
+    mouse_click(page, page.get_by_role("tab", name="Register"))
+    expect(page.get_by_role("tab", name="Register")).to_have_attribute("aria-selected", "true", timeout=30000)
     mouse_click(page, page.get_by_text("中文", exact=True))
     page.get_by_text(f"6 条(共 {n} 条)").wait_for(timeout=30000)
+    expect(page.get_by_role("tab", name="登记表")).to_have_attribute("aria-selected", "true", timeout=30000)
 
 
 def test_clicking_a_measure_opens_its_details(offline_page, server):
