@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from layers._io import atomic_write
+from layers.actions import load_actions
 from layers.export_map import NOTES, default_title, describe_filters
 from layers.filtering import Filters
 from layers.mapping import build_map
@@ -61,9 +62,87 @@ def render_html(
         f'<div style="font:13px sans-serif">{sub}</div>'
         f'<div style="font:11px sans-serif;color:#555">{html.escape(NOTES.get(lang, NOTES["zh"]))}</div></div>'
     )
-    page = page.replace("<body>", f"<body>{banner}", 1)
+    page = page.replace("<body>", f"<body>{banner}{_side_panel(selected, lang)}", 1)
+    # After folium's own scripts, which come after </body>: the map must exist first.
+    page = page.replace("</html>", _details_script(selected, lang, m.get_name()) + "</html>", 1)
     page = page.replace("<head>", f"<head><title>{heading}</title>", 1)
     return page
+
+
+PANEL = {
+    "zh": {"hint": "点击地图上的措施查看详情。", "details": "措施详情", "nowhere": "无单一地点的措施"},
+    "en": {
+        "hint": "Click a measure on the map for its details.",
+        "details": "Measure details",
+        "nowhere": "Measures with no single place",
+    },
+}
+
+
+def _side_panel(selected, lang: str) -> str:
+    """A panel at the right: the details of the clicked measure (filled by script), then the
+    measures with no single place, grouped as in the app. Every text is HTML-escaped."""
+    from layers.labels import FORM, PRECISION
+
+    text = PANEL[lang]
+    symbols = load_actions()["symbol"]
+    title_col = "title_zh" if lang == "zh" else "title_en"
+    nowhere = selected[selected.geometry.isna()]
+    groups = []
+    for form in ("county", "city", "outside"):
+        part = nowhere[nowhere["form"] == form]
+        if len(part):
+            items = "".join(
+                f"<li>{html.escape(symbols[a])} {html.escape(str(t))} "
+                f"<small>({html.escape(PRECISION.get(p, {}).get(lang, str(p)))})</small></li>"
+                for a, t, p in zip(part["action"], part[title_col], part["precision"], strict=True)
+            )
+            groups.append(
+                f"<details{' open' if form != 'city' else ''}><summary>{html.escape(FORM[form][lang])} "
+                f"({len(part)})</summary><ul>{items}</ul></details>"
+            )
+    return (
+        '<div id="jn-panel" style="position:absolute;z-index:10001;top:90px;right:10px;bottom:30px;width:300px;'
+        "overflow:auto;background:rgba(255,255,255,.95);border:1px solid #bbb;border-radius:4px;padding:8px;"
+        'font:13px sans-serif">'
+        f'<div id="jn-details"><div style="color:#555">{html.escape(text["hint"])}</div></div>'
+        f"<h4 style='margin:10px 0 4px'>{html.escape(text['nowhere'])} ({len(nowhere)})</h4>"
+        + "".join(groups)
+        + "</div>"
+    )
+
+
+def _details_script(selected, lang: str, map_name: str) -> str:
+    """The details of every measure as JSON, and a click handler that shows them in the panel
+    (as text, never as HTML)."""
+    from layers.details import measure_details
+    from layers.mapping import script_json
+
+    details = {str(rec["id"]): measure_details(rec, lang) for _, rec in selected.iterrows()}
+    heading = script_json(PANEL[lang]["details"])
+    return (
+        f'<script type="application/json" id="jn-details-data">{script_json(details)}</script>'
+        "<script>(function(){"
+        'var data = JSON.parse(document.getElementById("jn-details-data").textContent);'
+        f"var map = {map_name};"
+        "function show(id){"
+        " var rows = data[id]; if (!rows) { return; }"
+        ' var box = document.getElementById("jn-details"); box.textContent = "";'
+        f' var h = document.createElement("h3"); h.style.margin = "0 0 6px"; h.textContent = {heading};'
+        " box.appendChild(h);"
+        " rows.forEach(function(r){"
+        '  var b = document.createElement("div"); b.style.fontWeight = "bold"; b.style.marginTop = "6px";'
+        '  b.textContent = r[0]; var v = document.createElement("div"); v.textContent = r[1];'
+        "  box.appendChild(b); box.appendChild(v); });"
+        "}"
+        "function hook(layer){"
+        " if (layer.feature && layer.feature.properties && layer.feature.properties.id && !layer._jnHooked) {"
+        '  layer._jnHooked = true; layer.on("click", function(){ show(layer.feature.properties.id); }); }'
+        "}"
+        "map.eachLayer(hook);"
+        'map.on("layeradd", function(e){ hook(e.layer); });'
+        "})();</script>"
+    )
 
 
 def to_html(selected, path, filters=None, basemap="none", lang="zh", title=None, tdt_key=None) -> Path:

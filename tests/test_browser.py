@@ -322,6 +322,43 @@ def test_exported_html_works_offline_from_a_file(browser, tmp_path):
     wait_for_count(page, page.locator(".leaflet-marker-icon.jn-point"), points)
     wait_for_count(page, page.locator("path.leaflet-interactive"), paths)
     assert requested == []
+    # A small version of the app: a click opens the same details, and the measures with no
+    # single place are listed beside the map.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    nowhere = sel[sel.geometry.isna()]
+    expect(page.locator("#jn-panel")).to_contain_text(f"无单一地点的措施 ({len(nowhere)})")
+    for title in nowhere["title_zh"].head(3):
+        expect(page.locator("#jn-panel")).to_contain_text(title)
+    marker = page.locator(".leaflet-marker-icon.jn-point").first
+    box = marker.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#jn-details")).to_contain_text("措施详情", timeout=10000)
+    expect(page.locator("#jn-details")).to_contain_text("位置精度")
+    context.close()
+
+
+def test_exported_html_shows_hostile_names_as_text(browser, tmp_path):
+    from layers import load_projects
+    from layers.export_html import to_html
+
+    sel = load_projects()
+    sel = sel[sel["action"] == 10].copy()
+    sel["title_zh"] = EVIL
+    path = to_html(sel, tmp_path / "evil.html")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    dialogs = []
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    marker = page.locator(".leaflet-marker-icon.jn-point").first
+    marker.wait_for(timeout=30000)
+    box = marker.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#jn-details")).to_contain_text(EVIL, timeout=10000)
+    expect(page.locator("#jn-panel")).to_contain_text(EVIL)
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(300)
+    assert dialogs == []
     context.close()
 
 
