@@ -78,6 +78,19 @@ class ImportConflictError(DataError):
 CONFLICT_CHOICES = ("keep", "replace", "skip")
 
 
+#: The review's statuses and columns in each UI language.
+STATUS_LABELS = {
+    "ok": {"zh": "正常", "en": "ok"},
+    "geocoded": {"zh": "按地名定位", "en": "geocoded"},
+    "unresolved": {"zh": "未定位", "en": "unresolved"},
+    "unchanged": {"zh": "无变化", "en": "unchanged"},
+    "error": {"zh": "错误", "en": "error"},
+    "conflict": {"zh": "冲突", "en": "conflict"},
+}
+REVIEW_COLUMNS = {
+    "zh": ["行号", "状态", "编号", "名称", "位置精度", "说明"],
+    "en": ["row", "status", "id", "title", "precision", "message"],
+}
 #: What a district cell says for a measure outside the city.
 OUTSIDE_WORDS = ("市外", "济宁市外", "outside", "Outside")
 #: Imported points farther than this outside the border are errors (a swapped lon/lat or a
@@ -334,19 +347,31 @@ class ImportReport:
             out[r.status] = out.get(r.status, 0) + 1
         return out
 
-    def table(self) -> pd.DataFrame:
+    def table(self, lang: str = "en") -> pd.DataFrame:
+        """The review as a table: headers, statuses and precisions in ``lang`` (the messages
+        themselves are English for now)."""
+        from layers.labels import PRECISION
+
+        columns = REVIEW_COLUMNS[lang]
         return pd.DataFrame(
             [
                 {
-                    "row": r.row,
-                    "status": r.status,
-                    "id": r.id,
-                    "title": r.title,
-                    "precision": r.precision,
-                    "message": r.message,
+                    columns[0]: r.row,
+                    columns[1]: STATUS_LABELS.get(r.status, {}).get(lang, r.status),
+                    columns[2]: r.id,
+                    columns[3]: r.title,
+                    columns[4]: PRECISION.get(r.precision, {}).get(lang, r.precision) if r.precision else "—",
+                    columns[5]: r.message or "—",
                 }
                 for r in self.rows
-            ]
+            ],
+            columns=columns,
+        )
+
+    def counts_text(self, lang: str = "en") -> str:
+        """"ok: 3 · error: 1" in ``lang``."""
+        return " · ".join(
+            f"{STATUS_LABELS.get(k, {}).get(lang, k)}: {v}" for k, v in sorted(self.counts().items())
         )
 
     def text(self) -> str:

@@ -238,3 +238,14 @@ def test_random_cells_give_row_statuses_not_exceptions(rows):
         assert r.status in ("ok", "geocoded", "unresolved", "unchanged", "error")
         if r.status == "error":
             assert r.problems and r.problems[0].row >= 2
+
+
+def test_the_review_table_speaks_the_ui_language():
+    header = ["项目名称", "所属行动", "县区", "经度", "纬度"]
+    rep = review(csv_bytes([["p", "3", "", "", ""], ["q", "99", "", "", ""]], header))
+    zh, en = rep.table("zh"), rep.table("en")
+    assert list(zh.columns) == ["行号", "状态", "编号", "名称", "位置精度", "说明"]
+    assert list(en.columns) == ["row", "status", "id", "title", "precision", "message"]
+    assert set(zh["状态"]) <= {"正常", "按地名定位", "未定位", "无变化", "错误", "冲突"}
+    assert "错误" in set(zh["状态"]) and "error" in set(en["status"])
+    assert rep.counts_text("zh").count(":") == len(rep.counts()) and "错误" in rep.counts_text("zh")

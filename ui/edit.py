@@ -99,11 +99,10 @@ def _import(lang, who):
         stored,
         notes,
     )
-    counts = report.counts()
-    st.write(" · ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    st.write(report.counts_text(lang))
     for n in report.notes:
         st.caption(n)
-    st.dataframe(report.table(), hide_index=True, width="stretch", key="imp_preview")
+    st.dataframe(report.table(lang), hide_index=True, width="stretch", key="imp_preview")
     if report.has_errors:
         st.error(
             "有错误行:请按提示修改文件后重新导入,本次不会保存任何内容。已保存的行重新导入时不会重复。"
