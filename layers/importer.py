@@ -369,10 +369,8 @@ class ImportReport:
         )
 
     def counts_text(self, lang: str = "en") -> str:
-        """"ok: 3 · error: 1" in ``lang``."""
-        return " · ".join(
-            f"{STATUS_LABELS.get(k, {}).get(lang, k)}: {v}" for k, v in sorted(self.counts().items())
-        )
+        """The status counts as one line in ``lang``, e.g. "ok: 3 · error: 1"."""
+        return " · ".join(f"{STATUS_LABELS.get(k, {}).get(lang, k)}: {v}" for k, v in sorted(self.counts().items()))
 
     def text(self) -> str:
         lines = [

@@ -118,6 +118,14 @@ def layout(
 def _pack(rows, header, fractions, width_pt, height_pt, measure, size, ncols) -> TableLayout:
     table_w = (width_pt - GAP * (ncols - 1)) / ncols
     widths = [table_w * f for f in fractions]
+    # A header word is never broken ("Acti/on"): a narrow column takes the room it needs
+    # from the widest one.
+    for k, head in enumerate(header):
+        need = max((measure(w, size, True) for w in str(head).split()), default=0) / 0.97 + 2 * PAD + 1
+        if widths[k] < need:
+            widest = max(range(len(widths)), key=lambda j: widths[j])
+            widths[widest] -= need - widths[k]
+            widths[k] = need
 
     def cells(row, bold=False):
         # 3 % spare: the screen renderer measures hinted glyphs, a PDF prints exact ones.

@@ -61,3 +61,12 @@ def test_layout_shrinks_then_reports_what_does_not_fit(measure):
         assert tight.header_h + sum(h for _, h in column) <= 300
     two = print_table.layout(rows, header, fractions, 600, 300, measure, [7], max_cols=2)
     assert two.ncols == 2 and two.rows_drawn > tight.rows_drawn
+
+
+def test_a_header_word_is_never_broken(measure):
+    rows = [["1", "A measure", "Rencheng", "2"]]
+    tl = print_table.layout(
+        rows, ["No.", "Measure", "District", "Action"], [0.08, 0.55, 0.29, 0.08], 160, 500, measure, [9]
+    )
+    assert [len(cell) for cell in tl.header] == [1, 1, 1, 1]  # each header on one line
+    assert abs(sum(tl.col_widths) - 160) < 1e-6  # the table keeps its width
