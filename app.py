@@ -292,7 +292,7 @@ if tab_stats.open:
         st.dataframe(table, width="stretch", height=35 * (len(table) + 1) + 3, key="stats_table")
         # Districts in official order, actions 1-10 in the map's colours; a click on a bar
         # filters the map to that district.
-        picked = st.altair_chart(stats_chart(selected, lang), on_select="rerun", key="stats_chart")
+        picked = st.altair_chart(stats_chart(selected, lang, table), on_select="rerun", key="stats_chart")
         points = ((picked or {}).get("selection") or {}).get("district") or []
         code = points[0].get("adcode") if points else None
         if code in set(district_codes()) and [code] != list(filters.districts):

@@ -39,6 +39,12 @@ _TDT = (
 )
 
 
+def tianditu_url(layer: str, key: str) -> str:
+    """The XYZ template of a Tianditu Web Mercator layer (``vec``, ``cva``…), ``{s}`` for its
+    subdomains 0-7."""
+    return _TDT.format(layer=layer, key=key, s="{s}")
+
+
 def tianditu_key(secrets: dict | None = None) -> str | None:
     """The Tianditu key from ``TIANDITU_KEY`` in the environment, else from Streamlit secrets."""
     key = os.environ.get("TIANDITU_KEY") or (secrets or {}).get("TIANDITU_KEY")
@@ -60,10 +66,10 @@ def available_basemaps(tdt_key: str | None = None) -> dict[str, Basemap]:
             "tianditu",
             "天地图(矢量+注记)",
             "Tianditu (vector + labels)",
-            _TDT.format(layer="vec", key=tdt_key, s="{s}"),
+            tianditu_url("vec", tdt_key),
             "&copy; 天地图 Tianditu",
             subdomains="01234567",
-            overlay_url=_TDT.format(layer="cva", key=tdt_key, s="{s}"),
+            overlay_url=tianditu_url("cva", tdt_key),
         )
     out["gaode"] = Basemap(
         "gaode", "高德地图(GCJ-02)", "Gaode / AMap (GCJ-02)", gaode_url, gaode_attr, subdomains="1234", gcj02=True

@@ -67,6 +67,12 @@ def county_at(lon: float, lat: float, tolerance_m: float = 0.0) -> tuple[str, st
     return str(codes[i]), str(names[i])
 
 
+def km_outside_city(lon: float, lat: float) -> float:
+    """How far (km) a point lies outside Jining's counties; 0 inside one."""
+    p = shapely.Point(*_TO_GK.transform(lon, lat))
+    return float(_counties_gk().distance(p).min()) / 1000.0
+
+
 @lru_cache(maxsize=1)
 def _counties_gk():
     return _counties().to_crs(GK_CRS).geometry.values

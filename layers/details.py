@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 
@@ -55,11 +56,16 @@ _SOURCE_KINDS = {
 }
 
 
+@lru_cache(maxsize=2)
+def _shape_names(lang: str) -> dict[str, str]:
+    from layers.shapes import load_shapes
+
+    return load_shapes().set_index("shape_id")["name_zh" if lang == "zh" else "name_en"].to_dict()
+
+
 def source_summary(geometry_source: str, lang: str = "zh") -> str:
     """A one-line summary of where a location comes from, in the UI's language. The full
     source notes (with their citations, in English) stay in ``geometry_source``."""
-    from layers.shapes import load_shapes
-
     text = str(geometry_source or "").strip()
     zh = lang == "zh"
     if not text:
@@ -88,7 +94,7 @@ def source_summary(geometry_source: str, lang: str = "zh") -> str:
         return "未给出地点和坐标,未定位" if zh else "No place and no coordinates given: not located"
     if text.startswith("no gazetteer match"):
         return "地名库中未找到,未定位" if zh else "Not found in the gazetteer: not located"
-    names = load_shapes().set_index("shape_id")["name_zh" if zh else "name_en"].to_dict()
+    names = _shape_names(lang)
     parts = []
     for piece in text.split(" | "):
         head = piece.split(" — ", 1)[0].split(":", 1)

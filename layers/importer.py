@@ -15,7 +15,6 @@ title under the same action is always the same measure; re-importing updates it
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -27,12 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyproj
 import shapely
 
 from layers._errors import DataError, Problem
 from layers.actions import load_actions
-from layers.boundaries import county_at, county_code, county_names, load_counties
+from layers.boundaries import county_at, county_code, county_names, km_outside_city, load_counties
 from layers.coords import SYSTEMS, canonical_system, is_projected, to_wgs84
 from layers.gazetteer import default_geocoder, normalise
 from layers.register import KINDS
@@ -96,24 +94,6 @@ OUTSIDE_WORDS = ("市外", "济宁市外", "outside", "Outside")
 #: Imported points farther than this outside the border are errors (a swapped lon/lat or a
 #: wrong coordinate system, most often), unless the row says 市外; nearer ones are warnings.
 OUTSIDE_TOLERANCE_KM = 5.0
-
-
-def km_outside_city(lon: float, lat: float) -> float:
-    """How far (km) a point lies outside Jining's boundary; 0 inside."""
-    from layers.coords import GK_CRS
-
-    city = _city_gk()
-    x, y = pyproj.Transformer.from_crs(4326, GK_CRS, always_xy=True).transform(lon, lat)
-    pt = shapely.Point(x, y)
-    return 0.0 if city.contains(pt) else city.distance(pt) / 1000.0
-
-
-@functools.lru_cache(maxsize=1)
-def _city_gk():
-    from layers.boundaries import load_city
-    from layers.coords import GK_CRS
-
-    return load_city().to_crs(GK_CRS).geometry.iloc[0]
 
 
 def _key(header: str) -> str:

@@ -126,7 +126,10 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             "precision": projects["precision"].map(lambda p: PRECISION.get(p, {}).get(lang, p)),
             "precision_m": projects["precision_m"].map(lambda v: "—" if pd.isna(v) or not v else f"{v:,.0f}"),
             "counties": projects["county_adcodes"].map(counties).replace("", "—"),
-            "source": projects["geometry_source"].map(lambda v: source_summary(v, lang)),
+            # One summary per distinct source: many measures share one.
+            "source": projects["geometry_source"].map(
+                {v: source_summary(v, lang) for v in projects["geometry_source"].unique()}
+            ),
             "changed": (projects["changed_by"] + " " + projects["changed_at"]).str.strip()
             if "changed_by" in projects
             else "",

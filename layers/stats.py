@@ -39,13 +39,13 @@ def stats_by_action_district(selected: pd.DataFrame, lang: str = "zh") -> pd.Dat
     return table.rename(columns=col_label)
 
 
-def stats_long(selected: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def stats_long(selected: pd.DataFrame, lang: str = "zh", table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The counts of :func:`stats_by_action_district` as one row per (district, action) with a
     count above zero: ``district`` (label), ``adcode`` (or ``city``/``outside``), ``order``
     (official adcode order, then 全市 and 市外), ``action`` (label), ``action_id``, ``colour``
-    (the map's) and ``count``."""
+    (the map's) and ``count``. ``table``: that function's result, when the caller has it."""
     actions = load_actions()
-    table = stats_by_action_district(selected, lang)
+    table = stats_by_action_district(selected, lang) if table is None else table
     codes = [*county_names(), "city", "outside"]
     rows = []
     for order, (code, label) in enumerate(zip(codes, table.columns[:-1], strict=True)):
@@ -65,7 +65,7 @@ def stats_long(selected: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["district", "adcode", "order", "action", "action_id", "colour", "count"])
 
 
-def stats_chart(selected: pd.DataFrame, lang: str = "zh"):
+def stats_chart(selected: pd.DataFrame, lang: str = "zh", table: pd.DataFrame | None = None):
     """A stacked bar chart (Altair) of measures per district and action: districts in
     official order, then 全市 and 市外; actions 1-10 in order, in the map's colours. Bars can
     be clicked (a point selection named ``district`` on the adcode)."""
@@ -73,8 +73,8 @@ def stats_chart(selected: pd.DataFrame, lang: str = "zh"):
 
     zh = lang == "zh"
     actions = load_actions()
-    data = stats_long(selected, lang)
-    table = stats_by_action_district(selected, lang)
+    table = stats_by_action_district(selected, lang) if table is None else table  # computed once
+    data = stats_long(selected, lang, table)
     district_order = list(table.columns[:-1])
     action_order = list(table.index[:-1])
     pick = alt.selection_point(name="district", fields=["adcode"], on="click")

@@ -46,7 +46,7 @@ from PIL import Image
 from pyproj import Transformer
 
 from layers._io import atomic_write
-from layers.basemaps import _TDT, tianditu_key
+from layers.basemaps import tianditu_key, tianditu_url
 from layers.coords import GK_CRS
 
 #: The sources :func:`fetch_basemap` knows.
@@ -167,7 +167,7 @@ def tile_source(source: str, *, tdt_key: str | None = None, base_url: str | None
             raise TilesUnavailable("Tianditu needs a key (set TIANDITU_KEY)")
         quoted = urllib.parse.quote(key, safe="")
         names = ("vec", "cva")
-        templates = tuple(_TDT.format(layer=name, key=quoted, s="{s}") for name in names)
+        templates = tuple(tianditu_url(name, quoted) for name in names)
         subdomains, attribution, max_zoom = "01234567", tianditu_attribution(), 18
     else:
         raise ValueError(f"unknown tile source {source!r}; choose one of {', '.join(SOURCES)}")

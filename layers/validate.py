@@ -161,20 +161,17 @@ def check_record(rec: dict) -> tuple[dict, list[Problem]]:
         bad("year", f"{str(year)[:30]!r} is not a year between {YEARS[0]} and {YEARS[1]}")
     else:
         out["year"] = int(y)
-    target = rec.get("target")
-    if target is not None and not (isinstance(target, float) and math.isnan(target)):
-        t = None if isinstance(target, bool) else _finite(target)
-        if t is None or not 0 <= t <= TARGET_MAX:
-            bad("target", f"{str(target)[:30]!r} is not a number between 0 and {TARGET_MAX:.0e}")
-        else:
-            out["target"] = t
-    pm = rec.get("precision_m")
-    if pm is not None and not (isinstance(pm, float) and math.isnan(pm)):
-        p = None if isinstance(pm, bool) else _finite(pm)
-        if p is None or not 0 <= p <= PRECISION_MAX_M:
-            bad("precision_m", f"{str(pm)[:30]!r} is not a distance between 0 and {PRECISION_MAX_M:.0e} m")
-        else:
-            out["precision_m"] = p
+    for field, top, what in (
+        ("target", TARGET_MAX, f"a number between 0 and {TARGET_MAX:.0e}"),
+        ("precision_m", PRECISION_MAX_M, f"a distance between 0 and {PRECISION_MAX_M:.0e} m"),
+    ):
+        value = rec.get(field)  # optional: None or NaN is "not given"
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            v = None if isinstance(value, bool) else _finite(value)
+            if v is None or not 0 <= v <= top:
+                bad(field, f"{str(value)[:30]!r} is not {what}")
+            else:
+                out[field] = v
     if rec.get("geometry") is not None:
         g, reason = check_geometry(rec["geometry"])
         if reason:
