@@ -31,6 +31,7 @@ from layers.boundaries import county_names, load_counties  # noqa: E402
 from layers.coords import GK_CRS  # noqa: E402
 from layers.filtering import ZONE_NAMES, Filters, district_label  # noqa: E402
 from layers.fonts import find_cjk_font  # noqa: E402
+from layers.numbering import action_short, drawn_measures, measure_numbers, table_rows  # noqa: E402
 
 LAYOUTS = {"a4": (11.69, 8.27), "16x9": (13.333, 7.5)}
 #: Page texts in each UI language (an English export is English throughout).
@@ -656,7 +657,7 @@ def render_map(
     note = NOTES[lang] + ("    " + APPROVAL[lang].format(no=approval_no) if approval_no else "")
     fig.text(0.02, 0.012, note, ha="left", va="bottom", fontsize=base - 2, color="#444")
 
-    drawn = sel[sel.geometry.notna() | (sel["form"] == "county")]
+    drawn = drawn_measures(sel)
     if table == "drawn" and len(drawn) == 0 and len(sel):
         table = "all"  # nothing to place: the page is the list of what there is
     has_table = table != "none" and (len(drawn) > 0 or (table == "all" and len(sel) > 0))
@@ -804,7 +805,7 @@ def render_map(
         ax.text(p.x, p.y, label, ha="center", va="center", fontsize=base - 1.5, color="#777", zorder=6, clip_on=True)
 
     # Numbers: one per feature, in table order; co-located measures share one label.
-    number = {} if summary else {rid: i + 1 for i, rid in enumerate(drawn.sort_values(["action", "id"])["id"])}
+    number = {} if summary else measure_numbers(sel)
     texts = []
     for key, (x, y) in [] if summary else order:
         ids = anchors[key]
@@ -938,38 +939,6 @@ def render_map(
             va="bottom",
         )
     return MapPage(fig, numbered, boxes, overflow)
-
-
-def action_short(actions, a, lang: str) -> str:
-    """An action as the key table names it: "4. 乡村振兴" / "4. Rural Revitalisation"."""
-    name = actions.loc[a, "name_zh"].removesuffix("攻坚行动") if lang == "zh" else actions.loc[a, "name_en"]
-    return f"{a}. {name.removesuffix(' Action') if lang != 'zh' else name}"
-
-
-def table_rows(drawn, number, names, actions, lang, everything=None):
-    """Rows of the key: [number, title, district, action]; with ``everything``, the measures
-    without a single place follow, numbered "–". Nothing is shortened: the table wraps."""
-    rows = []
-    recs = list(drawn.sort_values(["action", "id"]).itertuples())
-    if everything is not None:
-        recs += list(everything[~everything["id"].isin(drawn["id"])].sort_values(["action", "id"]).itertuples())
-    for rec in recs:
-        codes = [c for c in str(rec.county_adcodes or "").split(",") if c]
-        if lang == "zh":
-            districts = "、".join(names.get(c, c) for c in codes)
-        else:  # "Rencheng, Yanzhou": the place names without "District"/"County"
-            districts = ", ".join(names.get(c, c).split()[0] for c in codes)
-        if not districts:
-            districts = (
-                {"city": "全市", "outside": "市外"}.get(rec.form, "—")
-                if lang == "zh"
-                else {"city": "city-wide", "outside": "outside"}.get(rec.form, "—")
-            )
-        title = rec.title_zh if lang == "zh" else rec.title_en
-        # English action names are long: the column keeps the number, which the legend names.
-        action = action_short(actions, rec.action, lang) if lang == "zh" else str(rec.action)
-        rows.append([str(number.get(rec.id, "–")), title, districts, action])
-    return rows
 
 
 TABLE_HEADER = {"zh": ["序号", "措施", "县市区", "行动"], "en": ["No.", "Measure", "District", "Action"]}

@@ -33,16 +33,15 @@ from layers.export_map import (
     KEY_LIMIT,
     NOTES,
     SOURCES,
-    action_short,
     close,
     continuation_pages,
     default_title,
     describe_filters,
     render_map,
-    table_rows,
 )
 from layers.filtering import Filters
 from layers.fonts import find_cjk_font
+from layers.numbering import action_short, drawn_measures, table_rows, unplaced_measures
 from layers.stats import stats_by_action_district
 
 Progress = Callable[[int, int, str], None]
@@ -630,9 +629,9 @@ def pack_pptx(
         """table_rows (number, title, districts), with titles cut to what a slide's table
         holds and the action as its code (文2 / A2), as in the chart and the statistics."""
         rows = table_rows(drawn, number, names, actions, lang, part)
-        order = drawn.sort_values(["action", "id"])
+        order = drawn_measures(drawn)
         if part is not None:
-            order = pd.concat([order, part[~part["id"].isin(drawn["id"])].sort_values(["action", "id"])])
+            order = pd.concat([order, unplaced_measures(part[~part["id"].isin(drawn["id"])])])
         if [r[0] for r in rows] == [str(number.get(i, "–")) for i in order["id"]]:  # the same order
             titles = order["title_zh" if lang == "zh" else "title_en"]
             for row, full, a in zip(rows, titles, order["action"], strict=True):

@@ -215,7 +215,7 @@ def test_pptx_statistics_are_a_native_chart_and_table(decks):
 def test_pptx_cover_is_a_map_without_its_key_and_a_native_table(decks, selection, monkeypatch, tmp_path):
     import layers.export_pack as pack
     from layers.actions import load_actions
-    from layers.export_map import action_short
+    from layers.numbering import action_short
 
     sel, prs = decks["zh"]
     slides = list(prs.slides)
