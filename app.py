@@ -6,6 +6,7 @@ wires widgets, the URL query string and the map component together.
 
 import json
 import tempfile
+from functools import partial
 
 import streamlit as st
 
@@ -27,8 +28,9 @@ from layers.filtering import (
     filters_to_query,
 )
 from layers.fonts import FontNotFoundError
-from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, measure_list_markdown, register_table, t
+from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, register_table, t
 from layers.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
+from layers.numbering import list_table
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district, stats_chart
 from layers.store import Store
@@ -38,9 +40,8 @@ from ui.map_view import map_view
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
 ensure_leaflet_assets()
 
-#: Measures with no single place are listed beside the map up to this many per form;
-#: the Register tab lists them all.
-LIST_LIMIT = 100
+#: The numbered list beside the map: its height leaves room for the details under it.
+LIST_HEIGHT_PX = 250
 FILTER_KEYS = ("f_actions", "f_districts", "f_forms", "f_kinds", "f_q", "f_citywide")
 try:
     secrets = dict(st.secrets)
@@ -48,6 +49,14 @@ except Exception:  # no secrets.toml: that is the normal case
     secrets = {}
 TDT_KEY = tianditu_key(secrets)
 BASEMAPS = available_basemaps(TDT_KEY)
+
+
+def pick_from_list(key: str, ids: tuple, filter_key: str):
+    """A row clicked in the list beside the map: select its measure, and move the map to it."""
+    rows = st.session_state[key].selection.rows
+    if rows:
+        st.session_state["selected_id"] = ids[rows[0]]
+        st.session_state["focus"] = (ids[rows[0]], filter_key)
 
 
 def reset_filters():
@@ -123,6 +132,13 @@ def _merged(data_version: str):
         stored = store.records()
     merged, quarantined = apply_store(load_projects(), stored)
     return merged, quarantined, stored
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _list_table(data_version: str, filter_key: str, lang: str, _selected):
+    """The numbered list of one filter state, computed once per data version (``_selected``
+    is not hashed: the two keys stand for it)."""
+    return list_table(_selected, lang)
 
 
 try:
@@ -232,56 +248,67 @@ if tab_map.open:
         if selected.empty:
             st.warning("没有符合筛选条件的措施。" if zh else "No measure matches these filters.")
             st.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset_empty")
-        col_map, col_side = st.columns([3, 1])
-        with col_map:
-            # A stable base map (basemap, counties), rendered once per process, plus overlay
-            # groups that follow the filters: the browser swaps the groups in place.
-            out = map_view(selected, filters, data_key=data_version, basemap=state.basemap, lang=lang, tdt_key=TDT_KEY)
-        if (out or {}).get("last_clicked"):
+        # What was clicked on the map in the last run (the component's value reaches the
+        # state before the script runs): handled first, so the map already rings it.
+        out = state.get("map") or {}
+        if out.get("last_clicked"):
             # Kept for "correct a location": the planner clicks the map, then saves that point.
             lc = out["last_clicked"]
             state["map_click"] = (lc["lng"], lc["lat"], state.basemap)
-        clicked = (out or {}).get("last_active_drawing")
+        clicked = out.get("last_active_drawing")
         if clicked:
             stamp = json.dumps(clicked, sort_keys=True)
             if stamp != state.get("last_click"):
                 state["last_click"] = stamp
-                props = clicked.get("properties", {})
+                props = clicked.get("properties") or {}
                 if props.get("layer") == "county":
                     state["pending_district"] = props["adcode"]
                     st.rerun()
-                elif props.get("id"):
+                elif props.get("id") and props["id"] != state.get("selected_id"):
                     state["selected_id"] = props["id"]
-        # The side list scrolls within the map's height; the page itself does not.
+                    state.pop("focus", None)  # a click on the map keeps the view
+                    state["list_nonce"] = state.get("list_nonce", 0) + 1  # clears the list's own selection
+        sel_id = state.get("selected_id")
+        if sel_id not in set(selected["id"]):
+            sel_id = None
+        filter_key = json.dumps(filters_to_query(filters), sort_keys=True)
+        col_map, col_side = st.columns([2, 1])
+        with col_map:
+            # A stable base map (basemap, counties), rendered once per process, plus overlay
+            # groups that follow the filters: the browser swaps the groups in place.
+            map_view(
+                selected,
+                filters,
+                data_key=data_version,
+                basemap=state.basemap,
+                lang=lang,
+                tdt_key=TDT_KEY,
+                selected_id=sel_id,
+                focus=state.get("focus") == (sel_id, filter_key),
+            )
+        # The side scrolls within the map's height; the page itself does not.
         with col_side, st.container(height=MAP_HEIGHT_PX, border=False, key="side"):
-            sel_id = state.get("selected_id")
-            if sel_id and sel_id in set(selected["id"]):
+            listed = _list_table(data_version, filter_key, lang, selected)
+            st.markdown(f"**{t('list_heading', lang)}**")
+            list_key = f"measure_list_{state.get('list_nonce', 0)}"
+            st.dataframe(
+                listed,
+                hide_index=True,
+                height=LIST_HEIGHT_PX,
+                width="stretch",
+                key=list_key,
+                on_select=partial(pick_from_list, list_key, tuple(listed.index), filter_key),
+                selection_mode="single-row",
+                column_config={listed.columns[0]: st.column_config.TextColumn(width=44)},
+            )
+            if sel_id:
                 rec = selected[selected["id"] == sel_id].iloc[0]
                 with st.container(border=True, key="details"):
-                    st.subheader("措施详情" if zh else "Measure details")
+                    st.markdown(f"**{t('details', lang)}**")
                     for label, value in measure_details(rec, lang):
                         st.markdown(f"**{md_escape(label)}**  \n{md_escape(value)}")
             else:
-                st.info(
-                    "点击地图上的措施查看详情;点击县区按县区筛选。"
-                    if zh
-                    else "Click a measure on the map for its details; click a county to filter by it."
-                )
-            nowhere = selected[selected.geometry.isna()]
-            st.markdown(f"**{'无单一地点的措施' if zh else 'Measures with no single place'} ({len(nowhere)})**")
-            for form in ("county", "city", "outside"):
-                part = nowhere[nowhere["form"] == form]
-                if len(part):
-                    with st.expander(f"{FORM[form][lang]} ({len(part)})", expanded=form != "city"):
-                        # One element per list, at most LIST_LIMIT lines: one element per
-                        # measure made the browser slow for large registers (bench/).
-                        st.markdown(measure_list_markdown(part, lang, LIST_LIMIT), unsafe_allow_html=True)
-                        if len(part) > LIST_LIMIT:
-                            st.caption(
-                                f"另有 {len(part) - LIST_LIMIT} 条,见“登记表”。"
-                                if zh
-                                else f"{len(part) - LIST_LIMIT} more: see the Register tab."
-                            )
+                st.info(t("map_hint", lang))
         with st.expander(t("precision_help", lang)):
             st.markdown(PRECISION_HELP[lang])
 

@@ -31,7 +31,7 @@ from layers.boundaries import county_names, load_counties  # noqa: E402
 from layers.coords import GK_CRS  # noqa: E402
 from layers.filtering import ZONE_NAMES, Filters, district_label  # noqa: E402
 from layers.fonts import find_cjk_font  # noqa: E402
-from layers.numbering import action_short, drawn_measures, measure_numbers, table_rows  # noqa: E402
+from layers.numbering import TABLE_HEADER, action_short, drawn_measures, measure_numbers, table_rows  # noqa: E402
 
 LAYOUTS = {"a4": (11.69, 8.27), "16x9": (13.333, 7.5)}
 #: Page texts in each UI language (an English export is English throughout).
@@ -941,7 +941,6 @@ def render_map(
     return MapPage(fig, numbered, boxes, overflow)
 
 
-TABLE_HEADER = {"zh": ["序号", "措施", "县市区", "行动"], "en": ["No.", "Measure", "District", "Action"]}
 SUMMARY_HEADER = {"zh": ["", "行动", "图上", "合计"], "en": ["", "Action", "Mapped", "Total"]}
 SUMMARY_FRACTIONS = [0.08, 0.56, 0.18, 0.18]
 SUMMARY_NOTE = {

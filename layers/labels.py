@@ -22,6 +22,12 @@ TEXT = {
     "measures": {"zh": "措施总数", "en": "Measures"},
     "precision_help": {"zh": "精度说明", "en": "What the precision means"},
     "error": {"zh": "数据有误,请按提示修改后重试:", "en": "The data has errors; fix them and reload:"},
+    "list_heading": {"zh": "措施列表(序号同图上编号)", "en": "Measures (numbered as on the map)"},
+    "details": {"zh": "措施详情", "en": "Measure details"},
+    "map_hint": {
+        "zh": "点击地图上的编号或列表中的一行查看详情;点击县区按县区筛选。",
+        "en": "Click a number on the map or a row of the list for its details; click a county to filter by it.",
+    },
 }
 
 PRECISION = {

@@ -24,6 +24,7 @@ from layers.boundaries import load_city, load_counties
 from layers.coords import transform_geometry, wgs84_to_gcj02
 from layers.filtering import ZONES, Filters, zone_shapes
 from layers.labels import KIND, PRECISION
+from layers.numbering import measure_numbers
 from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL
 
 #: Display simplification in degrees (about 100 m): invisible at the zooms a
@@ -39,23 +40,46 @@ LARGE_SELECTION = 1500
 COORD_DECIMALS = 5
 MIN_ZOOM = 5
 POINT_CLASS = "jn-point"
+BADGE_CLASS = "jn-badge"
+CLUSTER_CLASS = "jn-cluster"
+MEMBER_CLASS = "jn-member"
 LABEL_CLASS = "jn-label"
 
 _MARKER = (
     '<div title="{title}" style="width:22px;height:22px;border-radius:50%;box-sizing:border-box;'
-    "display:flex;align-items:center;justify-content:center;font:bold 12px sans-serif;"
+    "display:flex;align-items:center;justify-content:center;font:bold {font} sans-serif;"
     'box-shadow:0 0 2px #000;{style}">{symbol}</div>'
 )
+#: In a numbered marker's HTML, the script puts the measure's number here, and a font
+#: size that fits it in the disc (12 px up to 99, 10 px up to 999, 8 px beyond).
+NUMBER_SLOT = "@N@"
+FONT_SLOT = "@F@"
 
 
-def marker_html(colour: str, symbol: str, approximate: bool, title: str = "") -> str:
+def marker_html(colour: str, symbol: str, approximate: bool, title: str = "", font: str = "12px") -> str:
     """A round marker: filled in the action colour when exact, hollow with a dashed ring when approximate."""
     style = (
         f"background:#fff;border:2px dashed {colour};color:{colour};"
         if approximate
         else f"background:{colour};border:2px solid {colour};color:#fff;"
     )
-    return _MARKER.format(title=html.escape(title), style=style, symbol=html.escape(symbol))
+    return _MARKER.format(title=html.escape(title), style=style, symbol=html.escape(symbol), font=font)
+
+
+def badge_html(colour: str) -> str:
+    """The number of a line, area or county-wide measure: a white tag ringed in the action colour."""
+    return (
+        f'<div style="min-width:20px;height:18px;padding:0 3px;border-radius:4px;box-sizing:border-box;'
+        f"display:flex;align-items:center;justify-content:center;font:bold {FONT_SLOT} sans-serif;"
+        f'background:#fff;border:2px solid {colour};color:{colour};box-shadow:0 0 2px #000">{NUMBER_SLOT}</div>'
+    )
+
+
+CLUSTER_HTML = (
+    '<div style="width:28px;height:28px;border-radius:50%;box-sizing:border-box;display:flex;'
+    "align-items:center;justify-content:center;font:bold 12px sans-serif;background:#333;color:#fff;"
+    'border:3px double #fff;box-shadow:0 0 3px #000">@N@</div>'
+)
 
 
 def _to_display_crs(gdf: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
@@ -171,7 +195,13 @@ class _FeatureLayer(MacroElement):
             opts.pointToLayer = function(f, ll) { return L.circleMarker(ll, d.style); };
           } else if (d.mode === "marker") {
             var icon = L.divIcon(d.icon);
-            opts.pointToLayer = function(f, ll) { return L.marker(ll, {icon: icon}); };
+            opts.pointToLayer = function(f, ll) {
+              if (!d.n) { return L.marker(ll, {icon: icon}); }
+              // A numbered marker: the number (an integer) goes into the icon's slot.
+              var n = d.n[f._i];
+              var html = d.icon.html.replace("@N@", String(n)).replace("@F@", n < 100 ? "12px" : n < 1000 ? "10px" : "8px");
+              return L.marker(ll, {icon: L.divIcon(Object.assign({}, d.icon, {html: html}))});
+            };
           }
           if (d.tip || d.highlight) {
             opts.onEachFeature = function(f, layer) {
@@ -201,7 +231,9 @@ class _FeatureLayer(MacroElement):
         """
     )
 
-    def __init__(self, ids, geoms, style, mode="path", icon=None, tips=None, labels=None, highlight=None):
+    def __init__(
+        self, ids, geoms, style, mode="path", icon=None, tips=None, labels=None, highlight=None, numbers=None
+    ):
         super().__init__()
         self._name = "FeatureLayer"
         self.mode = mode
@@ -210,6 +242,9 @@ class _FeatureLayer(MacroElement):
         meta = {"mode": mode, "style": style, "id": self.ids}
         if icon:
             meta["icon"] = icon
+        self.numbers = None if numbers is None else [int(n) for n in numbers]
+        if numbers is not None:
+            meta["n"] = self.numbers
         if tips is not None:
             meta["tip"], meta["labels"] = tips, labels
         if highlight:
@@ -631,6 +666,127 @@ class _LegendControl(MacroElement):
         super().render(**kwargs)
 
 
+def anchor_points(geoms, forms, adcodes, county_geoms: dict) -> np.ndarray:
+    """Where each measure's number goes: a point itself, the middle of a line, a point inside
+    an area, or inside the first county of a county-wide measure (None when there is none)."""
+    out = np.full(len(geoms), None, dtype=object)
+    present = ~shapely.is_missing(geoms)
+    kind = np.where(present, shapely.get_type_id(np.where(present, geoms, None)), -1)
+    pts = present & np.isin(kind, (0, 4))  # Point, MultiPoint
+    out[pts] = shapely.point_on_surface(geoms[pts])
+    lines = present & np.isin(kind, (1, 2, 5))
+    out[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
+    areas = present & np.isin(kind, (3, 6, 7))
+    out[areas] = shapely.point_on_surface(geoms[areas])
+    for i in np.flatnonzero(~present & (forms == "county")):
+        first = str(adcodes[i] or "").split(",")[0]
+        if first in county_geoms:
+            out[i] = shapely.point_on_surface(county_geoms[first])
+    return out
+
+
+CLUSTER_HINT = {"zh": "此处 {n} 项措施,点击展开", "en": "{n} measures here: click to list them"}
+
+
+class _Clusters(MacroElement):
+    """Measures that share a place: one marker with their count. A click spreads their own
+    markers around it, joined to the place by thin lines (and a second click, or a click on
+    the map, gathers them again); each spread marker is a GeoJSON feature carrying the
+    measure's id, so a click on it reaches the app as any other marker's does. The spread
+    is laid out in screen pixels, so it works at every zoom.
+
+    ``window.jnClusters.select(id)`` spreads the cluster holding ``id`` and rings its marker
+    (the app's highlight of the selected measure calls it)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+          var d = {{ this.payload }};
+          var group = {{ this._parent.get_name() }};
+          var byId = {}, clusterOf = {}, open = null, selected = null;
+          var lines = L.layerGroup();
+          var members = L.geoJSON(null, {
+            pointToLayer: function(f, ll) {
+              var m = byId[f.properties.id];
+              return L.marker(ll, {zIndexOffset: 1000, icon: L.divIcon({
+                className: {{ this.member_class|tojson }}, html: m[1], iconSize: [22, 22], iconAnchor: [11, 11]})});
+            },
+            onEachFeature: function(f, layer) {
+              layer.bindTooltip(function() {
+                var div = document.createElement("div");
+                div.textContent = byId[f.properties.id][2];  // text, never HTML
+                return div;
+              }, {sticky: true});
+            }
+          });
+          group.addLayer(lines);
+          group.addLayer(members);
+          function collapse() { members.clearLayers(); lines.clearLayers(); open = null; }
+          function spread(k) {
+            var map = group._map;
+            members.clearLayers(); lines.clearLayers(); open = k;
+            if (!map) { return; }
+            var c = d.clusters[k], n = c.m.length;
+            var centre = map.latLngToLayerPoint(c.ll);
+            var r = Math.max(30, 14 / Math.sin(Math.PI / n));  // neighbours at least 28 px apart
+            c.m.forEach(function(m, i) {
+              var a = -Math.PI / 2 + 2 * Math.PI * i / n;
+              var ll = map.layerPointToLatLng(centre.add(L.point(r * Math.cos(a), r * Math.sin(a))));
+              L.polyline([c.ll, ll], {color: "#333", weight: 1.5, interactive: false}).addTo(lines);
+              members.addData({type: "Feature", geometry: {type: "Point", coordinates: [ll.lng, ll.lat]},
+                               properties: {id: m[0]}});
+            });
+            members.eachLayer(function(layer) {
+              if (layer.feature.properties.id === selected && layer._icon) {
+                layer._icon.firstChild.style.outline = "4px solid #ffb000";
+                layer._icon.firstChild.style.outlineOffset = "1px";
+              }
+            });
+          }
+          d.clusters.forEach(function(c, k) {
+            c.m.forEach(function(m) { byId[m[0]] = m; clusterOf[m[0]] = k; });
+            var marker = L.marker(c.ll, {icon: L.divIcon({className: {{ this.cluster_class|tojson }},
+              html: {{ this.cluster_html|tojson }}.replace("@N@", String(c.m.length)), iconSize: [28, 28], iconAnchor: [14, 14]})});
+            marker.bindTooltip(d.hint.replace("{n}", String(c.m.length)));
+            marker.on("click", function() { if (open === k) { collapse(); } else { spread(k); } });
+            group.addLayer(marker);
+          });
+          function relayout() { if (open !== null) { spread(open); } }
+          group.on("add", function() {
+            group._map.on("zoomend", relayout);
+            group._map.on("click", collapse);
+            relayout();
+          });
+          group.on("remove", function(e) {
+            e.target._map && e.target._map.off("zoomend", relayout).off("click", collapse);
+          });
+          window.jnClusters = {
+            select: function(id) {
+              selected = id;
+              if (id in clusterOf) { spread(clusterOf[id]); }
+            }
+          };
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, clusters: list[dict], hint: str):
+        super().__init__()
+        self._name = "Clusters"
+        self.clusters = clusters
+        self.payload = script_json({"clusters": clusters, "hint": hint})
+        self.member_class = f"{MEMBER_CLASS}"
+        self.cluster_class = CLUSTER_CLASS
+        self.cluster_html = CLUSTER_HTML
+
+    def render(self, **kwargs):
+        # As for _FeatureLayer: titles are data, so the script is never compiled as a template.
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_Script(script), name=self.get_name())
+
+
 def overlay_groups(
     selected: gpd.GeoDataFrame,
     filters: Filters | None = None,
@@ -683,12 +839,26 @@ def overlay_groups(
 
     by_code = dict(zip(counties["adcode"], counties.geometry.values, strict=True))
 
-    def make(rows, shapes, action_name, style, mode="path", icon=None):
+    # Numbers, as in the list beside the map and the exports' keys; none in large mode.
+    numbers = {} if large else measure_numbers(selected)
+    numbered = (present | (forms == "county")) & (not large)
+    anchors = np.full(len(geoms), None, dtype=object) if large else anchor_points(geoms, forms, adcodes, by_code)
+    # Measures whose numbers fall on one place share one marker that shows their count.
+    clustered = np.zeros(len(shown), dtype=bool)
+    places: dict[tuple[float, float], list[int]] = {}
+    for i in np.flatnonzero(numbered):
+        places.setdefault((round(anchors[i].x, COORD_DECIMALS), round(anchors[i].y, COORD_DECIMALS)), []).append(i)
+    cluster_rows = [sorted(rows, key=lambda i: numbers[ids[i]]) for rows in places.values() if len(rows) > 1]
+    for rows in cluster_rows:
+        clustered[rows] = True
+
+    def make(rows, shapes, action_name, style, mode="path", icon=None, with_numbers=False):
         """One layer for the measures at ``rows``, drawn as ``shapes``; tooltips and hover
         only below the large-selection size."""
         tips = None if large else [[titles[i], action_name, kinds[i], precisions[i]] for i in rows]
         highlight = None if large or mode != "path" else HIGHLIGHT
-        return _FeatureLayer(ids[rows], shapes, style, mode, icon, tips, labels, highlight)
+        nums = [numbers[ids[i]] for i in rows] if with_numbers else None
+        return _FeatureLayer(ids[rows], shapes, style, mode, icon, tips, labels, highlight, nums)
 
     def layer(mask, action_name, style, mode="path", icon=None):
         rows = np.flatnonzero(mask & present)
@@ -732,12 +902,19 @@ def overlay_groups(
                 parts.append(layer(mask, action_name, style, "circle"))
             else:
                 icon = {
-                    "html": marker_html(colour, symbol, approximate),
+                    "html": marker_html(colour, NUMBER_SLOT, approximate, font=FONT_SLOT),
                     "className": f"{POINT_CLASS} {'jn-approx' if approximate else 'jn-exact'}",
                     "iconSize": [22, 22],
                     "iconAnchor": [11, 11],
                 }
-                parts.append(layer(mask, action_name, {}, "marker", icon))
+                rows = np.flatnonzero(mask & present & ~clustered)
+                if len(rows):
+                    parts.append(make(rows, geoms[rows], action_name, {}, "marker", icon, with_numbers=True))
+        # Lines, areas and county-wide measures carry their number on a tag at their anchor.
+        rows = np.flatnonzero(mine & numbered & (forms != "point") & ~clustered)
+        if len(rows):
+            icon = {"html": badge_html(colour), "className": BADGE_CLASS, "iconSize": [20, 18], "iconAnchor": [10, 9]}
+            parts.append(make(rows, anchors[rows], action_name, {}, "marker", icon, with_numbers=True))
         for part in parts:
             if part is not None:
                 part.add_to(group)
@@ -746,6 +923,24 @@ def overlay_groups(
 
     drawn = sorted(set(action_arr[~shapely.is_missing(geoms) | (forms == "county")].tolist()))
     _LegendControl(legend_html(drawn, lang)).add_to(sel_group)
+    if cluster_rows:
+        colours = actions["colour"].to_dict()
+
+        def member_html(i):
+            n = numbers[ids[i]]
+            font = "12px" if n < 100 else "10px" if n < 1000 else "8px"
+            if forms[i] == "point":
+                return marker_html(colours[action_arr[i]], str(n), bool(approx_arr[i]), font=font)
+            return badge_html(colours[action_arr[i]]).replace(NUMBER_SLOT, str(n)).replace(FONT_SLOT, font)
+
+        clusters = [
+            {
+                "ll": [round(anchors[rows[0]].y, COORD_DECIMALS), round(anchors[rows[0]].x, COORD_DECIMALS)],
+                "m": [[ids[i], member_html(i), f"{numbers[ids[i]]}. {titles[i]}"] for i in rows],
+            }
+            for rows in cluster_rows
+        ]
+        _Clusters(clusters, CLUSTER_HINT[lang]).add_to(sel_group)
 
     # Fit the view: chosen districts first, else the drawn selection, else the whole city.
     focus = list(chosen.geometry)
@@ -782,3 +977,96 @@ def build_map(
     m.location, m.options["zoom"] = fit_view(bounds, width_px=900, height_px=640)
     m.view_bounds = bounds
     return m
+
+
+SELECTED_COLOUR = "#ffb000"
+
+
+class _Highlight(MacroElement):
+    """The selected measure, ringed: a ring at its number's place and its line, area or
+    counties outlined; if it shares a place with others, their cluster is spread and its
+    marker ringed."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+          var d = {{ this.payload }};
+          var group = {{ this._parent.get_name() }};
+          if (d.geom) {
+            L.geoJSON(d.geom, {interactive: false, style: function() {
+              return {color: d.colour, weight: 7, opacity: 0.7, fill: false};
+            }}).addTo(group);
+          }
+          if (d.ll) {
+            L.circleMarker(d.ll, {radius: 17, color: d.colour, weight: 4, fill: false, interactive: false}).addTo(group);
+          }
+          if (window.jnClusters) { window.jnClusters.select(d.id); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict):
+        super().__init__()
+        self._name = "Highlight"
+        self.payload = script_json(payload)
+
+    def render(self, **kwargs):
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_Script(script), name=self.get_name())
+
+
+def _display_record(selected: gpd.GeoDataFrame, measure_id: str, basemap: str):
+    """The measure ``measure_id`` of ``selected`` in display coordinates, its anchor, and
+    the geometry to outline (its own, or its counties'); None if it is not in ``selected``."""
+    rows = selected[selected["id"] == measure_id]
+    if rows.empty:
+        return None
+    gcj = needs_gcj02(basemap)
+    shown = _to_display_crs(_simplify_for_display(rows), gcj)
+    counties = _display_counties(gcj)
+    by_code = dict(zip(counties["adcode"], counties.geometry.values, strict=True))
+    geoms = np.array(shown.geometry.array, dtype=object)
+    forms = shown["form"].to_numpy(dtype=object)
+    adcodes = shown["county_adcodes"].to_numpy(dtype=object)
+    anchor = anchor_points(geoms, forms, adcodes, by_code)[0]
+    outline = geoms[0]
+    if outline is None and forms[0] == "county":
+        parts = [by_code[c] for c in str(adcodes[0]).split(",") if c in by_code]
+        outline = shapely.union_all(parts) if parts else None
+    return anchor, outline, forms[0]
+
+
+def highlight_group(selected: gpd.GeoDataFrame, measure_id: str | None, basemap: str = "none") -> folium.FeatureGroup:
+    """An overlay group that rings the selected measure (empty when there is none). Whether
+    it shares its place with other measures is decided as ``overlay_groups`` decides it."""
+    group = folium.FeatureGroup(name="highlight", control=False)
+    found = _display_record(selected, measure_id, basemap) if measure_id else None
+    if found is None or found[0] is None or is_large(selected):  # no place (city-wide, outside): no ring
+        return group
+    anchor, outline, form = found
+    payload = {"id": measure_id, "colour": SELECTED_COLOUR}
+    if anchor is not None:
+        payload["ll"] = [round(anchor.y, COORD_DECIMALS), round(anchor.x, COORD_DECIMALS)]
+    if outline is not None and form != "point":
+        payload["geom"] = json.loads(shapely.to_geojson(shapely.set_precision(outline, 10**-COORD_DECIMALS)))
+    _Highlight(payload).add_to(group)
+    return group
+
+
+#: The zoom a selected point is shown at: its town and the next one around it.
+FOCUS_ZOOM = 13
+
+
+def focus_view(selected: gpd.GeoDataFrame, measure_id: str, basemap: str = "none") -> tuple[list[float], int] | None:
+    """The view that shows the measure ``measure_id``: a point at ``FOCUS_ZOOM``, a line, an
+    area or counties fitted to the map (at most ``FOCUS_ZOOM``); None when it has no place."""
+    found = _display_record(selected, measure_id, basemap)
+    if found is None or found[0] is None:
+        return None
+    anchor, outline, form = found
+    if form == "point" or outline is None:
+        return [anchor.y, anchor.x], FOCUS_ZOOM
+    centre, zoom = fit_view(outline.bounds)
+    return centre, min(zoom, FOCUS_ZOOM)

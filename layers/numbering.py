@@ -71,3 +71,17 @@ def table_rows(drawn, number, names, actions, lang, everything=None) -> list[lis
         districts = districts_text(rec.county_adcodes, rec.form, lang, names)
         rows.append([str(number.get(rec.id, NO_NUMBER)), title, districts, action])
     return rows
+
+
+TABLE_HEADER = {"zh": ["序号", "措施", "县市区", "行动"], "en": ["No.", "Measure", "District", "Action"]}
+
+
+def list_table(sel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Every measure of ``sel`` as the list beside the app's map shows it: the drawn ones
+    numbered as on the map, then the ones with no single place ("–"). Indexed by id."""
+    from layers.actions import load_actions
+
+    drawn = drawn_measures(sel)
+    rows = table_rows(drawn, measure_numbers(sel), county_names(lang), load_actions(), lang, sel)
+    ids = [*drawn["id"], *unplaced_measures(sel[~sel["id"].isin(drawn["id"])])["id"]]
+    return pd.DataFrame(rows, columns=TABLE_HEADER[lang], index=pd.Index(ids, name="id"))

@@ -13,6 +13,7 @@ from layers.mapping import (
     LABEL_CLASS,
     MIN_ZOOM,
     POINT_CLASS,
+    _Clusters,
     _FeatureLayer,
     build_map,
     fit_view,
@@ -44,6 +45,17 @@ def features(group):
         yield from child.feature_collection()["features"]
 
 
+def cluster_members(m) -> list[list[str]]:
+    """The ids of each cluster of co-located measures on ``m``."""
+    return [
+        [member[0] for member in c["m"]]
+        for g in m._children.values()
+        for e in g._children.values()
+        if isinstance(e, _Clusters)
+        for c in e.clusters
+    ]
+
+
 def test_offline_map_references_no_external_url(projects):
     m = build_map(projects, Filters())
     html = m.get_root().render()
@@ -58,6 +70,7 @@ def test_one_layer_per_action_with_every_located_measure(projects):
     groups = action_groups(m)
     assert len(groups) == 2
     drawn = {f["properties"]["id"] for g in groups for f in features(g)}
+    drawn |= {i for ids in cluster_members(m) for i in ids}  # co-located points are drawn by their cluster
     expected = set(sel.loc[sel.geometry.notna() | (sel["form"] == "county"), "id"])
     assert drawn == expected
 
@@ -73,7 +86,13 @@ def test_approximate_points_are_hollow(projects):
 def test_county_wide_measures_highlight_their_county(projects):
     sel = filter_projects(projects, Filters(forms=("county",)))
     m = build_map(sel, Filters(forms=("county",)))
-    polys = [f for g in action_groups(m) for f in features(g)]
+    polys = [
+        f
+        for g in action_groups(m)
+        for child in layers_of(g)
+        if child.mode == "path"
+        for f in child.feature_collection()["features"]
+    ]
     assert {f["properties"]["id"] for f in polys} == set(sel["id"])
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in polys)
 

@@ -22,13 +22,15 @@ import streamlit as st
 import streamlit_folium as sf
 
 from layers.filtering import Filters
-from layers.mapping import APP_MAP_HEIGHT_PX, base_map, fit_view, is_large, overlay_groups
+from layers.mapping import APP_MAP_HEIGHT_PX, base_map, fit_view, focus_view, highlight_group, is_large, overlay_groups
 
 #: What the app reads back from the map: a clicked feature, and a clicked point. Moving
 #: or zooming the map changes neither, so it never reruns the script.
 RETURNED = ("last_active_drawing", "last_clicked")
 #: Filter states whose overlays are kept per process (at 50,000 measures one is ~4 MB).
 OVERLAY_CACHE_ENTRIES = 32
+#: The highlight group's variable number: after any number of action groups.
+HIGHLIGHT_GROUP = 999
 
 
 @lru_cache(maxsize=16)
@@ -59,11 +61,12 @@ def _walk(elem):
         yield from _walk(child)
 
 
-def overlay_scripts(groups: list[folium.FeatureGroup]) -> tuple[str, str]:
-    """The overlay groups and their layer control as the scripts the front end evaluates."""
+def overlay_scripts(groups: list[folium.FeatureGroup], first: int = 0) -> tuple[str, str]:
+    """The overlay groups and their layer control as the scripts the front end evaluates
+    (the groups' variables are numbered from ``first``)."""
     # The groups need a map as parent while they render; its variable becomes map_div.
     parent = folium.Map(tiles=None)
-    feature_groups = "".join(sf._get_feature_group_string(g, parent, i) for i, g in enumerate(groups))
+    feature_groups = "".join(sf._get_feature_group_string(g, parent, first + i) for i, g in enumerate(groups))
     control = sf._get_layer_control_string(folium.LayerControl(collapsed=True), parent)
     return feature_groups, control
 
@@ -88,17 +91,28 @@ def map_view(
     tdt_key: str | None,
     key: str = "map",
     height: int = APP_MAP_HEIGHT_PX,
+    selected_id: str | None = None,
+    focus: bool = False,
 ) -> dict | None:
     """Draw the map of ``selected``; return what the user clicked (``RETURNED``), as st_folium does.
 
     ``data_key`` must change whenever the data behind ``selected`` does (see
     ``layers.changes.changes_key``): overlays are cached under it and the filters.
+    ``selected_id`` is ringed on the map; with ``focus``, the view moves to it.
     """
     f = filters
     filter_key = (f.actions, f.districts, f.forms, f.kinds, f.q, f.include_citywide)
     feature_group, layer_control, (center, zoom), large = _overlays(
         data_key, filter_key, basemap, lang, selected, filters
     )
+    if selected_id:
+        # The ring is a small group of its own after the cached overlays (a number no
+        # overlay group uses), so a new selection does not recompute them.
+        ring, _ = overlay_scripts([highlight_group(selected, selected_id, basemap)], first=HIGHLIGHT_GROUP)
+        feature_group += ring
+        view = focus_view(selected, selected_id, basemap) if focus else None
+        if view:
+            center, zoom = view
     base = _base(basemap, lang, tdt_key, large)
     hash_key = sf.generate_js_hash(base["script"], key, False)
 
