@@ -4,6 +4,7 @@ Everything shown here comes from plain functions in ``layers/``; this file only
 wires widgets, the URL query string and the map component together.
 """
 
+import hashlib
 import json
 import tempfile
 from functools import partial
@@ -52,11 +53,14 @@ BASEMAPS = available_basemaps(TDT_KEY)
 
 
 def pick_from_list(key: str, ids: tuple, filter_key: str):
-    """A row clicked in the list beside the map: select its measure, and move the map to it."""
-    rows = st.session_state[key].selection.rows
-    if rows:
-        st.session_state["selected_id"] = ids[rows[0]]
-        st.session_state["focus"] = (ids[rows[0]], filter_key)
+    """A row (or any cell of it) clicked in the list beside the map: select its measure, show
+    its row as selected, and move the map to it."""
+    chosen = st.session_state[key].selection
+    pos = chosen.rows[0] if chosen.rows else chosen.cells[0][0] if chosen.cells else None
+    if pos is not None:
+        st.session_state["selected_id"] = ids[pos]
+        st.session_state["focus"] = (ids[pos], filter_key)
+        st.session_state[key] = {"selection": {"rows": [pos], "columns": [], "cells": []}}
 
 
 def reset_filters():
@@ -88,10 +92,7 @@ if "pending_district" in st.session_state:
     st.session_state["f_districts"] = [st.session_state.pop("pending_district")]
 
 
-TABS = {
-    "zh": ["地图", "统计", "登记表", "导出", "导入与更正"],
-    "en": ["Map", "Statistics", "Register", "Export", "Import & correct"],
-}
+TABS = {lang: t("tabs", lang) for lang in LANGS}
 
 
 def keep_filters():
@@ -116,7 +117,6 @@ lang = st.sidebar.radio(
     horizontal=True,
     on_change=keep_filters,
 )
-zh = lang == "zh"
 # A compact header: the map and the list beside it fit a 1366x768 window without scrolling.
 st.html(
     "<style>.block-container{padding-top:2.6rem;padding-bottom:1rem}.block-container h3{padding:0 0 .2rem 0}</style>"
@@ -153,67 +153,59 @@ except DataError as exc:
 
 actions = load_actions()
 if st.session_state.get("url_warnings"):
-    st.warning(
-        ("网址中有无法识别的参数,已忽略:" if zh else "Ignored unknown URL parameters: ")
-        + ", ".join(md_escape(w[:200]) for w in st.session_state["url_warnings"])
-    )
+    st.warning(t("url_ignored", lang) + ", ".join(md_escape(w[:200]) for w in st.session_state["url_warnings"]))
 if quarantined:
-    st.warning(
-        f"{len(quarantined)} 条已保存的记录有问题,未显示在地图和导出中;请在“导入与更正”页查看并撤销。"
-        if zh
-        else f"{len(quarantined)} saved records have problems and are left out of the map and the exports; "
-        "see the Import & correct tab."
-    )
+    st.warning(t("quarantined", lang, n=len(quarantined)))
 
 # ---- sidebar filters -------------------------------------------------------------------------
 sb = st.sidebar
 state = st.session_state
 others = Filters((), tuple(state.f_districts), tuple(state.f_forms), tuple(state.f_kinds), state.f_q, state.f_citywide)
 per_action = counts_per_action(filter_projects(projects, others))
-name_col = "name_zh" if zh else "name_en"
+name_col = f"name_{lang}"
 sb.multiselect(
-    "行动" if zh else "Action",
+    t("f_action", lang),
     list(actions.index),
     key="f_actions",
     format_func=lambda a: f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, name_col]} ({per_action[a]})",
-    placeholder="全部行动" if zh else "All actions",
+    placeholder=t("f_action_all", lang),
+    select_all=False,  # its "Select all" entry is English in every language
 )
 sb.multiselect(
-    "县市区 / 功能区" if zh else "District / zone",
+    t("f_district", lang),
     district_codes(),
     key="f_districts",
     format_func=lambda d: district_label(d, lang),
-    placeholder="全市" if zh else "Whole city",
+    placeholder=t("f_district_all", lang),
+    select_all=False,
 )
 sb.multiselect(
-    "空间形态" if zh else "Form",
+    t("f_form", lang),
     list(FORM),
     key="f_forms",
     format_func=lambda f: FORM[f][lang],
-    placeholder="全部" if zh else "All",
+    placeholder=t("f_all", lang),
+    select_all=False,
 )
 sb.multiselect(
-    "类型" if zh else "Kind",
+    t("f_kind", lang),
     list(KIND),
     key="f_kinds",
     format_func=lambda k: KIND[k][lang],
-    placeholder="全部" if zh else "All",
+    placeholder=t("f_all", lang),
+    select_all=False,
 )
-sb.text_input("关键词" if zh else "Keyword", key="f_q", placeholder="如:尼山、断头路" if zh else "e.g. Nishan")
-sb.checkbox("包含全市性措施" if zh else "Include city-wide measures", key="f_citywide")
-sb.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset", width="stretch")
+sb.text_input(t("f_keyword", lang), key="f_q", placeholder=t("f_keyword_hint", lang))
+sb.checkbox(t("f_citywide", lang), key="f_citywide")
+sb.button(t("reset", lang), on_click=reset_filters, key="reset", width="stretch")
 sb.selectbox(
-    "底图" if zh else "Basemap",
+    t("basemap", lang),
     list(BASEMAPS),
     key="basemap",
-    format_func=lambda b: BASEMAPS[b].name_zh if zh else BASEMAPS[b].name_en,
+    format_func=lambda b: getattr(BASEMAPS[b], f"name_{lang}"),
 )
 if state.basemap != "none":
-    sb.caption(
-        "在线底图需要联网;无网络时请选“简图(离线)”。"
-        if zh
-        else "Web basemaps need the internet; choose Simple map (offline) without it."
-    )
+    sb.caption(t("basemap_online", lang))
 
 filters = Filters(
     tuple(state.f_actions),
@@ -230,11 +222,7 @@ if query != st.query_params.to_dict():
     st.query_params.from_dict(query)
 
 selected = filter_projects(projects, filters)
-st.caption(
-    f"符合条件的措施:{len(selected)} 条(共 {len(projects)} 条)"
-    if zh
-    else f"Matching measures: {len(selected)} of {len(projects)}"
-)
+st.caption(t("matching", lang, n=len(selected), total=len(projects)))
 
 # Only the open tab's content runs (on_change="rerun"): the others cost nothing per rerun.
 tab_map, tab_stats, tab_table, tab_export, tab_edit = st.tabs(
@@ -246,8 +234,13 @@ tab_map, tab_stats, tab_table, tab_export, tab_edit = st.tabs(
 if tab_map.open:
     with tab_map:
         if selected.empty:
-            st.warning("没有符合筛选条件的措施。" if zh else "No measure matches these filters.")
-            st.button("重置筛选" if zh else "Reset filters", on_click=reset_filters, key="reset_empty")
+            st.warning(t("no_match", lang))
+            st.button(t("reset", lang), on_click=reset_filters, key="reset_empty")
+        filter_key = json.dumps(filters_to_query(filters), sort_keys=True)
+        listed = _list_table(data_version, filter_key, lang, selected)
+        list_ids = list(listed.index)
+        # One list per filter state and language: a row's position means one measure.
+        list_key = "measure_list_" + hashlib.sha1(f"{filter_key}{lang}".encode()).hexdigest()[:10]
         # What was clicked on the map in the last run (the component's value reaches the
         # state before the script runs): handled first, so the map already rings it.
         out = state.get("map") or {}
@@ -264,14 +257,14 @@ if tab_map.open:
                 if props.get("layer") == "county":
                     state["pending_district"] = props["adcode"]
                     st.rerun()
-                elif props.get("id") and props["id"] != state.get("selected_id"):
+                elif props.get("id") in list_ids and props["id"] != state.get("selected_id"):
                     state["selected_id"] = props["id"]
                     state.pop("focus", None)  # a click on the map keeps the view
-                    state["list_nonce"] = state.get("list_nonce", 0) + 1  # clears the list's own selection
+                    # The list shows the clicked measure's row as selected.
+                    state[list_key] = {"selection": {"rows": [list_ids.index(props["id"])], "columns": [], "cells": []}}
         sel_id = state.get("selected_id")
-        if sel_id not in set(selected["id"]):
+        if sel_id not in set(list_ids):
             sel_id = None
-        filter_key = json.dumps(filters_to_query(filters), sort_keys=True)
         col_map, col_side = st.columns([2, 1])
         with col_map:
             # A stable base map (basemap, counties), rendered once per process, plus overlay
@@ -288,18 +281,20 @@ if tab_map.open:
             )
         # The side scrolls within the map's height; the page itself does not.
         with col_side, st.container(height=MAP_HEIGHT_PX, border=False, key="side"):
-            listed = _list_table(data_version, filter_key, lang, selected)
             st.markdown(f"**{t('list_heading', lang)}**")
-            list_key = f"measure_list_{state.get('list_nonce', 0)}"
             st.dataframe(
                 listed,
                 hide_index=True,
                 height=LIST_HEIGHT_PX,
                 width="stretch",
                 key=list_key,
-                on_select=partial(pick_from_list, list_key, tuple(listed.index), filter_key),
-                selection_mode="single-row",
-                column_config={listed.columns[0]: st.column_config.TextColumn(width=44)},
+                on_select=partial(pick_from_list, list_key, tuple(list_ids), filter_key),
+                selection_mode=["single-row", "single-cell"],
+                # Number and title in view; districts and action one scroll to the right.
+                column_config={
+                    listed.columns[0]: st.column_config.TextColumn(width=44),
+                    listed.columns[1]: st.column_config.TextColumn(width=200),
+                },
             )
             if sel_id:
                 rec = selected[selected["id"] == sel_id].iloc[0]
@@ -332,22 +327,20 @@ if tab_table.open:
 
 if tab_export.open:
     with tab_export:
-        st.caption("导出内容即当前筛选结果。" if zh else "Every export contains exactly the current selection.")
+        st.caption(t("x_caption", lang))
         c1, c2 = st.columns(2)
-        fmt = c1.selectbox(
-            "格式" if zh else "Format", FORMATS, key="x_format", format_func=lambda f: FORMAT_LABELS[f][lang]
-        )
+        fmt = c1.selectbox(t("x_format", lang), FORMATS, key="x_format", format_func=lambda f: FORMAT_LABELS[f][lang])
         layout = c2.radio(
-            "版式" if zh else "Layout",
+            t("x_layout", lang),
             list(LAYOUTS),
             key="x_layout",
             horizontal=True,
-            format_func=lambda x: {"a4": "A4 横向" if zh else "A4 landscape", "16x9": "16:9"}[x],
+            format_func=lambda x: {"a4": t("x_layout_a4", lang), "16x9": "16:9"}[x],
         )
-        title = c1.text_input("标题" if zh else "Title", value=default_title(lang), key=f"x_title_{lang}")
-        approval = c2.text_input("审图号(可选)" if zh else "Approval number (optional)", key="x_approval")
+        title = c1.text_input(t("x_title", lang), value=default_title(lang), key=f"x_title_{lang}")
+        approval = c2.text_input(t("x_approval", lang), key="x_approval")
         crs = c1.selectbox(
-            "坐标系(数据导出)" if zh else "Coordinates (data exports)",
+            t("x_crs", lang),
             list(EXPORT_CRS),
             key="x_crs",
             format_func=lambda c: EXPORT_CRS[c][1],
@@ -355,8 +348,8 @@ if tab_export.open:
         if fmt in ("png", "pdf", "svg"):
             c2.caption(print_basemap_note(state.basemap, lang))
         job = (fmt, layout, title, approval, crs, state.basemap, lang, filters)
-        if st.button("生成文件" if zh else "Create file", key="x_go", disabled=selected.empty):
-            bar = st.progress(0.0, text="正在生成…" if zh else "Creating…")
+        if st.button(t("x_create", lang), key="x_go", disabled=selected.empty):
+            bar = st.progress(0.0, text=t("x_creating", lang))
             try:
                 with tempfile.TemporaryDirectory() as tmp:
                     out = export(
@@ -374,19 +367,17 @@ if tab_export.open:
                         tdt_key=TDT_KEY,
                     )
                     state["x_result"] = (job, out.read_bytes())
-                bar.progress(1.0, text="完成" if zh else "Done")
+                bar.progress(1.0, text=t("x_done", lang))
             except FontNotFoundError:
                 bar.empty()
                 st.error(FontNotFoundError.MESSAGE[lang])
             except OSError as exc:  # a full disk or an unwritable temporary folder: one sentence
                 bar.empty()
-                st.error(
-                    ("无法写出文件:" if zh else "The file could not be written: ") + md_escape(exc.strerror or exc)
-                )
+                st.error(t("x_write_failed", lang) + md_escape(exc.strerror or exc))
         result = state.get("x_result")
         if result and result[0] == job:
             st.download_button(
-                "下载" if zh else "Download",
+                t("x_download", lang),
                 result[1],
                 file_name=f"jining_measures{extension(fmt)}",
                 mime=MIME[fmt],

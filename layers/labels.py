@@ -28,6 +28,115 @@ TEXT = {
         "zh": "点击地图上的编号或列表中的一行查看详情;点击县区按县区筛选。",
         "en": "Click a number on the map or a row of the list for its details; click a county to filter by it.",
     },
+    # ---- the app: header, sidebar, tabs ------------------------------------------------------
+    "tabs": {
+        "zh": ["地图", "统计", "登记表", "导出", "导入与更正"],
+        "en": ["Map", "Statistics", "Register", "Export", "Import & correct"],
+    },
+    "url_ignored": {"zh": "网址中有无法识别的参数,已忽略:", "en": "Ignored unknown URL parameters: "},
+    "quarantined": {
+        "zh": "{n} 条已保存的记录有问题,未显示在地图和导出中;请在“导入与更正”页查看并撤销。",
+        "en": "{n} saved records have problems and are left out of the map and the exports; see the Import & correct tab.",
+    },
+    "f_action": {"zh": "行动", "en": "Action"},
+    "f_action_all": {"zh": "全部行动", "en": "All actions"},
+    "f_district": {"zh": "县市区 / 功能区", "en": "District / zone"},
+    "f_district_all": {"zh": "全市", "en": "Whole city"},
+    "f_form": {"zh": "空间形态", "en": "Form"},
+    "f_kind": {"zh": "类型", "en": "Kind"},
+    "f_all": {"zh": "全部", "en": "All"},
+    "f_keyword": {"zh": "关键词", "en": "Keyword"},
+    "f_keyword_hint": {"zh": "如:尼山、断头路", "en": "e.g. Nishan"},
+    "f_citywide": {"zh": "包含全市性措施", "en": "Include city-wide measures"},
+    "reset": {"zh": "重置筛选", "en": "Reset filters"},
+    "basemap": {"zh": "底图", "en": "Basemap"},
+    "basemap_online": {
+        "zh": "在线底图需要联网;无网络时请选“简图(离线)”。",
+        "en": "Web basemaps need the internet; choose Simple map (offline) without it.",
+    },
+    "matching": {"zh": "符合条件的措施:{n} 条(共 {total} 条)", "en": "Matching measures: {n} of {total}"},
+    "no_match": {"zh": "没有符合筛选条件的措施。", "en": "No measure matches these filters."},
+    # ---- export tab --------------------------------------------------------------------------
+    "x_caption": {"zh": "导出内容即当前筛选结果。", "en": "Every export contains exactly the current selection."},
+    "x_format": {"zh": "格式", "en": "Format"},
+    "x_layout": {"zh": "版式", "en": "Layout"},
+    "x_layout_a4": {"zh": "A4 横向", "en": "A4 landscape"},
+    "x_title": {"zh": "标题", "en": "Title"},
+    "x_approval": {"zh": "审图号(可选)", "en": "Approval number (optional)"},
+    "x_crs": {"zh": "坐标系(数据导出)", "en": "Coordinates (data exports)"},
+    "x_create": {"zh": "生成文件", "en": "Create file"},
+    "x_creating": {"zh": "正在生成…", "en": "Creating…"},
+    "x_done": {"zh": "完成", "en": "Done"},
+    "x_write_failed": {"zh": "无法写出文件:", "en": "The file could not be written: "},
+    "x_download": {"zh": "下载", "en": "Download"},
+    # ---- import and correct tab --------------------------------------------------------------
+    "who": {"zh": "您的姓名/科室(记入修改记录)", "en": "Your name / office (kept in the history)"},
+    "imp_heading": {"zh": "导入项目清单", "en": "Import a list of measures"},
+    "imp_caption": {
+        "zh": "支持 CSV、XLSX(≤5 MB)。按表头识别列:项目名称、所属行动、县区、地点、经度、纬度……;保存前先预览。",
+        "en": "CSV or XLSX (≤ 5 MB). Columns are recognised by header; review before saving.",
+    },
+    "imp_file": {"zh": "清单文件", "en": "List file"},
+    "imp_crs": {"zh": "坐标系", "en": "Coordinate system"},
+    "imp_sheet": {"zh": "工作表", "en": "Sheet"},
+    "imp_unknown": {
+        "zh": "以下列未识别,可指定对应字段(留空则忽略):",
+        "en": "Unrecognised columns; map them or leave empty:",
+    },
+    "imp_errors": {
+        "zh": "有错误行:请按提示修改文件后重新导入,本次不会保存任何内容。已保存的行重新导入时不会重复。",
+        "en": "Some rows have errors: fix the file and import it again; nothing is saved now. "
+        "Rows already saved are matched, not duplicated.",
+    },
+    "imp_conflicts": {
+        "zh": "{n} 行会覆盖此后已保存的修改(状态“冲突”)。请选择如何处理:",
+        "en": "{n} rows would replace changes saved since (status conflict). Choose:",
+    },
+    "imp_conflict_rows": {"zh": "冲突行", "en": "Conflicting rows"},
+    "conflict_keep": {"zh": "保留已保存的版本", "en": "keep the saved version"},
+    "conflict_replace": {"zh": "用文件中的行替换", "en": "replace it with the file's row"},
+    "conflict_skip": {"zh": "跳过这些行", "en": "skip these rows"},
+    "imp_nothing": {"zh": "没有新的或有变化的行。", "en": "No new or changed rows."},
+    "imp_save": {"zh": "确认保存 {n} 行", "en": "Save {n} rows"},
+    "saved": {"zh": "已保存。", "en": "Saved."},
+    "upload_browse": {"zh": "上传文件", "en": "Upload"},
+    "upload_limit": {"zh": "单个文件不超过 {mb} MB", "en": "{mb} MB per file"},
+    "fix_heading": {"zh": "更正位置", "en": "Correct a location"},
+    "fix_measure": {"zh": "措施", "en": "Measure"},
+    "fix_method": {"zh": "方式", "en": "Method"},
+    "method_map": {"zh": "在地图上点选", "en": "click the map"},
+    "method_paste": {"zh": "粘贴坐标", "en": "paste coordinates"},
+    "method_file": {"zh": "上传线/面 GeoJSON、KML", "en": "upload a GeoJSON/KML line or area"},
+    "fix_clicked": {"zh": "地图点击位置", "en": "Clicked"},
+    "fix_click_first": {"zh": "先在“地图”页点击位置。", "en": "Click the location on the Map tab first."},
+    "fix_lonlat": {"zh": "经度, 纬度", "en": "lon, lat"},
+    "fix_system": {"zh": "坐标系", "en": "System"},
+    "fix_two_numbers": {"zh": "请输入两个数字:经度, 纬度", "en": "Give two numbers: lon, lat"},
+    "fix_unreadable": {"zh": "无法读取该文件:", "en": "Cannot read this file: "},
+    "fix_unusable": {"zh": "无法使用该位置:", "en": "This location cannot be used: "},
+    "fix_save": {"zh": "保存位置", "en": "Save location"},
+    "geometry_read": {"zh": "已读取:{kind}", "en": "Read: {kind}"},
+    "hist_heading": {"zh": "撤销与修改记录", "en": "Undo and history"},
+    "undo": {"zh": "撤销我最近一次修改", "en": "Undo my last change"},
+    "undone": {"zh": "已撤销 {batch}", "en": "Undone: {batch}"},
+    "nothing_to_undo": {
+        "zh": "没有可撤销的修改:只能撤销以上姓名保存的修改。",
+        "en": "Nothing to undo: only changes saved under the name above can be undone here.",
+    },
+    "hist_download": {"zh": "下载修改记录 CSV", "en": "Download history (CSV)"},
+    "hist_columns": {
+        "zh": {"at": "时间", "who": "修改人", "what": "操作", "measure_id": "措施编号"},
+        "en": {"at": "When", "who": "Who", "what": "What", "measure_id": "Measure"},
+    },
+    "q_heading": {"zh": "有问题的已存记录", "en": "Saved records with problems"},
+    "q_caption": {
+        "zh": "这些记录未显示在地图和导出中。撤销保存它们的那次修改,或重新导入改正后的行。",
+        "en": "They are left out of the map and the exports. Undo the change that saved them, or import a fixed row.",
+    },
+    "q_cli": {
+        "zh": "命令行可列出并撤销任一次修改:python -m layers changes list / undo 批次号",
+        "en": "The command line lists and undoes any change: python -m layers changes list / undo BATCH",
+    },
 }
 
 PRECISION = {
@@ -98,9 +207,39 @@ COLUMNS = {
 }
 
 
-def t(key: str, lang: str) -> str:
-    """The UI text ``key`` in ``lang``."""
-    return TEXT[key][lang]
+#: The coordinate systems a planner picks from, named as their pickers and devices name them.
+SYSTEM_LABELS = {
+    "wgs84": {"zh": "WGS-84(GPS、奥维、谷歌地球)", "en": "WGS-84 (GPS, Google Earth)"},
+    "gcj02": {"zh": "GCJ-02(高德、腾讯坐标拾取)", "en": "GCJ-02 (AMap, Tencent pickers)"},
+    "bd09": {"zh": "BD-09(百度坐标拾取)", "en": "BD-09 (Baidu picker)"},
+    "cgcs2000": {"zh": "CGCS2000 经纬度", "en": "CGCS2000 geographic"},
+    "epsg:4548": {
+        "zh": "CGCS2000 高斯-克吕格 3度带 117°E(EPSG:4548)",
+        "en": "CGCS2000 3° Gauss-Krüger 117°E (EPSG:4548)",
+    },
+    "epsg:4527": {"zh": "同上,带号39前缀(EPSG:4527)", "en": "same, zone prefix 39 (EPSG:4527)"},
+}
+
+#: What a change in the history did.
+CHANGE_WORDS = {
+    "import": {"zh": "导入", "en": "import"},
+    "set_location": {"zh": "更正位置", "en": "location corrected"},
+    "undo": {"zh": "撤销", "en": "undo"},
+}
+
+GEOMETRY_WORDS = {
+    "Point": {"zh": "点", "en": "point"},
+    "LineString": {"zh": "线", "en": "line"},
+    "MultiLineString": {"zh": "多段线", "en": "lines"},
+    "Polygon": {"zh": "面", "en": "area"},
+    "MultiPolygon": {"zh": "多个面", "en": "areas"},
+}
+
+
+def t(key: str, lang: str, **values):
+    """The UI text ``key`` in ``lang``, with ``values`` filled into its {placeholders}."""
+    text = TEXT[key][lang]
+    return text.format(**values) if values else text
 
 
 def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -231,9 +231,7 @@ class _FeatureLayer(MacroElement):
         """
     )
 
-    def __init__(
-        self, ids, geoms, style, mode="path", icon=None, tips=None, labels=None, highlight=None, numbers=None
-    ):
+    def __init__(self, ids, geoms, style, mode="path", icon=None, tips=None, labels=None, highlight=None, numbers=None):
         super().__init__()
         self._name = "FeatureLayer"
         self.mode = mode

@@ -28,8 +28,10 @@ def unplaced_measures(sel: pd.DataFrame) -> pd.DataFrame:
     """The measures with no single place, grouped by form (city-wide, outside), then by action and id."""
     rest = sel[sel.geometry.isna() & (sel["form"] != "county")]
     order = {f: i for i, f in enumerate(UNPLACED_FORMS)}
-    return rest.assign(_g=rest["form"].map(order).fillna(len(order))).sort_values(["_g", "action", "id"]).drop(
-        columns="_g"
+    return (
+        rest.assign(_g=rest["form"].map(order).fillna(len(order)))
+        .sort_values(["_g", "action", "id"])
+        .drop(columns="_g")
     )
 
 

@@ -144,15 +144,32 @@ def open_map(page, url):
 
 
 def expected_counts(params: dict) -> tuple[int, int]:
-    """(markers, vector paths) the map must draw for these URL parameters, from the layers."""
+    """(point markers, vector paths) the map must draw for these URL parameters, from the
+    layers. Points that share a place are drawn by their cluster, not as markers of their own."""
     from layers import load_projects
     from layers.filtering import filter_projects, filters_from_query
 
     sel = filter_projects(load_projects(), filters_from_query(params))
-    points = int((sel["form"] == "point").sum())
+    clustered = {i for ids in marker_kinds(sel)["members"] for i in ids}
+    points = int(((sel["form"] == "point") & ~sel["id"].isin(clustered)).sum())
     shapes = int(sel["form"].isin(["line", "area"]).sum())
     county_wide = sum(len(c.split(",")) for c in sel.loc[sel["form"] == "county", "county_adcodes"])
     return points, 11 + shapes + county_wide
+
+
+def marker_kinds(sel) -> dict:
+    """The numbered things the map of ``sel`` draws: tags (of lines, areas and county-wide
+    measures) and clusters, with their members' ids."""
+    from layers.filtering import Filters
+    from layers.mapping import BADGE_CLASS, _Clusters, _FeatureLayer, build_map
+
+    m = build_map(sel, Filters())
+    elements = [e for g in m._children.values() for e in g._children.values()]
+    tags = sum(
+        len(e.ids) for e in elements if isinstance(e, _FeatureLayer) and e.mode == "marker" and BADGE_CLASS in e.payload
+    )
+    members = [[x[0] for x in c["m"]] for e in elements if isinstance(e, _Clusters) for c in e.clusters]
+    return {"tags": tags, "members": members}
 
 
 def mouse_click(page, locator):

@@ -11,22 +11,12 @@ import streamlit as st
 from layers.changes import changes_key, read_geometry_file, record_from_row, with_location
 from layers.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.details import source_summary
-from layers.importer import CONFLICT_CHOICES, FIELDS, ImportFileError, map_headers, read_table, review_import
-from layers.labels import PRECISION, md_escape
+from layers.importer import CONFLICT_CHOICES, FIELDS, MAX_BYTES, ImportFileError, map_headers, read_table, review_import
+from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, md_escape, t
 from layers.store import ConflictError, Store, UndoError
 from layers.validate import InvalidRecordError, check_geometry
 
-SYSTEM_LABELS = {
-    "wgs84": {"zh": "WGS-84(GPS、奥维、谷歌地球)", "en": "WGS-84 (GPS, Google Earth)"},
-    "gcj02": {"zh": "GCJ-02(高德、腾讯坐标拾取)", "en": "GCJ-02 (AMap, Tencent pickers)"},
-    "bd09": {"zh": "BD-09(百度坐标拾取)", "en": "BD-09 (Baidu picker)"},
-    "cgcs2000": {"zh": "CGCS2000 经纬度", "en": "CGCS2000 geographic"},
-    "epsg:4548": {
-        "zh": "CGCS2000 高斯-克吕格 3度带 117°E(EPSG:4548)",
-        "en": "CGCS2000 3° Gauss-Krüger 117°E (EPSG:4548)",
-    },
-    "epsg:4527": {"zh": "同上,带号39前缀(EPSG:4527)", "en": "same, zone prefix 39 (EPSG:4527)"},
-}
+MAX_MB = MAX_BYTES // 2**20
 
 
 def _sheets(data: bytes) -> list[str]:
@@ -55,18 +45,11 @@ def _review(digest, sheet, crs, overrides, store_key, _df, _stored, _notes):
 
 
 def _import(lang, who):
-    zh = lang == "zh"
-    st.subheader("导入项目清单" if zh else "Import a list of measures")
-    st.caption(
-        "支持 CSV、XLSX(≤5 MB)。按表头识别列:项目名称、所属行动、县区、地点、经度、纬度……;保存前先预览。"
-        if zh
-        else "CSV or XLSX (≤ 5 MB). Columns are recognised by header; review before saving."
-    )
-    up = st.file_uploader("清单文件" if zh else "List file", type=["csv", "xlsx"], key="imp_file")
+    st.subheader(t("imp_heading", lang))
+    st.caption(t("imp_caption", lang))
+    up = st.file_uploader(t("imp_file", lang), type=["csv", "xlsx"], key="imp_file")
     c1, c2 = st.columns(2)
-    crs = c1.selectbox(
-        "坐标系" if zh else "Coordinate system", SYSTEMS, key="imp_crs", format_func=lambda s: SYSTEM_LABELS[s][lang]
-    )
+    crs = c1.selectbox(t("imp_crs", lang), SYSTEMS, key="imp_crs", format_func=lambda s: SYSTEM_LABELS[s][lang])
     if up is None:
         return
     data = up.getvalue()
@@ -74,7 +57,7 @@ def _import(lang, who):
     if up.name.lower().endswith(".xlsx"):
         sheets = _sheets(data)
         if len(sheets) > 1:
-            sheet = c2.selectbox("工作表" if zh else "Sheet", sheets, key="imp_sheet")
+            sheet = c2.selectbox(t("imp_sheet", lang), sheets, key="imp_sheet")
     try:
         df, notes = _read(hashlib.sha256(data).hexdigest(), up.name, sheet, data)
     except ImportFileError as exc:
@@ -83,7 +66,7 @@ def _import(lang, who):
     _, unknown = map_headers(df.columns)
     overrides = {}
     if unknown:
-        st.info("以下列未识别,可指定对应字段(留空则忽略):" if zh else "Unrecognised columns; map them or leave empty:")
+        st.info(t("imp_unknown", lang))
         cols = st.columns(min(4, len(unknown)))
         for i, h in enumerate(unknown):
             overrides[h] = cols[i % len(cols)].selectbox(h, ["", *FIELDS], key=f"imp_map_{h}")
@@ -104,55 +87,41 @@ def _import(lang, who):
         st.caption(n)
     st.dataframe(report.table(lang), hide_index=True, width="stretch", key="imp_preview")
     if report.has_errors:
-        st.error(
-            "有错误行:请按提示修改文件后重新导入,本次不会保存任何内容。已保存的行重新导入时不会重复。"
-            if zh
-            else "Some rows have errors: fix the file and import it again; nothing is saved now. Rows already saved "
-            "are matched, not duplicated."
-        )
+        st.error(t("imp_errors", lang))
         return
     choice = None
     if report.conflicts:
-        st.warning(
-            f"{len(report.conflicts)} 行会覆盖此后已保存的修改(状态 conflict)。请选择如何处理:"
-            if zh
-            else f"{len(report.conflicts)} rows would replace changes saved since (status conflict). Choose:"
-        )
+        st.warning(t("imp_conflicts", lang, n=len(report.conflicts)))
         choice = st.radio(
-            "冲突行" if zh else "Conflicting rows",
+            t("imp_conflict_rows", lang),
             CONFLICT_CHOICES,
             index=None,
             key="imp_conflict",
             horizontal=True,
-            format_func=lambda c: {
-                "keep": "保留已保存的版本" if zh else "keep the saved version",
-                "replace": "用文件中的行替换" if zh else "replace it with the file's row",
-                "skip": "跳过这些行" if zh else "skip these rows",
-            }[c],
+            format_func=lambda c: t(f"conflict_{c}", lang),
         )
         if choice is None:
             return
     records = report.to_save(choice)
     if not records:
-        st.info("没有新的或有变化的行。" if zh else "No new or changed rows.")
+        st.info(t("imp_nothing", lang))
         return
-    if st.button(("确认保存 %d 行" if zh else "Save %d rows") % len(records), key="imp_save", type="primary"):
+    if st.button(t("imp_save", lang, n=len(records)), key="imp_save", type="primary"):
         try:
             with Store() as store:
                 store.save(records, who, "import", expected=report.expected_versions())
         except (InvalidRecordError, ConflictError) as exc:  # the review checks the same rules: a safety net
             st.error(md_escape(exc))
             return
-        st.success("已保存。" if zh else "Saved.")
+        st.success(t("saved", lang))
         st.rerun()
 
 
 def _correct(projects, lang, who, state):
-    zh = lang == "zh"
-    st.subheader("更正位置" if zh else "Correct a location")
-    titles = dict(zip(projects["id"], projects["title_zh" if zh else "title_en"], strict=True))
+    st.subheader(t("fix_heading", lang))
+    titles = dict(zip(projects["id"], projects[f"title_{lang}"], strict=True))
     mid = st.selectbox(
-        "措施" if zh else "Measure", list(projects["id"]), key="fix_id", format_func=lambda i: f"{i} {titles[i]}"
+        t("fix_measure", lang), list(projects["id"]), key="fix_id", format_func=lambda i: f"{i} {titles[i]}"
     )
     rec = projects[projects["id"] == mid].iloc[0]
     with Store() as store:
@@ -160,15 +129,11 @@ def _correct(projects, lang, who, state):
     precision = PRECISION.get(rec["precision"], {}).get(lang, rec["precision"])
     st.caption(md_escape(f"{precision} · {source_summary(rec['geometry_source'], lang)}"))
     method = st.radio(
-        "方式" if zh else "Method",
+        t("fix_method", lang),
         ["map", "paste", "file"],
         key="fix_method",
         horizontal=True,
-        format_func=lambda m: {
-            "map": "在地图上点选" if zh else "click the map",
-            "paste": "粘贴坐标" if zh else "paste coordinates",
-            "file": "上传线/面 GeoJSON、KML" if zh else "upload a GeoJSON/KML line or area",
-        }[m],
+        format_func=lambda m: t(f"method_{m}", lang),
     )
     geom, how, precision_m = None, method, 10.0
     if method == "map":
@@ -178,14 +143,14 @@ def _correct(projects, lang, who, state):
             if basemap == "gaode":  # the map was showing GCJ-02 then
                 lon, lat = to_wgs84(lon, lat, "gcj02")
             geom = shapely.Point(lon, lat)
-            st.write(f"{'地图点击位置' if zh else 'Clicked'}: {lon:.6f}, {lat:.6f} (WGS-84)")
+            st.write(f"{t('fix_clicked', lang)}: {lon:.6f}, {lat:.6f} (WGS-84)")
         else:
-            st.info("先在“地图”页点击位置。" if zh else "Click the location on the Map tab first.")
+            st.info(t("fix_click_first", lang))
     elif method == "paste":
         c1, c2 = st.columns(2)
-        text = c1.text_input("经度, 纬度" if zh else "lon, lat", key="fix_text", placeholder="116.5870, 35.4152")
+        text = c1.text_input(t("fix_lonlat", lang), key="fix_text", placeholder="116.5870, 35.4152")
         system = c2.selectbox(
-            "坐标系" if zh else "System", SYSTEMS, key="fix_crs", format_func=lambda s: SYSTEM_LABELS[s][lang]
+            t("fix_system", lang), SYSTEMS, key="fix_crs", format_func=lambda s: SYSTEM_LABELS[s][lang]
         )
         if text.strip():
             try:
@@ -195,27 +160,29 @@ def _correct(projects, lang, who, state):
                 precision_m = 1.0
                 st.write(f"WGS-84: {lon:.6f}, {lat:.6f}")
             except ValueError:
-                st.error("请输入两个数字:经度, 纬度" if zh else "Give two numbers: lon, lat")
+                st.error(t("fix_two_numbers", lang))
     else:
         up = st.file_uploader("GeoJSON / KML", type=["geojson", "json", "kml"], key="fix_file")
         if up is not None:
             try:
                 geom = read_geometry_file(up.getvalue(), up.name)
-                st.write(f"{geom.geom_type}")
+                st.write(
+                    t("geometry_read", lang, kind=GEOMETRY_WORDS.get(geom.geom_type, {}).get(lang, geom.geom_type))
+                )
             except ValueError as exc:
-                st.error(("无法读取该文件:" if zh else "Cannot read this file: ") + md_escape(str(exc)[:200]))
+                st.error(t("fix_unreadable", lang) + md_escape(str(exc)[:200]))
     if geom is not None:
         # The rules the store applies, checked before the button: NaN, (0, 0) or a world-sized area never get that far.
         geom, reason = check_geometry(geom)
         if reason:
-            st.error(("无法使用该位置:" if zh else "This location cannot be used: ") + md_escape(reason))
-    if geom is not None and st.button("保存位置" if zh else "Save location", key="fix_save", type="primary"):
+            st.error(t("fix_unusable", lang) + md_escape(reason))
+    if geom is not None and st.button(t("fix_save", lang), key="fix_save", type="primary"):
         new = with_location(record_from_row(rec), geom, who, how, precision_m)
         try:
             with Store() as store:
                 store.save([new], who, "set_location", expected={mid: loaded})
                 state["fix_versions"][mid] = store.version(mid)
-            st.success("已保存。" if zh else "Saved.")
+            st.success(t("saved", lang))
             st.rerun()
         except ConflictError as exc:
             st.error(md_escape(exc))
@@ -225,10 +192,9 @@ def _correct(projects, lang, who, state):
 
 
 def _history(lang, who):
-    zh = lang == "zh"
-    st.subheader("撤销与修改记录" if zh else "Undo and history")
+    st.subheader(t("hist_heading", lang))
     c1, c2 = st.columns(2)
-    if c1.button("撤销我最近一次修改" if zh else "Undo my last change", key="undo"):
+    if c1.button(t("undo", lang), key="undo"):
         try:
             with Store() as store:
                 batch = store.undo_last(who)
@@ -236,18 +202,14 @@ def _history(lang, who):
             st.error(md_escape(exc))
             return
         if batch:
-            st.success(("已撤销 " if zh else "Undone: ") + batch)
+            st.success(t("undone", lang, batch=batch))
             st.rerun()
-        st.info(
-            "没有可撤销的修改:只能撤销以上姓名保存的修改。"
-            if zh
-            else "Nothing to undo: only changes saved under the name above can be undone here."
-        )
+        st.info(t("nothing_to_undo", lang))
     with Store() as store:
         hist = store.history()
         hist_csv = store.history_csv()
     c2.download_button(
-        "下载修改记录 CSV" if zh else "Download history (CSV)",
+        t("hist_download", lang),
         hist_csv,
         file_name="jining_changes_history.csv",
         mime="text/csv",
@@ -255,18 +217,19 @@ def _history(lang, who):
     )
     if len(hist):
         st.dataframe(
-            hist[["at", "who", "what", "measure_id"]].iloc[::-1], hide_index=True, width="stretch", key="history_table"
+            hist[["at", "who", "what", "measure_id"]]
+            .iloc[::-1]
+            .assign(what=lambda h: [CHANGE_WORDS.get(w, {}).get(lang, w) for w in h["what"]])
+            .rename(columns=t("hist_columns", lang)),
+            hide_index=True,
+            width="stretch",
+            key="history_table",
         )
 
 
 def _quarantine(quarantined, stored, lang):
-    zh = lang == "zh"
-    st.subheader("有问题的已存记录" if zh else "Saved records with problems")
-    st.caption(
-        "这些记录未显示在地图和导出中。撤销保存它们的那次修改,或重新导入改正后的行。"
-        if zh
-        else "They are left out of the map and the exports. Undo the change that saved them, or import a fixed row."
-    )
+    st.subheader(t("q_heading", lang))
+    st.caption(t("q_caption", lang))
     title = lambda mid: str((stored.get(mid) or {}).get("title_zh") or "")[:60]  # noqa: E731
     st.markdown(
         "\n".join(
@@ -274,21 +237,36 @@ def _quarantine(quarantined, stored, lang):
             for mid, reason in quarantined.items()
         )
     )
-    st.caption(
-        "命令行可列出并撤销任一次修改:python -m layers changes list / undo 批次号"
-        if zh
-        else "The command line lists and undoes any change: python -m layers changes list / undo BATCH"
+    st.caption(t("q_cli", lang))
+
+
+def _uploader_in(lang: str) -> None:
+    """Streamlit's file uploader says "Upload" and "5MB per file" whatever the language, and
+    has no parameter for it: in Chinese, style sheets swap those words for ours (hidden with
+    display:none, so they are not in the page's text either)."""
+    if lang == "en":
+        return
+    dz = '[data-testid="stFileUploaderDropzone"]'
+    button, limit = t("upload_browse", lang), t("upload_limit", lang, mb=MAX_MB)
+    st.html(
+        "<style>"
+        f"{dz} button [data-testid=stMarkdownContainer] p{{display:none}}"
+        f'{dz} button [data-testid=stMarkdownContainer]::after{{content:"{button}"}}'
+        f"{dz} [data-testid=stFileUploaderDropzoneInstructions] span{{display:none}}"
+        f'{dz} [data-testid=stFileUploaderDropzoneInstructions] div::after{{content:"{limit}";font-size:.875rem;'
+        "color:rgba(49,51,63,.6)}"
+        "</style>"
     )
 
 
 def render(projects, lang, state, quarantined=None, stored=None):
-    zh = lang == "zh"
+    _uploader_in(lang)
     if quarantined:
         _quarantine(quarantined, stored or {}, lang)
         st.divider()
     # The name outlives the tab: Streamlit forgets a widget's value while its tab is closed.
     who = st.text_input(
-        "您的姓名/科室(记入修改记录)" if zh else "Your name / office (kept in the history)",
+        t("who", lang),
         key="who",
         value=state.get("_who", ""),
     )
