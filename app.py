@@ -119,7 +119,10 @@ lang = st.sidebar.radio(
 )
 # A compact header: the map and the list beside it fit a 1366x768 window without scrolling.
 st.html(
-    "<style>.block-container{padding-top:2.6rem;padding-bottom:1rem}.block-container h3{padding:0 0 .2rem 0}</style>"
+    "<style>.block-container{padding-top:2.6rem;padding-bottom:1rem}.block-container h3{padding:0 0 .2rem 0}"
+    # Streamlit's keyboard skip link is English whatever the language: it shows ours.
+    f'[data-testid=stSkipToContent]{{font-size:0}}[data-testid=stSkipToContent]::after{{content:"{t("skip", lang)}";'
+    "font-size:1rem}</style>"
 )
 st.markdown(f"### {md_escape(t('title', lang))}")
 
@@ -265,7 +268,7 @@ if tab_map.open:
         sel_id = state.get("selected_id")
         if sel_id not in set(list_ids):
             sel_id = None
-        col_map, col_side = st.columns([2, 1])
+        col_map, col_side = st.columns([5, 2])
         with col_map:
             # A stable base map (basemap, counties), rendered once per process, plus overlay
             # groups that follow the filters: the browser swaps the groups in place.

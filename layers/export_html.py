@@ -14,7 +14,6 @@ from pathlib import Path
 import geopandas as gpd
 
 from layers._io import atomic_write
-from layers.actions import load_actions
 from layers.export_map import NOTES, default_title, describe_filters
 from layers.filtering import Filters
 from layers.mapping import build_map
@@ -64,66 +63,86 @@ def render_html(
     )
     page = page.replace("<body>", f"<body>{banner}{_side_panel(selected, lang)}", 1)
     # After folium's own scripts, which come after </body>: the map must exist first.
-    page = page.replace("</html>", _details_script(selected, lang, m.get_name()) + "</html>", 1)
+    page = page.replace("</html>", _details_script(selected, lang, m.get_name(), basemap) + "</html>", 1)
     page = page.replace("<head>", f"<head><title>{heading}</title>", 1)
     return page
 
 
 PANEL = {
-    "zh": {"hint": "点击地图上的措施查看详情。", "details": "措施详情", "nowhere": "无单一地点的措施"},
+    "zh": {
+        "hint": "点击地图上的编号或列表中的措施查看详情。",
+        "details": "措施详情",
+        "list": "措施列表(序号同图上编号)",
+        "nowhere": "无单一地点的措施",
+    },
     "en": {
-        "hint": "Click a measure on the map for its details.",
+        "hint": "Click a number on the map or a measure in the list for its details.",
         "details": "Measure details",
+        "list": "Measures (numbered as on the map)",
         "nowhere": "Measures with no single place",
     },
 }
 
 
 def _side_panel(selected, lang: str) -> str:
-    """A panel at the right: the details of the clicked measure (filled by script), then the
-    measures with no single place, grouped as in the app. Every text is HTML-escaped."""
-    from layers.labels import FORM, PRECISION
+    """A panel at the right: the details of the clicked measure (filled by script), the
+    numbered list of the measures on the map, then the measures with no single place,
+    grouped as in the app. Every text is HTML-escaped; a click on a row shows its details."""
+    from layers.labels import FORM
+    from layers.numbering import NO_NUMBER, list_table
 
     text = PANEL[lang]
-    symbols = load_actions()["symbol"]
-    title_col = "title_zh" if lang == "zh" else "title_en"
-    nowhere = selected[selected.geometry.isna()]
-    groups = []
-    for form in ("county", "city", "outside"):
-        part = nowhere[nowhere["form"] == form]
-        if len(part):
-            items = "".join(
-                f"<li>{html.escape(symbols[a])} {html.escape(str(t))} "
-                f"<small>({html.escape(PRECISION.get(p, {}).get(lang, str(p)))})</small></li>"
-                for a, t, p in zip(part["action"], part[title_col], part["precision"], strict=True)
-            )
-            groups.append(
+    listed = list_table(selected, lang)
+    forms = dict(zip(selected["id"], selected["form"], strict=True))
+
+    def item(mid, row):
+        number = "" if row.iloc[0] == NO_NUMBER else f"<b>{html.escape(row.iloc[0])}</b> "
+        return (
+            f'<li data-id="{html.escape(str(mid))}" style="cursor:pointer;margin:2px 0">{number}'
+            f"{html.escape(str(row.iloc[1]))} <small style='color:#666'>{html.escape(str(row.iloc[2]))}</small></li>"
+        )
+
+    placed = [(mid, row) for mid, row in listed.iterrows() if row.iloc[0] != NO_NUMBER]
+    parts = [
+        f"<h4 style='margin:10px 0 4px'>{html.escape(text['list'])} ({len(placed)})</h4>"
+        f"<ol style='list-style:none;padding-left:0'>{''.join(item(m, r) for m, r in placed)}</ol>"
+    ]
+    rest = [(mid, row) for mid, row in listed.iterrows() if row.iloc[0] == NO_NUMBER]
+    parts.append(f"<h4 style='margin:10px 0 4px'>{html.escape(text['nowhere'])} ({len(rest)})</h4>")
+    for form in ("city", "outside"):
+        group = [(m, r) for m, r in rest if forms[m] == form]
+        if group:
+            parts.append(
                 f"<details{' open' if form != 'city' else ''}><summary>{html.escape(FORM[form][lang])} "
-                f"({len(part)})</summary><ul>{items}</ul></details>"
+                f"({len(group)})</summary><ul style='padding-left:16px'>{''.join(item(m, r) for m, r in group)}</ul>"
+                "</details>"
             )
     return (
         '<div id="jn-panel" style="position:absolute;z-index:10001;top:90px;right:10px;bottom:30px;width:300px;'
         "overflow:auto;background:rgba(255,255,255,.95);border:1px solid #bbb;border-radius:4px;padding:8px;"
         'font:13px sans-serif">'
         f'<div id="jn-details"><div style="color:#555">{html.escape(text["hint"])}</div></div>'
-        f"<h4 style='margin:10px 0 4px'>{html.escape(text['nowhere'])} ({len(nowhere)})</h4>"
-        + "".join(groups)
+        + "".join(parts)
         + "</div>"
     )
 
 
-def _details_script(selected, lang: str, map_name: str) -> str:
-    """The details of every measure as JSON, and a click handler that shows them in the panel
-    (as text, never as HTML)."""
+def _details_script(selected, lang: str, map_name: str, basemap: str = "none") -> str:
+    """The details of every measure and the view that shows it, as JSON; a click on the map
+    or on a row of the list shows the details in the panel (as text, never as HTML), and a
+    click on a row also moves the map to the measure."""
     from layers.details import measure_details
-    from layers.mapping import script_json
+    from layers.mapping import focus_views, script_json
 
     details = {str(rec["id"]): measure_details(rec, lang) for _, rec in selected.iterrows()}
+    views = focus_views(selected, basemap)
     heading = script_json(PANEL[lang]["details"])
     return (
         f'<script type="application/json" id="jn-details-data">{script_json(details)}</script>'
+        f'<script type="application/json" id="jn-views-data">{script_json(views)}</script>'
         "<script>(function(){"
         'var data = JSON.parse(document.getElementById("jn-details-data").textContent);'
+        'var views = JSON.parse(document.getElementById("jn-views-data").textContent);'
         f"var map = {map_name};"
         "function show(id){"
         " var rows = data[id]; if (!rows) { return; }"
@@ -134,6 +153,8 @@ def _details_script(selected, lang: str, map_name: str) -> str:
         '  var b = document.createElement("div"); b.style.fontWeight = "bold"; b.style.marginTop = "6px";'
         '  b.textContent = r[0]; var v = document.createElement("div"); v.textContent = r[1];'
         "  box.appendChild(b); box.appendChild(v); });"
+        ' document.querySelectorAll("#jn-panel li[data-id]").forEach(function(li){'
+        '  li.style.background = li.getAttribute("data-id") === id ? "#ffe8a8" : ""; });'
         "}"
         "function hook(layer){"
         " if (layer.feature && layer.feature.properties && layer.feature.properties.id && !layer._jnHooked) {"
@@ -141,6 +162,13 @@ def _details_script(selected, lang: str, map_name: str) -> str:
         "}"
         "map.eachLayer(hook);"
         'map.on("layeradd", function(e){ hook(e.layer); });'
+        'document.querySelectorAll("#jn-panel li[data-id]").forEach(function(li){'
+        ' li.addEventListener("click", function(){'
+        '  var id = li.getAttribute("data-id"); show(id);'
+        "  var v = views[id]; if (v) { map.setView(v[0], v[1]); }"
+        "  if (window.jnClusters) { window.jnClusters.select(id); }"
+        " });"
+        "});"
         "})();</script>"
     )
 

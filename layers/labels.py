@@ -33,6 +33,7 @@ TEXT = {
         "zh": ["地图", "统计", "登记表", "导出", "导入与更正"],
         "en": ["Map", "Statistics", "Register", "Export", "Import & correct"],
     },
+    "skip": {"zh": "跳到主要内容", "en": "Skip to main content"},
     "url_ignored": {"zh": "网址中有无法识别的参数,已忽略:", "en": "Ignored unknown URL parameters: "},
     "quarantined": {
         "zh": "{n} 条已保存的记录有问题,未显示在地图和导出中;请在“导入与更正”页查看并撤销。",

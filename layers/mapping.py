@@ -363,9 +363,10 @@ def legend_html(action_ids, lang: str) -> str:
     return "".join(rows)
 
 
-# The narrowest map the app draws: its map column (3/4 of the main area beside the
-# sidebar) is 727 px wide in a 1440 px window and about 560 px in a 1280 px one. A view
-# computed for a wider map cut off the measures at its left and right edges.
+# The narrowest map the app draws: its map column (5/7 of the main area beside the
+# sidebar, the list takes the rest) is about 690 px wide in a 1440 px window, 640 px in
+# a 1366 px one and 580 px in a 1280 px one. A view computed for a wider map cut off the
+# measures at its left and right edges.
 APP_MAP_WIDTH_PX = 560
 #: The app's map height: with the compact header, the map and the list beside it fit a
 #: 1366x768 window without scrolling the page.
@@ -1057,14 +1058,32 @@ def highlight_group(selected: gpd.GeoDataFrame, measure_id: str | None, basemap:
 FOCUS_ZOOM = 13
 
 
+def focus_views(selected: gpd.GeoDataFrame, basemap: str = "none") -> dict[str, tuple[list[float], int]]:
+    """The view that shows each measure that has a place, by id: a point at ``FOCUS_ZOOM``;
+    a line, an area or counties fitted to the app's map, at most ``FOCUS_ZOOM``."""
+    gcj = needs_gcj02(basemap)
+    shown = _to_display_crs(_simplify_for_display(selected), gcj)
+    counties = _display_counties(gcj)
+    by_code = dict(zip(counties["adcode"], counties.geometry.values, strict=True))
+    geoms = np.array(shown.geometry.array, dtype=object)
+    forms = shown["form"].to_numpy(dtype=object)
+    adcodes = shown["county_adcodes"].to_numpy(dtype=object)
+    anchors = anchor_points(geoms, forms, adcodes, by_code)
+    views = {}
+    for mid, g, form, codes, anchor in zip(shown["id"], geoms, forms, adcodes, anchors, strict=True):
+        if anchor is None:
+            continue
+        if g is None and form == "county":
+            parts = [by_code[c] for c in str(codes).split(",") if c in by_code]
+            g = shapely.union_all(parts) if parts else None
+        if form == "point" or g is None:
+            views[mid] = ([round(anchor.y, COORD_DECIMALS), round(anchor.x, COORD_DECIMALS)], FOCUS_ZOOM)
+        else:
+            centre, zoom = fit_view(g.bounds)
+            views[mid] = ([round(centre[0], COORD_DECIMALS), round(centre[1], COORD_DECIMALS)], min(zoom, FOCUS_ZOOM))
+    return views
+
+
 def focus_view(selected: gpd.GeoDataFrame, measure_id: str, basemap: str = "none") -> tuple[list[float], int] | None:
-    """The view that shows the measure ``measure_id``: a point at ``FOCUS_ZOOM``, a line, an
-    area or counties fitted to the map (at most ``FOCUS_ZOOM``); None when it has no place."""
-    found = _display_record(selected, measure_id, basemap)
-    if found is None or found[0] is None:
-        return None
-    anchor, outline, form = found
-    if form == "point" or outline is None:
-        return [anchor.y, anchor.x], FOCUS_ZOOM
-    centre, zoom = fit_view(outline.bounds)
-    return centre, min(zoom, FOCUS_ZOOM)
+    """The view that shows the measure ``measure_id`` (see ``focus_views``); None when it has no place."""
+    return focus_views(selected[selected["id"] == measure_id], basemap).get(measure_id)

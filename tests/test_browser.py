@@ -143,13 +143,17 @@ def open_map(page, url):
     return frame
 
 
-def expected_counts(params: dict) -> tuple[int, int]:
-    """(point markers, vector paths) the map must draw for these URL parameters, from the
-    layers. Points that share a place are drawn by their cluster, not as markers of their own."""
+def selection(params: dict):
     from layers import load_projects
     from layers.filtering import filter_projects, filters_from_query
 
-    sel = filter_projects(load_projects(), filters_from_query(params))
+    return filter_projects(load_projects(), filters_from_query(params))
+
+
+def expected_counts(params: dict) -> tuple[int, int]:
+    """(point markers, vector paths) the map must draw for these URL parameters, from the
+    layers. Points that share a place are drawn by their cluster, not as markers of their own."""
+    sel = selection(params)
     clustered = {i for ids in marker_kinds(sel)["members"] for i in ids}
     points = int(((sel["form"] == "point") & ~sel["id"].isin(clustered)).sum())
     shapes = int(sel["form"].isin(["line", "area"]).sum())
@@ -187,6 +191,26 @@ def mouse_click(page, locator):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+LIST = ".st-key-side [data-testid=stDataFrame]"
+#: Streamlit's data grid: a header row, then rows of this height (its default).
+ROW_PX = 35
+
+
+def click_list_row(page, row: int, column_x: int = 120):
+    """A real click on a cell of row ``row`` (0-based) of the list beside the map."""
+    grid = page.locator(LIST)
+    grid.wait_for(timeout=30000)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + column_x, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
+
+
+def map_view_of(page) -> tuple[float, float, int]:
+    """(lat, lon, zoom) of the map in the app's map frame."""
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    c = frame.evaluate("[window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]")
+    return c[0], c[1], c[2]
+
+
 def wait_for_count(page, locator, n, timeout=30.0):
     """Poll until ``locator`` matches ``n`` elements. ``page.wait_for_timeout`` (not time.sleep)
     keeps Playwright's event loop running, which the request routing needs."""
@@ -206,6 +230,9 @@ def test_map_draws_the_expected_features_offline(offline_page, server, query):
     wait_for_count(offline_page, frame.locator(".leaflet-marker-icon.jn-point"), points)
     wait_for_count(offline_page, frame.locator("path.leaflet-interactive"), paths)
     assert frame.locator(".jn-legend").count() == 1
+    kinds = marker_kinds(selection(dict(parse_qsl(query))))
+    wait_for_count(offline_page, frame.locator(".leaflet-marker-icon.jn-badge"), kinds["tags"])
+    wait_for_count(offline_page, frame.locator(".leaflet-marker-icon.jn-cluster"), len(kinds["members"]))
     assert offline_page.blocked == []
 
 
@@ -342,7 +369,9 @@ def test_exported_html_works_offline_from_a_file(browser, tmp_path):
     # A small version of the app: a click opens the same details, and the measures with no
     # single place are listed beside the map.
     page.set_viewport_size({"width": 1440, "height": 900})
-    nowhere = sel[sel.geometry.isna()]
+    from layers.numbering import drawn_measures, unplaced_measures
+
+    nowhere = unplaced_measures(sel)
     expect(page.locator("#jn-panel")).to_contain_text(f"无单一地点的措施 ({len(nowhere)})")
     for title in nowhere["title_zh"].head(3):
         expect(page.locator("#jn-panel")).to_contain_text(title)
@@ -351,6 +380,20 @@ def test_exported_html_works_offline_from_a_file(browser, tmp_path):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#jn-details")).to_contain_text("措施详情", timeout=10000)
     expect(page.locator("#jn-details")).to_contain_text("位置精度")
+    # The numbered list: a click on a row shows that measure and moves the map to it.
+    drawn = drawn_measures(sel)
+    rows = page.locator("#jn-panel ol li[data-id]")
+    assert rows.count() == len(drawn)
+    last = drawn.iloc[-1]
+    rows.last.scroll_into_view_if_needed()
+    box = rows.last.bounding_box()
+    page.mouse.click(box["x"] + 10, box["y"] + box["height"] / 2)
+    expect(page.locator("#jn-details")).to_contain_text(last["id"], timeout=10000)
+    if last["form"] == "point":
+        centre = page.evaluate(
+            "(() => { for (const k in window) { if (k.startsWith('map_') && window[k].getCenter) return window[k].getCenter(); } })()"
+        )
+        assert abs(centre["lat"] - last.geometry.y) < 1e-3 and abs(centre["lng"] - last.geometry.x) < 1e-3
     context.close()
 
 
@@ -413,9 +456,11 @@ def test_hostile_names_show_as_text_and_never_run(browser, hostile_server):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     context.on("page", lambda p: p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
     frame = open_map(page, f"{hostile_server}/?action=3&q=onerror")
-    # The city-wide one is listed beside the map, as text.
-    page.locator('[data-testid="stExpander"] summary', has_text="全市 (").click()
-    page.locator('[data-testid="stExpander"] li', has_text=EVIL).first.wait_for(timeout=30000)
+    # The city-wide one is the list's second row (after the point, numbered 1): a click
+    # shows its details, as text.
+    click_list_row(page, 1)
+    expect(page.locator(".st-key-details")).to_contain_text(EVIL, timeout=30000)
+    expect(page.locator(".st-key-details")).to_contain_text("全市")
     # The point: its tooltip and its detail panel show the name as text.
     marker = frame.locator(".leaflet-marker-icon.jn-point")
     wait_for_count(page, marker, 1)
@@ -468,3 +513,105 @@ def test_the_offline_geography_is_drawn_and_town_names_never_overlap(offline_pag
     ]
     assert overlaps == []
     assert page.blocked == []
+
+
+def test_a_shared_place_spreads_and_each_of_its_measures_opens_its_details(offline_page, server):
+    """Five measures share the 尼山 place: one marker shows their count; a real click spreads
+    them, and a click on any of them opens its details."""
+    page = offline_page
+    params = {"q": "尼山"}
+    frame = open_map(page, f"{server}/?q=尼山")
+    (members,) = [ids for ids in marker_kinds(selection(params))["members"] if len(ids) >= 3]
+    cluster = frame.locator(".leaflet-marker-icon.jn-cluster")
+    wait_for_count(page, cluster, 1)
+    assert cluster.inner_text().strip() == str(len(members))
+    mouse_click(page, cluster)
+    spread = frame.locator(".leaflet-marker-icon.jn-member")
+    wait_for_count(page, spread, len(members))
+    for k in (len(members) - 1, 0):  # the last and the first: each one opens its own details
+        mouse_click(page, spread.nth(k))
+        expect(page.locator(".st-key-details")).to_contain_text(members[k], timeout=30000)
+        # The map does not move on a map click, and the spread stays open with the choice ringed.
+        wait_for_count(page, spread, len(members))
+
+
+def test_a_row_of_the_list_selects_its_measure_and_moves_the_map_to_it(offline_page, server):
+    from layers.mapping import FOCUS_ZOOM
+    from layers.numbering import list_table
+
+    page = offline_page
+    open_map(page, f"{server}/?action=10")
+    listed = list_table(selection({"action": "10"}), "zh")
+    sel = selection({"action": "10"}).set_index("id")
+    row = next(i for i, mid in enumerate(listed.index) if sel.loc[mid, "form"] == "point" and i > 0)
+    mid = listed.index[row]
+    page.wait_for_timeout(500)
+    lat0, lon0, zoom0 = map_view_of(page)
+    click_list_row(page, row)
+    expect(page.locator(".st-key-details")).to_contain_text(mid, timeout=30000)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and map_view_of(page)[2] != FOCUS_ZOOM:
+        page.wait_for_timeout(200)
+    lat, lon, zoom = map_view_of(page)
+    point = sel.loc[mid, "geometry"]
+    assert zoom == FOCUS_ZOOM != zoom0
+    assert abs(lat - point.y) < 1e-3 and abs(lon - point.x) < 1e-3
+    # The measure is ringed on the map.
+    frame = page.frame_locator(MAP)
+    expect(frame.locator("path[stroke='#ffb000']")).to_have_count(1, timeout=30000)
+
+
+#: Latin words the Chinese view may show: ids, units, format and coordinate-system names,
+#: the data sources' and basemap providers' own names, and words inside the register's titles.
+LATIN_ALLOWED = {
+    "km", "MB", "CSV", "XLSX", "PDF", "PNG", "SVG", "PPTX", "HTML", "GeoJSON", "KML", "GPKG", "GeoPackage",
+    "WGS", "GCJ", "BD", "CGCS", "EPSG", "GPS", "A4", "Leaflet", "GSHHG", "Vonng", "adcode", "cnmaps", "data",
+    "GeoNames", "OpenStreetMap", "OSM", "CARTO", "Positron", "APP",
+    "Language", "English",  # the language switch names itself in both languages
+}  # fmt: skip
+
+
+def latin_words(text: str) -> set[str]:
+    import re
+
+    words = set(re.findall(r"[A-Za-z][A-Za-z0-9]*", text))
+    ids = {w for w in words if re.fullmatch(r"A\d\d|IMP|[A-Z]\d+", w)}
+    return words - ids - LATIN_ALLOWED
+
+
+#: Not words a planner reads: icon ligatures (Material Symbols render "upload" as an icon)
+#: and Streamlit's keyboard skip link, whose English text only screen readers hear (the
+#: app shows it in Chinese when it is focused).
+NOT_READ = "[data-testid=stIconMaterial], [data-testid=stSkipToContent]"
+
+
+def visible_text(page) -> str:
+    return page.evaluate(
+        """sel => {
+            const hidden = [...document.querySelectorAll(sel)].map(e => [e, e.style.display]);
+            hidden.forEach(([e]) => { e.style.display = "none"; });
+            const text = document.body.innerText;
+            hidden.forEach(([e, d]) => { e.style.display = d; });
+            return text;
+        }""",
+        NOT_READ,
+    )
+
+
+def test_the_chinese_view_shows_no_english(offline_page, server):
+    """Every tab, as a planner sees it in Chinese: the page's visible text and the map's."""
+    page = offline_page
+    frame = open_map(page, server)
+    page.get_by_text("符合条件的措施").wait_for(timeout=30000)
+    page.wait_for_timeout(1000)
+    found = {}
+    for tab in ("地图", "统计", "登记表", "导出", "导入与更正"):
+        mouse_click(page, page.get_by_role("tab", name=tab))
+        expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true", timeout=30000)
+        page.wait_for_timeout(1500)
+        words = latin_words(visible_text(page))
+        if tab == "地图":
+            words |= latin_words(frame.locator("body").inner_text())
+        if words:
+            found[tab] = sorted(words)
+    assert found == {}, found

@@ -119,7 +119,7 @@ def test_focus_shows_the_measure(i):
     (lat, lon), zoom = view
     assert zoom <= FOCUS_ZOOM
     if rec["form"] == "point":
-        assert zoom == FOCUS_ZOOM and abs(lon - rec.geometry.x) < 1e-6 and abs(lat - rec.geometry.y) < 1e-6
+        assert zoom == FOCUS_ZOOM and abs(lon - rec.geometry.x) <= 1e-5 and abs(lat - rec.geometry.y) <= 1e-5
     elif rec.geometry is not None:
         minx, miny, maxx, maxy = rec.geometry.bounds
         assert minx - 0.01 <= lon <= maxx + 0.01 and miny - 0.01 <= lat <= maxy + 0.01
