@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers._errors import GazetteerError, Problem
+from layers._errors import GazetteerError, Msg, Problem
 from layers._paths import GAZETTEER_CSV
 from layers.boundaries import county_at
 
@@ -369,15 +369,24 @@ class Geocoder:
                     text,
                     "mismatch",
                     in_jining,
-                    f"{self._rows[i]['name_zh']} lies in {self._county[i][1]}, not in {county_name}; "
-                    "check the county or the place name",
+                    Msg(
+                        f"{self._rows[i]['name_zh']} lies in {self._county[i][1]}, not in {county_name}; "
+                        "check the county or the place name",
+                        f"{self._rows[i]['name_zh']}位于{self._county[i][1]},不在{county_name};请检查县区或地名",
+                    ),
                     matched=self._rows[i]["name_zh"],
                 )
             rows = tuple(fits)
         if len(rows) > 1:
             example = self._county[rows[0]][1] + self._rows[rows[0]]["name_zh"]
             return self._no_point(
-                text, "ambiguous", rows, f"this name is used in several counties; add the county, e.g. {example}"
+                text,
+                "ambiguous",
+                rows,
+                Msg(
+                    f"this name is used in several counties; add the county, e.g. {example}",
+                    f"多个县区有此地名;请加上县区名,如 {example}",
+                ),
             )
         i = rows[0]
         rec = self._rows[i]

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from layers._errors import DataError, Problem
+from layers._errors import DataError, Msg, Problem, in_lang
 from layers.actions import load_actions
 from layers.boundaries import county_at, county_code, county_names, km_outside_city, load_counties
 from layers.coords import SYSTEMS, canonical_system, is_projected, to_wgs84
@@ -130,22 +130,31 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd
     Raises :class:`ImportFileError` with a message a planner can act on.
     """
 
-    def fail(msg):
-        raise ImportFileError(filename, [Problem(0, "(file)", msg)])
+    def fail(msg, zh: str | None = None):
+        raise ImportFileError(filename, [Problem(0, "(file)", Msg(msg, zh) if zh else msg)])
 
     ext = Path(filename).suffix.lower()
     if ext not in EXTENSIONS:
-        fail(f"'{ext or filename}' files are not supported; save the list as .xlsx or .csv")
+        fail(
+            f"'{ext or filename}' files are not supported; save the list as .xlsx or .csv",
+            f"不支持“{ext or filename}”文件;请将清单另存为 .xlsx 或 .csv",
+        )
     if len(data) > MAX_BYTES:
-        fail(f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB — split the list")
+        fail(
+            f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB — split the list",
+            f"文件有 {len(data) / 1e6:.1f} MB,上限 {MAX_BYTES / 1e6:.0f} MB:请拆分清单",
+        )
     if not data.strip():
-        fail("the file is empty")
+        fail("the file is empty", "文件为空")
     notes = []
     if ext == ".xlsx":
         df = _read_xlsx(data, sheet, fail)
     else:
         if b"\x00" in data[:4096]:
-            fail("this is not a text CSV file (it contains binary data); export the list from Excel as CSV or XLSX")
+            fail(
+                "this is not a text CSV file (it contains binary data); export the list from Excel as CSV or XLSX",
+                "这不是文本 CSV 文件(含二进制数据);请从 Excel 导出为 CSV 或 XLSX",
+            )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -153,26 +162,44 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd
                 # Excel's plain "CSV" on Chinese Windows writes GBK; GB18030 is its superset.
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
-                fail("the file's text encoding is not UTF-8 or GBK; in Excel use Save As > 'CSV UTF-8'")
+                fail(
+                    "the file's text encoding is not UTF-8 or GBK; in Excel use Save As > 'CSV UTF-8'",
+                    "文件编码既不是 UTF-8 也不是 GBK;请在 Excel 中“另存为”>“CSV UTF-8”",
+                )
             notes.append("read as GBK/GB18030 (Excel 'CSV' on Chinese Windows)")
         if sum(ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t") for ch in text[:4096]) > 4:
-            fail("this does not look like a text table (control characters); export it from Excel again")
+            fail(
+                "this does not look like a text table (control characters); export it from Excel again",
+                "这不像文本表格(含控制字符);请从 Excel 重新导出",
+            )
         try:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            fail(f"cannot read it as CSV ({exc}); check that columns are separated by commas")
+            fail(
+                f"cannot read it as CSV ({exc}); check that columns are separated by commas",
+                f"无法按 CSV 读取({exc});请检查各列是否以逗号分隔",
+            )
     df = df.rename(columns=lambda c: str(c).strip())
     df = df.loc[:, [c for c in df.columns if c and not c.startswith("Unnamed:")]]
     if df.empty or not len(df.columns):
-        fail("the table has no rows under its header")
+        fail("the table has no rows under its header", "表头下没有数据行")
     if len(df) > MAX_ROWS:
-        fail(f"the list has more than {MAX_ROWS:,} rows; split it into several files")
+        fail(
+            f"the list has more than {MAX_ROWS:,} rows; split it into several files",
+            f"清单超过 {MAX_ROWS:,} 行;请拆分为多个文件",
+        )
     if len(df.columns) > MAX_COLS:
-        fail(f"the table has {len(df.columns)} columns; the limit is {MAX_COLS}")
+        fail(
+            f"the table has {len(df.columns)} columns; the limit is {MAX_COLS}",
+            f"表格有 {len(df.columns)} 列,上限 {MAX_COLS} 列",
+        )
     lengths = df.apply(lambda col: col.astype(str).str.len())
     if (lengths > MAX_CELL_CHARS).any().any():
         r, c = next((r, c) for c in df.columns for r in df.index if lengths.at[r, c] > MAX_CELL_CHARS)
-        fail(f"row {int(r) + 2}, column {c!r} holds more than {MAX_CELL_CHARS:,} characters; shorten it")
+        fail(
+            f"row {int(r) + 2}, column {c!r} holds more than {MAX_CELL_CHARS:,} characters; shorten it",
+            f"第 {int(r) + 2} 行“{c}”列超过 {MAX_CELL_CHARS:,} 个字;请缩短",
+        )
     return df.apply(lambda col: col.astype(str).str.strip().replace({"nan": "", "None": ""})), notes
 
 
@@ -186,6 +213,14 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+def _unreadable_xlsx(exc) -> tuple[str, str]:
+    name = type(exc).__name__
+    return (
+        f"not a readable .xlsx workbook ({name}); open it in Excel and save it again as .xlsx",
+        f"无法读取的 .xlsx 工作簿({name});请在 Excel 中打开并重新另存为 .xlsx",
+    )
+
+
 def _check_xlsx_parts(data: bytes, fail) -> None:
     """Refuse a workbook before parsing it when its parts would inflate beyond our bounds or a
     sheet declares more rows or columns than we read (a 4.7 KB file once asked for 3.6 GB)."""
@@ -193,17 +228,19 @@ def _check_xlsx_parts(data: bytes, fail) -> None:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        fail(f"not a readable .xlsx workbook ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
+        fail(*_unreadable_xlsx(exc))
     total = sum(i.file_size for i in infos)
     if total > XLSX_MAX_UNCOMPRESSED:
         fail(
             f"the workbook inflates to {total / 1e6:,.0f} MB; the limit is {XLSX_MAX_UNCOMPRESSED / 1e6:.0f} MB — "
-            "copy the list into a new workbook and save it again"
+            "copy the list into a new workbook and save it again",
+            f"工作簿解压后有 {total / 1e6:,.0f} MB,上限 {XLSX_MAX_UNCOMPRESSED / 1e6:.0f} MB:请把清单复制到新工作簿再保存",
         )
     for i in infos:
         if i.file_size > 1_000_000 and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
             fail(
-                f"part {i.filename!r} inflates {i.file_size // max(i.compress_size, 1)}-fold: this is not a normal workbook"
+                f"part {i.filename!r} inflates {i.file_size // max(i.compress_size, 1)}-fold: this is not a normal workbook",
+                f"部件“{i.filename}”解压后膨胀 {i.file_size // max(i.compress_size, 1)} 倍:这不是正常的工作簿",
             )
         if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
             with z.open(i) as f:
@@ -216,7 +253,9 @@ def _check_xlsx_parts(data: bytes, fail) -> None:
                     fail(
                         f"a sheet declares {rows:,} rows × {cols:,} columns; the limits are {MAX_ROWS:,} rows and "
                         f"{MAX_COLS} columns — delete the empty rows and columns below and right of the list, or "
-                        "copy the list into a new workbook"
+                        "copy the list into a new workbook",
+                        f"工作表声明了 {rows:,} 行 × {cols:,} 列,上限为 {MAX_ROWS:,} 行、{MAX_COLS} 列:"
+                        "请删除清单下方和右侧的空行空列,或把清单复制到新工作簿",
                     )
 
 
@@ -231,11 +270,14 @@ def _read_xlsx(data: bytes, sheet, fail) -> pd.DataFrame:
         # data_only: read the values Excel stored; formulas are never evaluated here.
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except unreadable as exc:
-        fail(f"not a readable .xlsx workbook ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
+        fail(*_unreadable_xlsx(exc))
     try:
         names = wb.sheetnames
         if sheet is not None and sheet not in names:
-            fail(f"there is no sheet {sheet!r}; sheets are: {', '.join(names)}")
+            fail(
+                f"there is no sheet {sheet!r}; sheets are: {', '.join(names)}",
+                f"没有工作表“{sheet}”;现有工作表:{'、'.join(names)}",
+            )
         ws = wb[sheet or names[0]]
         rows = []
         # Never more than the bounds, whatever the sheet declares.
@@ -244,12 +286,12 @@ def _read_xlsx(data: bytes, sheet, fail) -> pd.DataFrame:
     except ImportFileError:
         raise
     except unreadable as exc:
-        fail(f"not a readable .xlsx workbook ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
+        fail(*_unreadable_xlsx(exc))
     finally:
         wb.close()
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
-        fail("the sheet is empty")
+        fail("the sheet is empty", "工作表为空")
     width = max(len(r) for r in rows)
     header = [h or f"Unnamed: {i}" for i, h in enumerate(rows[0] + [""] * (width - len(rows[0])))]
     body = [r + [""] * (width - len(r)) for r in rows[1:]]
@@ -271,6 +313,11 @@ class RowResult:
     @property
     def message(self) -> str:
         return "; ".join([str(p) for p in self.problems] + self.warnings)
+
+    def message_in(self, lang: str) -> str:
+        """The row's problems and warnings in ``lang``."""
+        sep = ";" if lang == "zh" else "; "
+        return sep.join([p.text(lang) for p in self.problems] + [in_lang(w, lang) for w in self.warnings])
 
 
 @dataclass
@@ -328,8 +375,7 @@ class ImportReport:
         return out
 
     def table(self, lang: str = "en") -> pd.DataFrame:
-        """The review as a table: headers, statuses and precisions in ``lang`` (the messages
-        themselves are English for now)."""
+        """The review as a table, all in ``lang``: headers, statuses, precisions and messages."""
         from layers.labels import PRECISION
 
         columns = REVIEW_COLUMNS[lang]
@@ -341,7 +387,7 @@ class ImportReport:
                     columns[2]: r.id,
                     columns[3]: r.title,
                     columns[4]: PRECISION.get(r.precision, {}).get(lang, r.precision) if r.precision else "—",
-                    columns[5]: r.message or "—",
+                    columns[5]: r.message_in(lang) or "—",
                 }
                 for r in self.rows
             ],
@@ -411,25 +457,41 @@ def check_coordinates(x: float, y: float, crs: str) -> tuple[str | None, list[st
     warnings = []
     if is_projected(crs):
         if abs(x) <= 180 and abs(y) <= 90:
-            return (
+            return Msg(
                 "the numbers look like degrees, not Gauss-Krüger metres; choose WGS-84, GCJ-02, BD-09 or "
-                "CGCS2000 for this file"
+                "CGCS2000 for this file",
+                "数值像经纬度而不是高斯-克吕格米制坐标;请为此文件选择 WGS-84、GCJ-02、BD-09 或 CGCS2000",
             ), []
         if crs == "epsg:4527" and x < 1_000_000:
-            return "the easting has no zone prefix 39; choose EPSG:4548 for this file", []
+            return Msg(
+                "the easting has no zone prefix 39; choose EPSG:4548 for this file",
+                "横坐标没有带号前缀 39;请为此文件选择 EPSG:4548",
+            ), []
         if crs == "epsg:4548" and x > 10_000_000:
-            return "the easting starts with the zone number (39…); choose EPSG:4527 for this file", []
+            return Msg(
+                "the easting starts with the zone number (39…); choose EPSG:4527 for this file",
+                "横坐标以带号(39…)开头;请为此文件选择 EPSG:4527",
+            ), []
         return None, []
     minx, miny, maxx, maxy = _jining_box()
     if abs(x) <= 90 and 90 < abs(y) <= 180:
-        return "longitude and latitude are swapped (a latitude cannot exceed 90); exchange the 经度/纬度 values", []
+        return Msg(
+            "longitude and latitude are swapped (a latitude cannot exceed 90); exchange the 经度/纬度 values",
+            "经度和纬度填反了(纬度不能大于 90);请交换经度、纬度两列的值",
+        ), []
     if abs(x) > 180 or abs(y) > 90:
-        return (
+        return Msg(
             "the numbers look like projected metres, not degrees; choose EPSG:4548 or EPSG:4527 "
-            "(CGCS2000 Gauss-Krüger) for this file"
+            "(CGCS2000 Gauss-Krüger) for this file",
+            "数值像投影坐标(米)而不是经纬度;请为此文件选择 EPSG:4548 或 EPSG:4527(CGCS2000 高斯-克吕格)",
         ), []
     if miny - 1 <= x <= maxy + 1 and minx - 1 <= y <= maxx + 1 and not (minx - 1 <= x <= maxx + 1):
-        warnings.append("longitude and latitude look swapped (经度/纬度 columns exchanged?)")
+        warnings.append(
+            Msg(
+                "longitude and latitude look swapped (经度/纬度 columns exchanged?)",
+                "经度和纬度似乎填反了(两列是否互换?)",
+            )
+        )
     return None, warnings
 
 
@@ -453,7 +515,8 @@ def review_import(
     missing = [f for f in ("title_zh", "action") if f not in inverse]
     if missing:
         need = {"title_zh": "项目名称/title", "action": "所属行动/action"}
-        problems = [Problem(1, need[f], "no column for it; rename a header or map it") for f in missing]
+        no_column = Msg("no column for it; rename a header or map it", "没有对应的列;请修改表头或指定对应字段")
+        problems = [Problem(1, need[f], no_column) for f in missing]
         return ImportReport([RowResult(1, "error", problems=problems)], mapping, unknown, notes or [], crs)
 
     for i, raw in enumerate(df.to_dict("records")):
@@ -465,31 +528,46 @@ def review_import(
             continue
         title = get("title_zh")
         if not title:
-            bad(inverse["title_zh"], "empty; every measure needs a name")
+            bad(inverse["title_zh"], Msg("empty; every measure needs a name", "为空;每项措施都需要名称"))
         action = _action(get("action"))
         if action is None:
-            bad(inverse["action"], f"{get('action')!r} is not an action; use 1-10 or its name, e.g. 乡村振兴攻坚行动")
+            bad(
+                inverse["action"],
+                Msg(
+                    f"{get('action')!r} is not an action; use 1-10 or its name, e.g. 乡村振兴攻坚行动",
+                    f"“{get('action')}”不是行动;请填 1-10 或行动名称,如 乡村振兴攻坚行动",
+                ),
+            )
         district = None
         declared_outside = get("district") in OUTSIDE_WORDS
         if get("district") and not declared_outside:
             district = county_code(get("district"))
             if district is None:
-                bad(inverse["district"], f"{get('district')!r} is not one of Jining's 11 county-level divisions")
+                bad(
+                    inverse["district"],
+                    Msg(
+                        f"{get('district')!r} is not one of Jining's 11 county-level divisions",
+                        f"“{get('district')}”不是济宁市 11 个县市区之一(市外请填“市外”)",
+                    ),
+                )
         kind = get("kind") or "site"
         if kind not in KINDS:
-            bad(inverse["kind"], f"{kind!r} is not one of: {', '.join(KINDS)}")
+            bad(
+                inverse["kind"],
+                Msg(f"{kind!r} is not one of: {', '.join(KINDS)}", f"“{kind}”不是以下类型之一:{'、'.join(KINDS)}"),
+            )
         target = unit = None
         try:
             target = _number(get("target"))
         except ValueError:
-            bad(inverse["target"], f"{get('target')!r} is not a number")
+            bad(inverse["target"], Msg(f"{get('target')!r} is not a number", f"“{get('target')}”不是数字"))
         unit = get("target_unit")
         year = 2020
         if get("year"):
             try:
                 year = int(_number(get("year")))
             except (ValueError, TypeError):
-                bad(inverse["year"], f"{get('year')!r} is not a year")
+                bad(inverse["year"], Msg(f"{get('year')!r} is not a year", f"“{get('year')}”不是年份"))
 
         x = y = None
         if get("lon") or get("lat"):
@@ -499,7 +577,13 @@ def review_import(
                     raise ValueError
             except ValueError:
                 col = inverse.get("lon") if not get("lon") or not _is_num(get("lon")) else inverse.get("lat")
-                bad(col, f"lon {get('lon')!r} / lat {get('lat')!r}: give both coordinates as numbers, or neither")
+                bad(
+                    col,
+                    Msg(
+                        f"lon {get('lon')!r} / lat {get('lat')!r}: give both coordinates as numbers, or neither",
+                        f"经度“{get('lon')}”/纬度“{get('lat')}”:请同时填写两个数字坐标,或都不填",
+                    ),
+                )
                 x = y = None
         geometry = None
         precision, precision_m, source, form = "", None, "", "point"
@@ -519,15 +603,29 @@ def review_import(
                 elif beyond > OUTSIDE_TOLERANCE_KM:
                     bad(
                         inverse["lon"],
-                        f"the point ({lon:.5f}, {lat:.5f}) lies {beyond:.1f} km outside Jining: check the "
-                        "coordinate system and that lon and lat are not swapped; if the measure really is "
-                        "outside the city, write 市外 in the district column",
+                        Msg(
+                            f"the point ({lon:.5f}, {lat:.5f}) lies {beyond:.1f} km outside Jining: check the "
+                            "coordinate system and that lon and lat are not swapped; if the measure really is "
+                            "outside the city, write 市外 in the district column",
+                            f"该点({lon:.5f}, {lat:.5f})在济宁市界外 {beyond:.1f} 公里:请检查坐标系和经纬度是否填反;"
+                            "如措施确在市外,请在县区列填写“市外”",
+                        ),
                     )
                 elif c is None:
-                    res.warnings.append(f"the point ({lon:.5f}, {lat:.5f}) is {beyond:.1f} km outside Jining's border")
+                    res.warnings.append(
+                        Msg(
+                            f"the point ({lon:.5f}, {lat:.5f}) is {beyond:.1f} km outside Jining's border",
+                            f"该点({lon:.5f}, {lat:.5f})在济宁市界外 {beyond:.1f} 公里",
+                        )
+                    )
                 county = c[0] if c else None
                 if district and county and county != district:
-                    res.warnings.append(f"the point lies in {names[county]}, not in {names[district]}")
+                    res.warnings.append(
+                        Msg(
+                            f"the point lies in {names[county]}, not in {names[district]}",
+                            f"该点位于{names[county]},不在{names[district]}",
+                        )
+                    )
                 precision, precision_m = "site", 50.0
                 source = f"imported coordinates ({crs}: {x}, {y})"
                 if declared_outside:  # listed as 市外, like the register's measures outside the city
@@ -549,7 +647,8 @@ def review_import(
                 # Never a guess: the planner names the county or corrects the place.
                 col = inverse.get("place") or inverse.get("district") or "place"
                 names_given = f"{text!r}" + (f" with district {names[district]}" if district else "")
-                bad(col, f"{names_given}: {g.message}")
+                given_zh = f"“{text}”" + (f"(县区:{names[district]})" if district else "")
+                bad(col, Msg(f"{names_given}: {g.message}", f"{given_zh}:{in_lang(g.message, 'zh')}"))
                 precision, source = "unresolved", ""
             else:
                 res.status, precision, source = "unresolved", "unresolved", f"no gazetteer match for {text!r}"
@@ -602,7 +701,10 @@ def review_import(
                 Problem(
                     row,
                     inverse.get("id", inverse["title_zh"]),
-                    f"same measure as row {seen[rec['id']]} (same id, or same action and title); remove one of them",
+                    Msg(
+                        f"same measure as row {seen[rec['id']]} (same id, or same action and title); remove one of them",
+                        f"与第 {seen[rec['id']]} 行是同一措施(编号相同,或行动和名称相同);请删去其中一行",
+                    ),
                 )
             )
             results.append(res)
@@ -616,8 +718,12 @@ def review_import(
             # Never a silent overwrite: a stored correction or earlier import would be replaced.
             res.status = "conflict"
             res.warnings.append(
-                f"stored version {old.get('_version', '?')} ({old.get('origin', 'import')}) saved by "
-                f"{old.get('_updated_by', '?')} at {old.get('_updated_at', '?')} differs"
+                Msg(
+                    f"stored version {old.get('_version', '?')} ({old.get('origin', 'import')}) saved by "
+                    f"{old.get('_updated_by', '?')} at {old.get('_updated_at', '?')} differs",
+                    f"已保存的第 {old.get('_version', '?')} 版(由 {old.get('_updated_by', '?')} 于 "
+                    f"{old.get('_updated_at', '?')} 保存)与此行不同",
+                )
             )
         res.record = rec
         results.append(res)

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from layers._errors import Msg
+
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "store.sqlite"
 
 _SCHEMA = """
@@ -198,8 +200,11 @@ class Store:
                 old, version = (json.loads(row[0]), row[1]) if row else (None, 0)
                 if expected is not None and mid in expected and expected[mid] != version:
                     raise ConflictError(
-                        f"{mid} was changed by {row[2]} at {row[3]} after you loaded it; "
-                        "reload the page to see that change, then make yours again"
+                        Msg(
+                            f"{mid} was changed by {row[2]} at {row[3]} after you loaded it; "
+                            "reload the page to see that change, then make yours again",
+                            f"{mid} 在您打开后已被 {row[2]} 于 {row[3]} 修改;请刷新页面查看该修改,再重新操作",
+                        )
                     )
                 if old == new:
                     continue
@@ -255,11 +260,20 @@ class Store:
                 (batch,),
             ).fetchall()
             if not rows:
-                raise UndoError(f"there is no change {batch!r}; list them with 'python -m layers changes list'")
+                raise UndoError(
+                    Msg(
+                        f"there is no change {batch!r}; list them with 'python -m layers changes list'",
+                        f"没有修改批次“{batch}”;可用 python -m layers changes list 列出",
+                    )
+                )
             if rows[0][1] == "undo":
-                raise UndoError(f"{batch} is itself an undo; it cannot be undone")
+                raise UndoError(
+                    Msg(f"{batch} is itself an undo; it cannot be undone", f"{batch} 本身是撤销操作,不能再撤销")
+                )
             if rows[0][5]:
-                raise UndoError(f"{batch} was already undone (by {rows[0][5]})")
+                raise UndoError(
+                    Msg(f"{batch} was already undone (by {rows[0][5]})", f"{batch} 已被撤销(撤销批次 {rows[0][5]})")
+                )
             first = min(r[0] for r in rows)
             ids = sorted({r[2] for r in rows})
             later = db.execute(
@@ -270,7 +284,10 @@ class Store:
             if later:
                 names = ", ".join(f"{b} ({w})" for b, w in later)
                 raise UndoError(
-                    f"{batch} cannot be undone: a later change touched the same measures ({names}); undo that first"
+                    Msg(
+                        f"{batch} cannot be undone: a later change touched the same measures ({names}); undo that first",
+                        f"{batch} 不能撤销:之后的修改涉及相同措施({names});请先撤销那次修改",
+                    )
                 )
             undo = uuid.uuid4().hex[:12]
             at = _now()

@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 
-from layers._errors import DataError, Problem
+from layers._errors import DataError, Msg, Problem, in_lang
 
 #: lon/lat box: Jining (115.9–117.6 E, 34.4–36.0 N) plus about one degree.
 BOX = (114.5, 33.3, 119.0, 37.2)
@@ -104,19 +104,25 @@ def check_geometry(geom) -> tuple[shapely.Geometry | None, str | None]:
     try:
         g = geom if isinstance(geom, shapely.Geometry) else shape(geom)
     except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        return None, f"not a readable geometry ({type(exc).__name__})"
+        return None, Msg(f"not a readable geometry ({type(exc).__name__})", f"无法识别的几何图形({type(exc).__name__})")
     if g.is_empty:
-        return None, "the geometry is empty"
+        return None, Msg("the geometry is empty", "几何图形为空")
     xy = shapely.get_coordinates(g)
     if len(xy) > MAX_VERTICES:
-        return None, f"{len(xy):,} vertices; the limit is {MAX_VERTICES:,}: simplify the line or area first"
+        return None, Msg(
+            f"{len(xy):,} vertices; the limit is {MAX_VERTICES:,}: simplify the line or area first",
+            f"有 {len(xy):,} 个顶点,上限 {MAX_VERTICES:,}:请先简化线或面",
+        )
     if not np.isfinite(xy).all():
-        return None, "has coordinates that are not finite numbers (NaN or infinity)"
+        return None, Msg(
+            "has coordinates that are not finite numbers (NaN or infinity)", "有坐标不是有限数值(NaN 或无穷大)"
+        )
     minx, miny, maxx, maxy = g.bounds
     if not (in_box(minx, miny) and in_box(maxx, maxy)):
-        return None, (
+        return None, Msg(
             f"lies outside the area around Jining (lon {BOX[0]}–{BOX[2]}, lat {BOX[1]}–{BOX[3]}): "
-            "check the coordinate system and the order of lon and lat"
+            "check the coordinate system and the order of lon and lat",
+            f"位于济宁周边范围之外(经度 {BOX[0]}–{BOX[2]},纬度 {BOX[1]}–{BOX[3]}):请检查坐标系和经纬度顺序",
         )
     if g.geom_type.endswith("Polygon"):
         if not g.is_valid:
@@ -125,7 +131,10 @@ def check_geometry(geom) -> tuple[shapely.Geometry | None, str | None]:
 
         km2 = gpd.GeoSeries([g], crs=4326).to_crs(GK_CRS).area.iloc[0] / 1e6
         if km2 > MAX_AREA_KM2:
-            return None, f"an area of {km2:,.0f} km², larger than Jining; check the file"
+            return None, Msg(
+                f"an area of {km2:,.0f} km², larger than Jining; check the file",
+                f"面积 {km2:,.0f} 平方公里,比济宁市还大;请检查文件",
+            )
     return g, None
 
 
@@ -142,34 +151,57 @@ def check_record(rec: dict) -> tuple[dict, list[Problem]]:
 
     mid = normalise_id(rec.get("id"))
     if not mid:
-        bad("id", "empty; every measure needs an id")
+        bad("id", Msg("empty; every measure needs an id", "为空;每项措施都需要编号"))
     elif len(mid) > ID_MAX or not _ID.match(mid):
-        bad("id", f"{mid[:80]!r}: use at most {ID_MAX} letters, digits, '-', '_' or '.' (no spaces)")
+        bad(
+            "id",
+            Msg(
+                f"{mid[:80]!r}: use at most {ID_MAX} letters, digits, '-', '_' or '.' (no spaces)",
+                f"“{mid[:80]}”:最多 {ID_MAX} 个字母、数字、“-”“_”或“.”(不含空格)",
+            ),
+        )
     out["id"] = mid
     for field, limit in TEXT_LIMITS.items():
         if field in rec and rec[field] is not None and not isinstance(rec[field], (int, float)):
             text = clean_text(rec[field])
             if len(text) > limit:
-                bad(field, f"{len(text)} characters; the limit is {limit}: shorten it")
+                bad(
+                    field,
+                    Msg(
+                        f"{len(text)} characters; the limit is {limit}: shorten it",
+                        f"{len(text)} 个字,上限 {limit}:请缩短",
+                    ),
+                )
             out[field] = text
     action = rec.get("action")
     if not isinstance(action, int) or isinstance(action, bool) or not 1 <= action <= 10:
-        bad("action", f"{action!r} is not an action; use 1-10")
+        bad("action", Msg(f"{action!r} is not an action; use 1-10", f"“{action}”不是行动;请填 1-10"))
     year = rec.get("year")
     y = None if isinstance(year, bool) else _finite(year)
     if y is None or y != int(y) or not YEARS[0] <= y <= YEARS[1]:
-        bad("year", f"{str(year)[:30]!r} is not a year between {YEARS[0]} and {YEARS[1]}")
+        bad(
+            "year",
+            Msg(
+                f"{str(year)[:30]!r} is not a year between {YEARS[0]} and {YEARS[1]}",
+                f"“{str(year)[:30]}”不是 {YEARS[0]} 至 {YEARS[1]} 之间的年份",
+            ),
+        )
     else:
         out["year"] = int(y)
-    for field, top, what in (
-        ("target", TARGET_MAX, f"a number between 0 and {TARGET_MAX:.0e}"),
-        ("precision_m", PRECISION_MAX_M, f"a distance between 0 and {PRECISION_MAX_M:.0e} m"),
+    for field, top, what, what_zh in (
+        ("target", TARGET_MAX, f"a number between 0 and {TARGET_MAX:.0e}", f"0 至 {TARGET_MAX:.0e} 之间的数"),
+        (
+            "precision_m",
+            PRECISION_MAX_M,
+            f"a distance between 0 and {PRECISION_MAX_M:.0e} m",
+            f"0 至 {PRECISION_MAX_M:.0e} 米之间的距离",
+        ),
     ):
         value = rec.get(field)  # optional: None or NaN is "not given"
         if value is not None and not (isinstance(value, float) and math.isnan(value)):
             v = None if isinstance(value, bool) else _finite(value)
             if v is None or not 0 <= v <= top:
-                bad(field, f"{str(value)[:30]!r} is not {what}")
+                bad(field, Msg(f"{str(value)[:30]!r} is not {what}", f"“{str(value)[:30]}”不是{what_zh}"))
             else:
                 out[field] = v
     if rec.get("geometry") is not None:
@@ -187,7 +219,9 @@ def check_records(records: list[dict], source: str = "store") -> list[dict]:
     for i, rec in enumerate(records):
         out, probs = check_record(rec)
         label = out.get("id") or f"record {i + 1}"
-        problems += [Problem(i + 1, p.field, f"{label}: {p.message}") for p in probs]
+        problems += [
+            Problem(i + 1, p.field, Msg(f"{label}: {p.message}", f"{label}:{in_lang(p.message, 'zh')}")) for p in probs
+        ]
         cleaned.append(out)
     if problems:
         raise InvalidRecordError(source, problems)

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -249,3 +250,68 @@ def test_the_review_table_speaks_the_ui_language():
     assert set(zh["状态"]) <= {"正常", "按地名定位", "未定位", "无变化", "错误", "冲突"}
     assert "错误" in set(zh["状态"]) and "error" in set(en["status"])
     assert rep.counts_text("zh").count(":") == len(rep.counts()) and "错误" in rep.counts_text("zh")
+
+
+LATIN = re.compile(r"[A-Za-z]{2,}")
+#: Latin words a Chinese message may hold: what the planner typed, ids, systems and formats.
+ALLOWED_LATIN = {
+    "CSV",
+    "XLSX",
+    "xlsx",
+    "csv",
+    "UTF",
+    "GBK",
+    "EPSG",
+    "WGS",
+    "GCJ",
+    "BD",
+    "CGCS",
+    "Excel",
+    "python",
+    "layers",
+    "changes",
+    "list",
+    "NaN",
+}
+
+
+def latin_outside(text: str, typed: set[str]) -> set[str]:
+    return set(LATIN.findall(text)) - ALLOWED_LATIN - typed
+
+
+@pytest.mark.parametrize(
+    "row, typed",
+    [
+        (["", "3", "", "", ""], set()),  # no title
+        (["p", "xx", "", "", ""], {"xx"}),  # no such action
+        (["p", "3", "Gotham", "", ""], {"Gotham"}),  # no such district
+        (["p", "3", "", "abc", "35.4"], {"abc"}),  # half a coordinate
+        (["p", "3", "", "35.41", "116.58"], set()),  # swapped
+        (["p", "3", "", "118.8", "32.0"], set()),  # far outside Jining
+        (["p", "3", "兖州区", "116.58", "35.41"], set()),  # in another county: a warning
+    ],
+)
+def test_row_messages_speak_chinese_in_the_chinese_view(row, typed):
+    header = ["项目名称", "所属行动", "县区", "经度", "纬度"]
+    rep = review(csv_bytes([row], header))
+    (r,) = rep.rows
+    assert r.message, row  # each case says something
+    zh, en = r.message_in("zh"), r.message_in("en")
+    assert latin_outside(zh, typed) == set(), zh
+    assert re.search(r"[\u4e00-\u9fff]", zh) and zh != en
+    assert en == r.message  # English stays what the command line prints
+    assert list(rep.table("zh")["说明"]) == [zh]
+
+
+@pytest.mark.parametrize(
+    "data, name",
+    [(b"", "a.csv"), (b"\x00\x01\x02\x03" * 100, "a.csv"), (b"PK\x03\x04 not a zip", "a.xlsx"), (b"a,b", "a.txt")],
+)
+def test_file_errors_speak_chinese_in_the_chinese_view(data, name):
+    from layers._errors import describe
+
+    with pytest.raises(ImportFileError) as info:
+        read_table(data, name)
+    zh = describe(info.value, "zh")
+    assert latin_outside(zh, {name, "txt", "PK", "BadZipFile"}) == set(), zh
+    assert describe(info.value, "en") == str(info.value)

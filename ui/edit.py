@@ -8,6 +8,7 @@ import io
 import shapely
 import streamlit as st
 
+from layers._errors import describe, in_lang
 from layers.changes import changes_key, read_geometry_file, record_from_row, with_location
 from layers.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.details import source_summary
@@ -61,7 +62,7 @@ def _import(lang, who):
     try:
         df, notes = _read(hashlib.sha256(data).hexdigest(), up.name, sheet, data)
     except ImportFileError as exc:
-        st.error(md_escape(exc))
+        st.error(md_escape(describe(exc, lang)))
         return
     _, unknown = map_headers(df.columns)
     overrides = {}
@@ -111,7 +112,7 @@ def _import(lang, who):
             with Store() as store:
                 store.save(records, who, "import", expected=report.expected_versions())
         except (InvalidRecordError, ConflictError) as exc:  # the review checks the same rules: a safety net
-            st.error(md_escape(exc))
+            st.error(md_escape(describe(exc, lang)))
             return
         st.success(t("saved", lang))
         st.rerun()
@@ -175,7 +176,7 @@ def _correct(projects, lang, who, state):
         # The rules the store applies, checked before the button: NaN, (0, 0) or a world-sized area never get that far.
         geom, reason = check_geometry(geom)
         if reason:
-            st.error(t("fix_unusable", lang) + md_escape(reason))
+            st.error(t("fix_unusable", lang) + md_escape(in_lang(reason, lang)))
     if geom is not None and st.button(t("fix_save", lang), key="fix_save", type="primary"):
         new = with_location(record_from_row(rec), geom, who, how, precision_m)
         try:
@@ -185,10 +186,10 @@ def _correct(projects, lang, who, state):
             st.success(t("saved", lang))
             st.rerun()
         except ConflictError as exc:
-            st.error(md_escape(exc))
+            st.error(md_escape(describe(exc, lang)))
             state["fix_versions"].pop(mid, None)
         except InvalidRecordError as exc:
-            st.error(md_escape(exc))
+            st.error(md_escape(describe(exc, lang)))
 
 
 def _history(lang, who):
@@ -199,7 +200,7 @@ def _history(lang, who):
             with Store() as store:
                 batch = store.undo_last(who)
         except UndoError as exc:
-            st.error(md_escape(exc))
+            st.error(md_escape(describe(exc, lang)))
             return
         if batch:
             st.success(t("undone", lang, batch=batch))
