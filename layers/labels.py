@@ -303,15 +303,3 @@ def md_escape(text, html_mode: bool = False) -> str:
     if html_mode:
         return _MD_SPECIAL_NO_HTML.sub(r"\\\1", html.escape(text, quote=False))
     return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def measure_list_markdown(part: pd.DataFrame, lang: str = "zh", limit: int | None = None) -> str:
-    """A Markdown list of measures (action symbol, title, precision) with every name
-    HTML-escaped: one element for the whole list, at most ``limit`` lines."""
-    symbols = load_actions()["symbol"]
-    title = "title_zh" if lang == "zh" else "title_en"
-    rows = part if limit is None else part.head(limit)
-    return "\n".join(
-        f"- {symbols[a]} {md_escape(t, html_mode=True)} <small>({html.escape(PRECISION[p][lang])})</small>"
-        for a, t, p in zip(rows["action"], rows[title], rows["precision"], strict=True)
-    )

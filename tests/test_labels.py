@@ -1,7 +1,7 @@
-"""Text the UI shows about measures: lists beside the map."""
+"""Text the UI shows: escaping, the register table, the catalogue."""
 
 from layers import load_projects
-from layers.labels import PRECISION, md_escape, measure_list_markdown
+from layers.labels import md_escape
 
 
 def test_markdown_in_user_text_stays_text():
@@ -12,21 +12,6 @@ def test_markdown_in_user_text_stays_text():
         )
         for raw in ("![", "](", "**", "http://", "://", "www.", "www\\.", "a@b", "\n", "\x00", "<i>"):
             assert raw not in out, (mode, raw)
-
-
-def test_measure_list_escapes_names_and_stops_at_the_limit():
-    projects = load_projects()
-    city = projects[projects["form"] == "city"].copy()
-    city.iloc[0, city.columns.get_loc("title_zh")] = "<img src=x onerror=alert(1)>"
-    text = measure_list_markdown(city, "zh", limit=5)
-    lines = text.splitlines()
-    assert len(lines) == 5 and all(line.startswith("- ") for line in lines)
-    # Markdown and HTML characters are backslash-escaped: the name is text, never markup.
-    assert "<img" not in text and r"&lt;img src=x onerror=alert\(1\)&gt;" in lines[0]
-    assert PRECISION[city["precision"].iloc[0]]["zh"] in lines[0]
-    full = measure_list_markdown(city, "en")
-    assert len(full.splitlines()) == len(city)
-    assert md_escape(city["title_en"].iloc[1], html_mode=True) in full.splitlines()[1]
 
 
 def test_the_chinese_register_table_shows_no_english_codes_or_empty_values():
@@ -64,3 +49,28 @@ def test_location_sources_are_summarised_in_the_ui_language():
     rows = dict(measure_details(rec, "zh"))
     assert rows["位置来源"] == source_summary(rec["geometry_source"], "zh")
     assert rows["来源说明(原文)"] == rec["geometry_source"]
+
+
+def test_the_catalogue_has_both_languages_and_the_same_placeholders():
+    import string
+
+    from layers.labels import TEXT
+
+    for key, text in TEXT.items():
+        assert set(text) == {"zh", "en"}, key
+        if isinstance(text["zh"], str):
+            fields = [{f for _, f, _, _ in string.Formatter().parse(text[lang]) if f} for lang in ("zh", "en")]
+            assert fields[0] == fields[1], key
+        else:
+            assert len(text["zh"]) == len(text["en"]), key
+
+
+def test_app_and_ui_carry_no_inline_translations():
+    """Every user-visible string comes from the catalogue: no "…" if zh else "…" in the UI code."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in [root / "app.py", *sorted((root / "ui").glob("*.py"))]:
+        code = path.read_text(encoding="utf-8")
+        assert not re.search(r"if zh\b|if lang == .zh. else", code), path.name
