@@ -120,6 +120,8 @@ lang = st.sidebar.radio(
 # A compact header: the map and the list beside it fit a 1366x768 window without scrolling.
 st.html(
     "<style>.block-container{padding-top:2.6rem;padding-bottom:1rem}.block-container h3{padding:0 0 .2rem 0}"
+    # The list beside the map: its toolbar (search, download) would cover the heading above it.
+    ".st-key-side [data-testid=stElementToolbar]{display:none}"
     # Streamlit's keyboard skip link is English whatever the language: it shows ours.
     f'[data-testid=stSkipToContent]{{font-size:0}}[data-testid=stSkipToContent]::after{{content:"{t("skip", lang)}";'
     "font-size:1rem}</style>"
