@@ -15,7 +15,7 @@ from layers import DataError, data_key, load_projects
 from layers.actions import load_actions
 from layers.basemaps import available_basemaps, tianditu_key
 from layers.changes import apply_store
-from layers.details import measure_details
+from layers.details import SOURCE_NOTES, measure_details
 from layers.export_data import EXPORT_CRS
 from layers.export_map import LAYOUTS, default_title, print_basemap_note
 from layers.exports import FORMAT_LABELS, FORMATS, MIME, export, extension
@@ -306,7 +306,11 @@ if tab_map.open:
                 with st.container(border=True, key="details"):
                     st.markdown(f"**{t('details', lang)}**")
                     for label, value in measure_details(rec, lang):
-                        st.markdown(f"**{md_escape(label)}**  \n{md_escape(value)}")
+                        if label == SOURCE_NOTES["zh"]:  # cited notes in English: folded in the Chinese view
+                            with st.expander(label):
+                                st.markdown(md_escape(value))
+                        else:
+                            st.markdown(f"**{md_escape(label)}**  \n{md_escape(value)}")
             else:
                 st.info(t("map_hint", lang))
         with st.expander(t("precision_help", lang)):

@@ -9,7 +9,11 @@ import pandas as pd
 
 from layers.actions import load_actions
 from layers.boundaries import county_names
-from layers.labels import FORM, KIND, PRECISION
+from layers.labels import CHANGE_WORDS, FORM, KIND, PRECISION
+
+#: The label of the cited source notes, which are kept as written (in English): the app
+#: shows them folded under this label in the Chinese view, so nobody meets them by accident.
+SOURCE_NOTES = {"zh": "来源说明(英文原文)", "en": "Source notes"}
 
 
 def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
@@ -36,7 +40,7 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
         ("涉及县市区" if zh else "Districts", counties or ("全市" if zh else "city-wide")),
         ("位置精度" if zh else "Precision", precision),
         ("位置来源" if zh else "Location source", source_summary(rec["geometry_source"], lang)),
-        ("来源说明(原文)" if zh else "Source notes", rec["geometry_source"] or "—"),
+        (SOURCE_NOTES[lang], rec["geometry_source"] or "—"),
         ("编号" if zh else "ID", rec["id"]),
     ]
     if rec.get("changed"):
@@ -44,7 +48,8 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
             0,
             (
                 "已修改" if zh else "Changed",
-                f"{rec.get('changed_by', '')} {rec.get('changed_at', '')} ({rec.get('origin', '')})",
+                f"{rec.get('changed_by', '')} {rec.get('changed_at', '')} "
+                f"({CHANGE_WORDS.get(rec.get('origin', ''), {}).get(lang, rec.get('origin', ''))})",
             ),
         )
     return rows

@@ -221,9 +221,11 @@ SYSTEM_LABELS = {
     "epsg:4527": {"zh": "同上,带号39前缀(EPSG:4527)", "en": "same, zone prefix 39 (EPSG:4527)"},
 }
 
-#: What a change in the history did.
+#: What a change in the history did, and where a changed record comes from.
 CHANGE_WORDS = {
     "import": {"zh": "导入", "en": "import"},
+    "manual": {"zh": "人工更正", "en": "corrected by hand"},
+    "register": {"zh": "登记表", "en": "register"},
     "set_location": {"zh": "更正位置", "en": "location corrected"},
     "undo": {"zh": "撤销", "en": "undo"},
 }

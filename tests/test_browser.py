@@ -614,4 +614,12 @@ def test_the_chinese_view_shows_no_english(offline_page, server):
             words |= latin_words(frame.locator("body").inner_text())
         if words:
             found[tab] = sorted(words)
+    # A measure's details too (the cited English notes stay folded, labelled as English).
+    mouse_click(page, page.get_by_role("tab", name="地图"))
+    click_list_row(page, 2)
+    expect(page.locator(".st-key-details")).to_contain_text("位置来源", timeout=30000)
+    page.wait_for_timeout(500)
+    words = latin_words(visible_text(page))
+    if words:
+        found["措施详情"] = sorted(words)
     assert found == {}, found

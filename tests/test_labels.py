@@ -48,7 +48,7 @@ def test_location_sources_are_summarised_in_the_ui_language():
     rec = projects[projects["id"] == projects["id"].iloc[0]].iloc[0]
     rows = dict(measure_details(rec, "zh"))
     assert rows["位置来源"] == source_summary(rec["geometry_source"], "zh")
-    assert rows["来源说明(原文)"] == rec["geometry_source"]
+    assert rows["来源说明(英文原文)"] == rec["geometry_source"]
 
 
 def test_the_catalogue_has_both_languages_and_the_same_placeholders():
