@@ -191,7 +191,7 @@ def test_a_save_that_lost_a_race_gets_a_conflict_message(isolated_store):
     with Store(isolated_store) as s:  # somebody else saves first, from another browser
         s.save([with_location(record_from_row(other), shapely.Point(116.6, 35.36), "李工", "paste", 1)], "李工")
     at.button(key="fix_save").click().run()
-    assert any("changed by 李工" in e.value for e in at.error)
+    assert any("已被 李工" in e.value and "请刷新页面" in e.value for e in at.error)  # in the UI's language
     with Store(isolated_store) as s:
         assert s.records()["A10-08"]["_updated_by"] == "李工"
 
