@@ -13,6 +13,7 @@ import streamlit as st
 
 from layers import DataError, data_key, load_projects
 from layers.actions import load_actions
+from layers.auth import Accounts
 from layers.basemaps import available_basemaps, tianditu_key
 from layers.changes import apply_store
 from layers.details import SOURCE_NOTES, measure_details
@@ -35,7 +36,7 @@ from layers.numbering import list_table
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district, stats_chart
 from layers.store import Store
-from ui import edit
+from ui import access, edit
 from ui.map_view import map_view
 
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
@@ -49,6 +50,7 @@ try:
 except Exception:  # no secrets.toml: that is the normal case
     secrets = {}
 TDT_KEY = tianditu_key(secrets)
+ACCESS = access.settings_from(secrets)
 BASEMAPS = available_basemaps(TDT_KEY)
 
 
@@ -127,6 +129,13 @@ st.html(
     "font-size:1rem}</style>"
 )
 st.markdown(f"### {md_escape(t('title', lang))}")
+
+# Who is using the app, resolved on the server on every rerun (never taken from the browser).
+who = access.current_identity(st.session_state, ACCESS)
+if ACCESS.require_login and who is None:
+    st.info(t("login_required", lang))
+    access.sign_in_form(lang, st.session_state, ACCESS, where=st)
+    st.stop()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -211,6 +220,7 @@ sb.selectbox(
 )
 if state.basemap != "none":
     sb.caption(t("basemap_online", lang))
+access.sidebar(lang, state, ACCESS, who)
 
 filters = Filters(
     tuple(state.f_actions),
@@ -396,4 +406,6 @@ if tab_export.open:
 
 if tab_edit.open:
     with tab_edit:
-        edit.render(projects, lang, state, quarantined, stored)
+        with Store() as _store:
+            can_enable = ACCESS.oidc or Accounts(_store).has_editor()
+        edit.render(projects, lang, state, quarantined, stored, who, can_enable)

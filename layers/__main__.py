@@ -102,8 +102,7 @@ def _export(args) -> int:
 
 
 def _import(args) -> int:
-    import getpass
-
+    from layers.auth import os_identity
     from layers.importer import load_import
     from layers.store import Store
 
@@ -138,7 +137,7 @@ def _import(args) -> int:
         print("no change: nothing to save")
         return 0
     with Store(args.store) as store:
-        batch = store.save(records, args.who or getpass.getuser(), "import", expected=report.expected_versions())
+        batch = store.save(records, os_identity().name, "import", expected=report.expected_versions())
         if batch:
             print(f"saved {len(records)} rows to {store.path} (change {batch})")
         else:
@@ -147,8 +146,7 @@ def _import(args) -> int:
 
 
 def _changes(args) -> int:
-    import getpass
-
+    from layers.auth import os_identity
     from layers.store import Store, UndoError
     from layers.validate import split_valid
 
@@ -168,11 +166,55 @@ def _changes(args) -> int:
             print("error: give the change to undo, e.g. python -m layers changes undo 3f2a9c1b7e4d", file=sys.stderr)
             return 2
         try:
-            undo = store.undo(args.batch, args.who or getpass.getuser())
+            undo = store.undo(args.batch, os_identity().name)
         except UndoError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         print(f"undone {args.batch} (as change {undo})")
+    return 0
+
+
+def _read_password(confirm: bool) -> str:
+    """The password from standard input: typed twice at a terminal (not echoed), else the
+    first line of the input (scripts: ``printf 'secret\\n' | python -m layers users add …``)."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if confirm and getpass.getpass("again: ") != first:
+            raise ValueError("the two passwords differ; nothing changed")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _users(args) -> int:
+    from layers.auth import Accounts
+    from layers.store import Store
+
+    with Store(args.store) as store:
+        accounts = Accounts(store)
+        if args.action == "list":
+            table = accounts.list()
+            if table.empty:
+                print("no accounts: editing is off until an editor is added (users add NAME --role editor)")
+            for r in table.itertuples():
+                print(f"{r.name}  {r.role}  created {r.created_at}  changed {r.updated_at}")
+            return 0
+        if not args.name:
+            print(f"error: give the account name, e.g. python -m layers users {args.action} 张工", file=sys.stderr)
+            return 2
+        if args.action == "add":
+            accounts.add(args.name, _read_password(confirm=True), args.role)
+            print(f"added {args.name} ({args.role})")
+        elif args.action == "passwd":
+            accounts.set_password(args.name, _read_password(confirm=True))
+            print(f"changed the password of {args.name}; its sessions have ended")
+        elif args.action == "role":
+            accounts.set_role(args.name, args.role)
+            print(f"{args.name} is now {args.role}")
+        else:
+            accounts.remove(args.name)
+            print(f"removed {args.name}; its sessions have ended")
     return 0
 
 
@@ -214,8 +256,16 @@ def main(argv=None) -> int:
     c.add_argument("action", choices=("list", "undo"))
     c.add_argument("batch", nargs="?", help="the change to undo (from 'changes list')")
     c.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
-    c.add_argument("--who", help="name recorded in the audit trail (default: the login name)")
     c.set_defaults(func=_changes)
+
+    u = sub.add_parser(
+        "users", help="manage the accounts that may sign in to the app (the password is read from standard input)"
+    )
+    u.add_argument("action", choices=("add", "list", "remove", "passwd", "role"))
+    u.add_argument("name", nargs="?", help="account name, e.g. 张工 or zhang.gong")
+    u.add_argument("--role", choices=("viewer", "editor", "admin"), default="viewer", help="for add and role")
+    u.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
+    u.set_defaults(func=_users)
 
     from layers.coords import SYSTEMS
 
@@ -236,7 +286,6 @@ def main(argv=None) -> int:
     i.add_argument("--sheet", help="XLSX sheet (default: the first)")
     i.add_argument("--dry-run", action="store_true", help="print the report, save nothing")
     i.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
-    i.add_argument("--who", help="name recorded in the audit trail (default: the login name)")
     i.add_argument(
         "--on-conflict",
         choices=("keep", "replace", "skip"),

@@ -71,7 +71,43 @@ TEXT = {
     "x_write_failed": {"zh": "无法写出文件:", "en": "The file could not be written: "},
     "x_download": {"zh": "下载", "en": "Download"},
     # ---- import and correct tab --------------------------------------------------------------
-    "who": {"zh": "您的姓名/科室(记入修改记录)", "en": "Your name / office (kept in the history)"},
+    # ---- sign-in and accounts ------------------------------------------------------------------
+    "login_heading": {"zh": "编辑人员登录", "en": "Sign in to edit"},
+    "login_oidc": {"zh": "使用单位账号登录", "en": "Sign in with your organisation"},
+    "login_name": {"zh": "账户名", "en": "Account"},
+    "login_password": {"zh": "密码", "en": "Password"},
+    "login": {"zh": "登录", "en": "Sign in"},
+    "logout": {"zh": "退出登录", "en": "Sign out"},
+    "signed_in_as": {"zh": "已登录:{name}({role})", "en": "Signed in: {name} ({role})"},
+    "login_required": {"zh": "请先登录后查看。", "en": "Please sign in to see the map."},
+    "editing_as": {"zh": "以 {name} 的身份修改,记入修改记录。", "en": "Changes are recorded as {name}."},
+    "edit_off": {
+        "zh": "编辑功能未启用:管理员在服务器上运行 python -m layers users add 姓名 --role editor"
+        "(密码从标准输入读取)添加编辑账户后,编辑人员即可在左侧登录,导入、更正或撤销。",
+        "en": "Editing is off: an admin enables it on the server with python -m layers users add NAME "
+        "--role editor (the password is read from standard input); editors then sign in on the left.",
+    },
+    "edit_sign_in": {
+        "zh": "导入、更正和撤销需要编辑账户:请在左侧“编辑人员登录”处登录。",
+        "en": "Importing, correcting and undoing need an editor account: sign in on the left.",
+    },
+    "edit_viewer": {
+        "zh": "您的账户只能查看;需要编辑权限请联系管理员。",
+        "en": "Your account may only view; ask an admin for the editor role.",
+    },
+    "acc_heading": {"zh": "账户管理", "en": "Accounts"},
+    "acc_columns": {
+        "zh": {"name": "账户名", "role": "角色", "created_at": "创建时间", "updated_at": "修改时间"},
+        "en": {"name": "Account", "role": "Role", "created_at": "Created", "updated_at": "Changed"},
+    },
+    "acc_add": {"zh": "添加账户", "en": "Add an account"},
+    "acc_remove": {"zh": "删除账户", "en": "Remove an account"},
+    "acc_role": {"zh": "角色", "en": "Role"},
+    "acc_password_again": {"zh": "再次输入密码", "en": "Password again"},
+    "acc_passwords_differ": {
+        "zh": "两次输入的密码不同;未作任何修改。",
+        "en": "The two passwords differ; nothing changed.",
+    },
     "imp_heading": {"zh": "导入项目清单", "en": "Import a list of measures"},
     "imp_caption": {
         "zh": "支持 CSV、XLSX(≤5 MB)。按表头识别列:项目名称、所属行动、县区、地点、经度、纬度……;保存前先预览。",

@@ -39,6 +39,26 @@ def app():
     return run()
 
 
+PASSWORD = "correct horse battery"
+
+
+def add_account(name: str, role: str, password: str = PASSWORD) -> None:
+    from layers.auth import Accounts
+    from layers.store import Store
+
+    with Store() as store:  # the test's own store (JINING_STORE, see conftest)
+        Accounts(store).add(name, password, role)
+
+
+def sign_in(at, name: str, password: str = PASSWORD):
+    """Sign in with the form in the sidebar, as a planner does."""
+    at.text_input(key="login_name").set_value(name)
+    at.text_input(key="login_password").set_value(password)
+    at.button(key="login_submit").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_default_view_shows_every_measure_on_the_map(app):
     n = len(load_projects())
     assert f"{n} 条(共 {n} 条)" in caption(app)
@@ -153,8 +173,8 @@ def test_correct_a_location_by_pasting_amap_coordinates_then_undo(isolated_store
     from layers.coords import distance_m, from_wgs84
     from layers.store import Store
 
-    at = open_tab(run(), "导入与更正")
-    at.text_input(key="who").set_value("规划科 王工").run()
+    add_account("规划科王工", "editor")
+    at = open_tab(sign_in(run(), "规划科王工"), "导入与更正")
     at.selectbox(key="fix_id").set_value("A10-09").run()
     at.radio(key="fix_method").set_value("paste").run()
     x, y = from_wgs84(116.7211, 35.5602, "gcj02")
@@ -166,8 +186,8 @@ def test_correct_a_location_by_pasting_amap_coordinates_then_undo(isolated_store
         rec = s.records()["A10-09"]
     lon, lat = rec["geometry"]["coordinates"]
     assert distance_m(lon, lat, 116.7211, 35.5602) < 1.0
-    assert rec["precision"] == "manual" and "规划科 王工" in rec["geometry_source"]
-    assert rec["_updated_by"] == "规划科 王工"
+    assert rec["precision"] == "manual" and "规划科王工" in rec["geometry_source"]
+    assert rec["_updated_by"] == "规划科王工"  # the signed-in account, not typed text
     # The map shows the change: the measure's tooltip gives its new precision.
     assert "手动定位" in map_script(open_tab(at, "地图"))
     open_tab(at, "导入与更正")
@@ -182,7 +202,8 @@ def test_a_save_that_lost_a_race_gets_a_conflict_message(isolated_store):
     from layers.changes import record_from_row, with_location
     from layers.store import Store
 
-    at = open_tab(run(), "导入与更正")
+    add_account("张工", "editor")
+    at = open_tab(sign_in(run(), "张工"), "导入与更正")
     at.selectbox(key="fix_id").set_value("A10-08").run()  # the page loads version 0 of A10-08
     at.radio(key="fix_method").set_value("paste").run()
     at.text_input(key="fix_text").set_value("116.58, 35.35").run()

@@ -282,7 +282,7 @@ def test_the_cli_says_no_change_and_handles_a_missing_file(tmp_path):
     store = tmp_path / "s.sqlite"
     csv = tmp_path / "l.csv"
     csv.write_text("项目名称,所属行动,地点\n甲,3,金乡县\n", encoding="utf-8")
-    run = [sys.executable, "-m", "layers", "import", str(csv), "--store", str(store), "--who", "t"]
+    run = [sys.executable, "-m", "layers", "import", str(csv), "--store", str(store)]
     assert "saved 1 rows" in subprocess.run(run, cwd=ROOT, capture_output=True, text=True).stdout
     assert "no change" in subprocess.run(run, cwd=ROOT, capture_output=True, text=True).stdout
     res = subprocess.run([*run[:4], str(tmp_path / "missing.csv")], cwd=ROOT, capture_output=True, text=True)
@@ -294,9 +294,7 @@ def test_the_cli_export_reads_the_store_like_the_app(tmp_path):
     store = tmp_path / "s.sqlite"
     csv = tmp_path / "l.csv"
     csv.write_text("项目名称,所属行动,地点\n" + "".join(f"CLI导入{i},3,金乡县\n" for i in range(5)), encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "layers", "import", str(csv), "--store", str(store), "--who", "t"], cwd=ROOT, check=True
-    )
+    subprocess.run([sys.executable, "-m", "layers", "import", str(csv), "--store", str(store)], cwd=ROOT, check=True)
     out = tmp_path / "o.csv"
     res = subprocess.run(
         [sys.executable, "-m", "layers", "export", "--format", "csv", "--out", str(out), "--store", str(store)],
@@ -412,7 +410,7 @@ def test_the_cli_refuses_to_overwrite_without_a_choice(tmp_path):
         s.save([rec("IMP-C", title_zh="原名")], "王工")
     csv = tmp_path / "l.csv"
     csv.write_text("编号,项目名称,所属行动\nIMP-C,新名,3\n", encoding="utf-8")
-    base = [sys.executable, "-m", "layers", "import", str(csv), "--store", str(store), "--who", "t"]
+    base = [sys.executable, "-m", "layers", "import", str(csv), "--store", str(store)]
     res = subprocess.run(base, cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 1 and "--on-conflict" in res.stderr
     with Store(store) as s:

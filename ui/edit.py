@@ -193,9 +193,10 @@ def _correct(projects, lang, who, state):
 
 
 def _history(lang, who):
+    """The history, and (for an editor: ``who``) the undo of their own last change."""
     st.subheader(t("hist_heading", lang))
     c1, c2 = st.columns(2)
-    if c1.button(t("undo", lang), key="undo"):
+    if who and c1.button(t("undo", lang), key="undo"):
         try:
             with Store() as store:
                 batch = store.undo_last(who)
@@ -260,20 +261,63 @@ def _uploader_in(lang: str) -> None:
     )
 
 
-def render(projects, lang, state, quarantined=None, stored=None):
+def _accounts(lang: str, me) -> None:
+    """An admin's view of the accounts: list, add, change the role, remove."""
+    from layers.auth import ROLE_WORDS, ROLES, Accounts, AuthError
+
+    st.subheader(t("acc_heading", lang))
+    with Store() as store:
+        table = Accounts(store).list()
+    if len(table):
+        shown = table.assign(role=[ROLE_WORDS[r][lang] for r in table["role"]])
+        st.dataframe(shown.rename(columns=t("acc_columns", lang)), hide_index=True, width="stretch", key="acc_table")
+    c1, c2 = st.columns(2)
+    with c1.form("acc_add", clear_on_submit=True):
+        st.markdown(f"**{t('acc_add', lang)}**")
+        name = st.text_input(t("login_name", lang), key="acc_name", max_chars=64)
+        role = st.selectbox(t("acc_role", lang), ROLES, key="acc_new_role", format_func=lambda r: ROLE_WORDS[r][lang])
+        pw = st.text_input(t("login_password", lang), type="password", key="acc_pw", max_chars=256)
+        pw2 = st.text_input(t("acc_password_again", lang), type="password", key="acc_pw2", max_chars=256)
+        if st.form_submit_button(t("acc_add", lang), key="acc_add_submit"):
+            try:
+                if pw != pw2:
+                    raise AuthError(t("acc_passwords_differ", lang))
+                with Store() as store:
+                    Accounts(store).add(name, pw, role)
+                st.rerun()  # the list above shows the new account
+            except AuthError as exc:
+                st.error(md_escape(describe(exc, lang)))
+    others = [n for n in table["name"] if n != me.name]
+    if others:
+        with c2.form("acc_remove"):
+            st.markdown(f"**{t('acc_remove', lang)}**")
+            name = st.selectbox(t("login_name", lang), others, key="acc_remove_name")
+            if st.form_submit_button(t("acc_remove", lang), key="acc_remove_submit"):
+                with Store() as store:
+                    Accounts(store).remove(name)
+                st.rerun()
+
+
+def render(projects, lang, state, quarantined=None, stored=None, who=None, can_enable=False):
+    """The tab. ``who`` is the signed-in identity (None: nobody); only an editor or an
+    admin may import, correct and undo, and every change is recorded under their name.
+    ``can_enable``: an editor account or an identity provider exists."""
     _uploader_in(lang)
     if quarantined:
         _quarantine(quarantined, stored or {}, lang)
         st.divider()
-    # The name outlives the tab: Streamlit forgets a widget's value while its tab is closed.
-    who = st.text_input(
-        t("who", lang),
-        key="who",
-        value=state.get("_who", ""),
-    )
-    state["_who"] = who
-    _import(lang, who)
+    if who is None or not who.can_edit:
+        # Read-only: the history can be read and downloaded; nothing can be changed.
+        key = "edit_viewer" if who else "edit_sign_in" if can_enable else "edit_off"
+        st.info(t(key, lang))
+        _history(lang, None)
+        return
+    st.caption(t("editing_as", lang, name=md_escape(who.name)))
+    _import(lang, who.name)
     st.divider()
-    _correct(projects, lang, who, state)
+    _correct(projects, lang, who.name, state)
     st.divider()
-    _history(lang, who)
+    _history(lang, who.name)
+    if who.is_admin:
+        st.divider()
+        _accounts(lang, who)

@@ -1,0 +1,133 @@
+"""Who is using the app: the sign-in in the sidebar, and the identity the edit tab acts as.
+
+The identity is resolved on the server on every rerun, from Streamlit's OIDC user (when
+``[auth]`` is configured) or from the session token of a local account. Nothing else in
+the session state can grant a role: a forged ``identity`` or ``role`` entry is ignored.
+
+Settings (``.streamlit/secrets.toml``)::
+
+    [access]
+    require_login = false        # true: nobody sees the map before signing in
+    session_hours = 8
+    editors = ["zhang@example.cn"]   # OIDC e-mail addresses with the editor role
+    admins = ["wang@example.cn"]
+    role_claim = "jining_role"       # or: a claim of the identity provider holding the role
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from layers._errors import describe
+from layers.auth import ROLES, Accounts, AuthError, Identity
+from layers.labels import md_escape, t
+from layers.store import Store
+
+TOKEN = "auth_token"
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    require_login: bool = False
+    session_hours: float = 8.0
+    oidc: bool = False
+    editors: frozenset = field(default_factory=frozenset)
+    admins: frozenset = field(default_factory=frozenset)
+    role_claim: str | None = None
+
+
+def settings_from(secrets: dict) -> AccessSettings:
+    """The access settings from the app's secrets (all optional)."""
+    access = dict(secrets.get("access") or {})
+    hours = access.get("session_hours", 8)
+    return AccessSettings(
+        require_login=bool(access.get("require_login", False)),
+        session_hours=float(hours) if isinstance(hours, (int, float)) and 0 < hours <= 24 * 30 else 8.0,
+        oidc="auth" in secrets,
+        editors=frozenset(str(e).lower() for e in access.get("editors") or ()),
+        admins=frozenset(str(e).lower() for e in access.get("admins") or ()),
+        role_claim=access.get("role_claim"),
+    )
+
+
+def _oidc_identity(conf: AccessSettings) -> Identity | None:
+    if not conf.oidc or not getattr(st.user, "is_logged_in", False):
+        return None
+    email = str(st.user.get("email") or st.user.get("sub") or "").lower()
+    role = "viewer"
+    claimed = st.user.get(conf.role_claim) if conf.role_claim else None
+    if claimed in ROLES:
+        role = claimed
+    if email in conf.editors:
+        role = "editor"
+    if email in conf.admins:
+        role = "admin"
+    return Identity(email, role, "oidc")
+
+
+def current_identity(state, conf: AccessSettings) -> Identity | None:
+    """The signed-in identity, resolved now; None when nobody is signed in."""
+    who = _oidc_identity(conf)
+    if who:
+        return who
+    token = state.get(TOKEN)
+    if not token:
+        return None
+    with Store() as store:
+        who = Accounts(store).resolve(token)
+    if who is None:
+        state.pop(TOKEN, None)  # expired, removed or forged: signed out
+    return who
+
+
+def _client() -> str:
+    """The client's address as the server sees it (behind a proxy: the proxy's, unless it
+    forwards the address; see docs/deploy.md)."""
+    try:
+        return str(st.context.ip_address or "unknown")
+    except Exception:  # no request context (tests, bare mode)
+        return "unknown"
+
+
+def sign_in_form(lang: str, state, conf: AccessSettings, where=None) -> None:
+    """The sign-in form: a local account's name and password, and the organisation's
+    sign-in when OIDC is configured."""
+    where = where or st.sidebar
+    if conf.oidc:
+        where.button(t("login_oidc", lang), on_click=st.login, key="login_oidc", width="stretch")
+    with where.form("login", clear_on_submit=True, border=False):
+        name = st.text_input(t("login_name", lang), key="login_name", max_chars=64)
+        password = st.text_input(t("login_password", lang), type="password", key="login_password", max_chars=256)
+        if st.form_submit_button(t("login", lang), key="login_submit"):
+            try:
+                with Store() as store:
+                    state[TOKEN] = Accounts(store).sign_in(
+                        name, password, _client(), session_s=conf.session_hours * 3600
+                    )
+                st.rerun()
+            except AuthError as exc:
+                st.error(md_escape(describe(exc, lang)))
+
+
+def sidebar(lang: str, state, conf: AccessSettings, who: Identity | None) -> None:
+    """Who is signed in, with a sign-out; or the sign-in form."""
+    from layers.auth import ROLE_WORDS
+
+    sb = st.sidebar
+    sb.divider()
+    if who is None:
+        with sb.expander(t("login_heading", lang), expanded=False):
+            sign_in_form(lang, state, conf, where=st)
+        return
+    sb.caption(t("signed_in_as", lang, name=md_escape(who.name), role=ROLE_WORDS[who.role][lang]))
+
+    def sign_out():
+        if who.via == "oidc":
+            st.logout()
+        token = state.pop(TOKEN, None)
+        with Store() as store:
+            Accounts(store).sign_out(token)
+
+    sb.button(t("logout", lang), on_click=sign_out, key="logout", width="stretch")
