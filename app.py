@@ -12,6 +12,7 @@ from functools import partial
 import streamlit as st
 
 from layers import DataError, data_key, load_projects
+from layers._errors import describe
 from layers.actions import load_actions
 from layers.auth import Accounts
 from layers.basemaps import available_basemaps, tianditu_key
@@ -35,7 +36,7 @@ from layers.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
 from layers.numbering import list_table
 from layers.offline import ensure_leaflet_assets
 from layers.stats import stats_by_action_district, stats_chart
-from layers.store import Store
+from layers.store import Store, StoreUnavailable
 from ui import access, edit
 from ui.map_view import map_view
 
@@ -163,6 +164,9 @@ try:
     projects = _projects.copy()
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")
+    st.stop()
+except StoreUnavailable as exc:  # PostgreSQL down or unreachable: one sentence, and nothing else runs
+    st.error(md_escape(describe(exc, lang)))
     st.stop()
 
 actions = load_actions()

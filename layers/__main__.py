@@ -219,6 +219,8 @@ def _users(args) -> int:
 
 
 def main(argv=None) -> int:
+    from layers.store import StoreUnavailable
+
     parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="validate and geocode the register, write GeoJSON and GeoPackage")
@@ -308,6 +310,9 @@ def main(argv=None) -> int:
     except OSError as exc:  # missing file, a directory, read-only or full disk: one sentence, no traceback
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except StoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except sqlite3.Error as exc:
         print(

@@ -24,7 +24,6 @@ import secrets
 import time
 from dataclasses import dataclass
 
-import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -143,9 +142,12 @@ class Accounts:
     """Accounts, sign-in and sessions over a store's database connection."""
 
     def __init__(self, store, clock=time.time):
+        from layers.store import _is_postgres
+
         self._db = store._db
         self._clock = clock
-        self._db.executescript(_SCHEMA)
+        # PostgreSQL's REAL has 6 digits: times need DOUBLE PRECISION there.
+        self._db.executescript(_SCHEMA.replace(" REAL ", " DOUBLE PRECISION ") if _is_postgres(self._db) else _SCHEMA)
 
     # -- managing accounts ---------------------------------------------------------------------
     def add(self, name: str, password: str, role: str) -> None:
@@ -190,9 +192,11 @@ class Accounts:
         ).rowcount:
             raise AuthError(Msg(f"there is no account {name!r}", f"没有账户“{name}”"))
 
-    def list(self) -> pd.DataFrame:
+    def list(self):
         """Every account: name, role, created_at, updated_at (never a hash)."""
-        return pd.read_sql_query("SELECT name, role, created_at, updated_at FROM accounts ORDER BY name", self._db)
+        from layers.store import _frame
+
+        return _frame(self._db, "SELECT name, role, created_at, updated_at FROM accounts ORDER BY name")
 
     def has_editor(self) -> bool:
         return (

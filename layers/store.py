@@ -14,6 +14,12 @@ saves goes into one SQLite file (default ``data/store.sqlite``; set
 - ``undo`` reverts one batch as a new, audited transaction, and refuses when a later
   change still in force touched the same measures; ``undo_last`` reverts the caller's
   own newest change, never somebody else's; ``batches`` and ``history`` list changes.
+
+``JINING_STORE=postgresql://…`` keeps the same tables in PostgreSQL instead (psycopg 3),
+for several app processes on one database: the same contract (transactions, audit rows,
+undo, version conflicts), writers serialised by a transaction-scoped advisory lock as
+SQLite serialises them by its write lock, and each record's geometry also kept as a
+PostGIS ``geometry(Geometry, 4326)`` column for GIS clients.
 """
 
 from __future__ import annotations
@@ -53,6 +59,168 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
 """
 
+# The same tables in PostgreSQL: a sequence for the audit order, and the geometry in PostGIS.
+_PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS measures (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    geom geometry(Geometry, 4326)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq BIGSERIAL PRIMARY KEY,
+    batch TEXT NOT NULL,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    what TEXT NOT NULL,
+    measure_id TEXT NOT NULL,
+    old TEXT,
+    new TEXT,
+    undone_by TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
+"""
+#: Any number: the key of the advisory lock that makes writers take turns.
+_PG_WRITE_LOCK = 7_428_110
+
+
+def is_url(target) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def redact(url: str) -> str:
+    """A database URL without its password (for messages and cache keys)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class _Postgres:
+    """A psycopg connection that speaks like sqlite3's: ``?`` placeholders, ``execute``
+    returning a cursor, ``executemany``, ``executescript`` and ``in_transaction``.
+    Autocommit, with explicit BEGIN/COMMIT where the store needs a transaction."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, timeout_s: float):
+        import psycopg
+
+        try:
+            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout_s)))
+        except psycopg.OperationalError as exc:
+            import logging
+
+            logging.getLogger(__name__).warning("store %s unreachable: %s", redact(url), exc)
+            reason = str(exc).strip().splitlines()[-1].strip()[:200] if str(exc).strip() else type(exc).__name__
+            raise StoreUnavailable(
+                Msg(
+                    f"the database {redact(url)} cannot be reached ({reason}); check that it runs and the URL in "
+                    "JINING_STORE",
+                    f"无法连接数据库 {redact(url)}:请检查数据库是否运行,以及 JINING_STORE 中的地址(详情见服务器日志)",
+                )
+            ) from None
+        # Waiting for another writer's lock is bounded, as SQLite's busy_timeout bounds it.
+        self._conn.execute(f"SET lock_timeout = {int(timeout_s * 1000)}")
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, params=()):
+        return self._conn.execute(self._sql(sql), params or None)
+
+    def executemany(self, sql: str, rows):
+        cur = self._conn.cursor()
+        cur.executemany(self._sql(sql), list(rows))
+        return cur
+
+    def executescript(self, sql: str):
+        return self._conn.execute(sql)
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self._conn.info.transaction_status != TransactionStatus.IDLE
+
+    def close(self):
+        self._conn.close()
+
+
+def _connect(target, timeout_s: float, read_only: bool = False):
+    """A connection to the store: a sqlite3 connection, or a :class:`_Postgres`."""
+    if is_url(target):
+        db = _Postgres(target, timeout_s)
+        if not read_only:
+            db.executescript(_pg_schema(db))
+        return db
+    if read_only:
+        return sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=timeout_s)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(target, timeout=timeout_s, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+    db.executescript(_SCHEMA)
+    return db
+
+
+def _pg_schema(db) -> str:
+    if not db.execute("SELECT 1 FROM pg_extension WHERE extname='postgis'").fetchone():
+        try:
+            db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except Exception as exc:
+            raise RuntimeError(
+                "the database has no PostGIS and this account may not add it: ask its administrator to run "
+                f"CREATE EXTENSION postgis; ({type(exc).__name__})"
+            ) from None
+    return _PG_SCHEMA
+
+
+def _is_postgres(db) -> bool:
+    return getattr(db, "dialect", "sqlite") == "postgresql"
+
+
+def _frame(db, sql: str, params=()) -> pd.DataFrame:
+    """A query's rows as a DataFrame, on either backend (pandas reads only SQLite connections
+    without SQLAlchemy)."""
+    cur = db.execute(sql, params)
+    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+
+def _begin_write(db) -> None:
+    """Start a write transaction; writers take turns (SQLite: its write lock; PostgreSQL: an
+    advisory lock held until the transaction ends)."""
+    if _is_postgres(db):
+        db.execute("BEGIN")
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_PG_WRITE_LOCK,))
+    else:
+        db.execute("BEGIN IMMEDIATE")
+
+
+def _set_geometry(db, mid: str, record_json: str | None) -> None:
+    """PostgreSQL: the record's geometry as PostGIS (NULL when it has none)."""
+    if not _is_postgres(db):
+        return
+    geom = (json.loads(record_json) or {}).get("geometry") if record_json else None
+    text = json.dumps(geom) if geom else None
+    db.execute(
+        "UPDATE measures SET geom = CASE WHEN ?::text IS NULL THEN NULL "
+        "ELSE ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326) END WHERE id=?",
+        (text, text, mid),
+    )
+
+
+class StoreUnavailable(RuntimeError):
+    """The store's database cannot be reached (a server down, a wrong URL or password)."""
+
 
 class ConflictError(ValueError):
     """Somebody else changed a measure after it was loaded."""
@@ -62,8 +230,10 @@ class UndoError(ValueError):
     """A change cannot be undone (unknown, already undone, or overtaken by a later change)."""
 
 
-def store_path(path: str | Path | None = None) -> Path:
-    return Path(path or os.environ.get("JINING_STORE") or DEFAULT_PATH)
+def store_path(path: str | Path | None = None) -> Path | str:
+    """Where the store is: a SQLite file, or a ``postgresql://`` URL (as given)."""
+    target = path or os.environ.get("JINING_STORE") or DEFAULT_PATH
+    return str(target) if is_url(str(target)) else Path(target)
 
 
 def _now() -> str:
@@ -96,11 +266,14 @@ def read_stored(path: str | Path | None = None) -> dict[str, dict]:
     """The stored records, read without writing anything: no file is created when there is
     none (an empty store), and a read-only store or folder is fine (exports, dry runs)."""
     p = store_path(path)
-    if not p.exists():
+    if not is_url(p) and not p.exists():
         return {}
-    db = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=15)
+    db = _connect(p, 15, read_only=True)
     try:
-        has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='measures'").fetchone()
+        if _is_postgres(db):
+            has_table = db.execute("SELECT to_regclass('measures')").fetchone()[0]
+        else:
+            has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='measures'").fetchone()
         return _records(db) if has_table else {}
     finally:
         db.close()
@@ -110,13 +283,14 @@ class Store:
     """A connection to the store file. Cheap to create; use one per request or thread."""
 
     def __init__(self, path: str | Path | None = None, timeout_s: float = 15.0):
-        self.path = store_path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
-        self._db.executescript(_SCHEMA)
+        target = store_path(path)
+        # A URL is shown (and used in cache keys) without its password.
+        self.path = redact(target) if is_url(target) else target
+        self._db = _connect(target, timeout_s)
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if _is_postgres(self._db) else "sqlite"
 
     def close(self) -> None:
         self._db.close()
@@ -145,8 +319,8 @@ class Store:
 
     def history(self) -> pd.DataFrame:
         """Every change, oldest first."""
-        return pd.read_sql_query(
-            "SELECT seq, batch, at, who, what, measure_id, old, new, undone_by FROM audit ORDER BY seq", self._db
+        return _frame(
+            self._db, "SELECT seq, batch, at, who, what, measure_id, old, new, undone_by FROM audit ORDER BY seq"
         )
 
     def history_csv(self) -> bytes:
@@ -188,7 +362,7 @@ class Store:
         batch = uuid.uuid4().hex[:12]
         at = _now()
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
+        _begin_write(db)
         try:
             changed = 0
             for rec in records:
@@ -215,6 +389,7 @@ class Store:
                     "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
                     (mid, new_json, 1, at, who),
                 )
+                _set_geometry(db, mid, new_json)
                 db.execute(
                     "INSERT INTO audit (batch, at, who, what, measure_id, old, new) VALUES (?,?,?,?,?,?,?)",
                     (
@@ -236,10 +411,10 @@ class Store:
 
     def batches(self) -> pd.DataFrame:
         """One row per saved change (batch), newest first: batch, at, who, what, records, undone_by."""
-        return pd.read_sql_query(
-            "SELECT batch, MIN(at) AS at, who, what, COUNT(*) AS records, MAX(undone_by) AS undone_by "
-            "FROM audit GROUP BY batch ORDER BY MIN(seq) DESC",
+        return _frame(
             self._db,
+            "SELECT batch, MIN(at) AS at, MIN(who) AS who, MIN(what) AS what, COUNT(*) AS records, "
+            "MAX(undone_by) AS undone_by FROM audit GROUP BY batch ORDER BY MIN(seq) DESC",
         )
 
     def undo(self, batch: str, who: str) -> str:
@@ -253,7 +428,7 @@ class Store:
 
         who = clean_text(who, TEXT_LIMITS["who"]) or "unknown"
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
+        _begin_write(db)
         try:
             rows = db.execute(
                 "SELECT seq, what, measure_id, old, new, undone_by FROM audit WHERE batch=? ORDER BY seq DESC",
@@ -299,6 +474,7 @@ class Store:
                         "UPDATE measures SET record=?, version=version+1, updated_at=?, updated_by=? WHERE id=?",
                         (old, at, who, mid),
                     )
+                    _set_geometry(db, mid, old)
                 db.execute(
                     "INSERT INTO audit (batch, at, who, what, measure_id, old, new) VALUES (?,?,?,?,?,?,?)",
                     (undo, at, who, "undo", mid, new, old),
@@ -326,4 +502,6 @@ class Store:
         return row[0]
 
     def integrity_ok(self) -> bool:
+        if _is_postgres(self._db):  # the server checks its own pages; the tables must be readable
+            return self._db.execute("SELECT COUNT(*) FROM measures").fetchone() is not None
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,6 +1,5 @@
 """Accounts, sign-in, lockout and sessions (layers/auth.py), and the `users` command."""
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -31,17 +30,18 @@ class Clock:
 
 
 @pytest.fixture
-def accounts(tmp_path):
+def accounts(store_target):
+    """Accounts on each backend (SQLite, PostgreSQL): they live in the store."""
     clock = Clock()
-    with Store(tmp_path / "store.sqlite") as store:
+    with Store(store_target) as store:
         a = Accounts(store, clock=clock)
         a.clock = clock
         yield a
 
 
-def test_passwords_are_never_stored_in_plain_text(accounts, tmp_path):
+def test_passwords_are_never_stored_in_plain_text(accounts):
     accounts.add("张工", PW, "editor")
-    raw = sqlite3.connect(tmp_path / "store.sqlite").execute("SELECT pw_hash FROM accounts").fetchone()[0]
+    raw = accounts._db.execute("SELECT pw_hash FROM accounts").fetchone()[0]
     assert PW not in raw and raw.startswith("$argon2id$")
     assert "pw_hash" not in accounts.list().columns
 

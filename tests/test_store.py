@@ -44,8 +44,9 @@ def rec(mid, title="测试", **kw):
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "s.sqlite") as s:
+def store(store_target):
+    """A store on each backend: SQLite, and PostgreSQL (see conftest.store_target)."""
+    with Store(store_target) as s:
         yield s
 
 
@@ -156,8 +157,8 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_a_write_killed_midway_leaves_the_store_intact(tmp_path):
-    path = tmp_path / "k.sqlite"
+def test_a_write_killed_midway_leaves_the_store_intact(store_target):
+    path = store_target
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         for _ in range(3):  # let a few batches commit, then kill during the next one
@@ -175,8 +176,8 @@ def test_a_write_killed_midway_leaves_the_store_intact(tmp_path):
         assert len(h) == len(recs) and h.groupby("batch").size().eq(200).all()
 
 
-def test_concurrent_saves_both_succeed(tmp_path):
-    path = tmp_path / "c.sqlite"
+def test_concurrent_saves_both_succeed(store_target):
+    path = store_target
     Store(path).close()
     errors = []
 
@@ -198,8 +199,8 @@ def test_concurrent_saves_both_succeed(tmp_path):
         assert len(s.records()) == 90 and s.integrity_ok()
 
 
-def test_concurrent_processes_on_the_same_measure_get_a_conflict_not_a_silent_overwrite(tmp_path):
-    path = tmp_path / "p.sqlite"
+def test_concurrent_processes_on_the_same_measure_get_a_conflict_not_a_silent_overwrite(store_target):
+    path = store_target
     with Store(path) as s:
         s.save([rec("A03-09")], "a")
     script = textwrap.dedent("""
