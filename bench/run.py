@@ -222,9 +222,7 @@ def drawn_features(sel) -> int:
     from layers.mapping import _FeatureLayer, overlay_groups
 
     groups, _ = overlay_groups(sel)
-    return sum(
-        sum(1 for i in e.ids if i) for g in groups for e in g._children.values() if isinstance(e, _FeatureLayer)
-    )
+    return sum(sum(1 for i in e.ids if i) for g in groups for e in g._children.values() if isinstance(e, _FeatureLayer))
 
 
 def bench_browser(size, app, projects, repeat, label):

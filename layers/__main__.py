@@ -174,6 +174,18 @@ def _changes(args) -> int:
     return 0
 
 
+def _backup(args) -> int:
+    from layers.store import Store
+
+    with Store(args.store) as store:
+        out = store.backup(args.out)
+        with Store(out) as copy:
+            ok = copy.integrity_ok()
+            n = len(copy.records())
+    print(f"backed up {store.path} to {out}: {n} stored records, integrity {'ok' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
 def _read_password(confirm: bool) -> str:
     """The password from standard input: typed twice at a terminal (not echoed), else the
     first line of the input (scripts: ``printf 'secret\\n' | python -m layers users add …``)."""
@@ -268,6 +280,11 @@ def main(argv=None) -> int:
     u.add_argument("--role", choices=("viewer", "editor", "admin"), default="viewer", help="for add and role")
     u.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
     u.set_defaults(func=_users)
+
+    k = sub.add_parser("backup", help="copy a SQLite store while the app runs (PostgreSQL: use pg_dump)")
+    k.add_argument("out", help="the copy to write, e.g. backups/store-2026-11-29.sqlite")
+    k.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
+    k.set_defaults(func=_backup)
 
     from layers.coords import SYSTEMS
 

@@ -142,12 +142,12 @@ class Accounts:
     """Accounts, sign-in and sessions over a store's database connection."""
 
     def __init__(self, store, clock=time.time):
-        from layers.store import _is_postgres
+        from layers.store import _is_postgres, ensure_schema
 
         self._db = store._db
         self._clock = clock
         # PostgreSQL's REAL has 6 digits: times need DOUBLE PRECISION there.
-        self._db.executescript(_SCHEMA.replace(" REAL ", " DOUBLE PRECISION ") if _is_postgres(self._db) else _SCHEMA)
+        ensure_schema(self._db, _SCHEMA.replace(" REAL ", " DOUBLE PRECISION ") if _is_postgres(self._db) else _SCHEMA)
 
     # -- managing accounts ---------------------------------------------------------------------
     def add(self, name: str, password: str, role: str) -> None:

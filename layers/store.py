@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 
@@ -159,16 +160,26 @@ def _connect(target, timeout_s: float, read_only: bool = False):
     if is_url(target):
         db = _Postgres(target, timeout_s)
         if not read_only:
-            db.executescript(_pg_schema(db))
+            ensure_schema(db, _pg_schema(db))
         return db
     if read_only:
         return sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=timeout_s)
     target.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(target, timeout=timeout_s, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
     db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
-    db.executescript(_SCHEMA)
+    # Switching a new file to WAL answers "locked" at once, without waiting, while another
+    # process does the same (replicas starting together): retry within the timeout.
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    db.execute("PRAGMA synchronous=FULL")
     return db
 
 
@@ -182,6 +193,27 @@ def _pg_schema(db) -> str:
                 f"CREATE EXTENSION postgis; ({type(exc).__name__})"
             ) from None
     return _PG_SCHEMA
+
+
+#: The advisory lock that makes schema creation take turns across processes.
+_PG_SCHEMA_LOCK = 7_428_111
+
+
+def ensure_schema(db, ddl: str) -> None:
+    """Create missing tables. In PostgreSQL, CREATE TABLE IF NOT EXISTS is not safe when two
+    processes run it at once (two replicas starting on a new database: one failed with a
+    duplicate type); they take turns under an advisory lock, in one transaction."""
+    if not _is_postgres(db):
+        db.executescript(ddl)
+        return
+    db.execute("BEGIN")
+    try:
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_PG_SCHEMA_LOCK,))
+        db.executescript(ddl)
+        db.execute("COMMIT")
+    except BaseException:
+        _rollback(db)
+        raise
 
 
 def _is_postgres(db) -> bool:
@@ -500,6 +532,27 @@ class Store:
             return None
         self.undo(row[0], who)
         return row[0]
+
+    def backup(self, out: str | Path) -> Path:
+        """A consistent copy of a SQLite store while the app keeps running (SQLite's online
+        backup API), written to a temporary file and renamed. PostgreSQL stores are backed up
+        with the server's own tool, ``pg_dump`` (docs/deploy.md)."""
+        if _is_postgres(self._db):
+            raise ValueError(
+                Msg(
+                    "a PostgreSQL store is backed up with pg_dump (see docs/deploy.md), not with this command",
+                    "PostgreSQL 存储请用 pg_dump 备份(见 docs/deploy.md)",
+                )
+            )
+        out = Path(out)
+        tmp = out.with_name(out.name + ".part")
+        dest = sqlite3.connect(tmp)
+        try:
+            self._db.backup(dest)
+        finally:
+            dest.close()
+        tmp.replace(out)
+        return out
 
     def integrity_ok(self) -> bool:
         if _is_postgres(self._db):  # the server checks its own pages; the tables must be readable

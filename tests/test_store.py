@@ -248,3 +248,47 @@ def test_uploaded_geojson_and_kml_replace_a_line(tmp_path):
         read_geometry_file(b"x", "a.shp")
     with pytest.raises(ValueError, match="cannot read"):
         read_geometry_file(b"{not json", "a.geojson")
+
+
+def test_an_online_backup_is_a_whole_consistent_copy(tmp_path):
+    src = tmp_path / "live.sqlite"
+    with Store(src) as s:
+        s.save([rec(f"IMP-{i}") for i in range(50)], "张工")
+        out = s.backup(tmp_path / "copy.sqlite")  # while the store is open
+    with Store(out) as copy:
+        assert copy.integrity_ok() and len(copy.records()) == 50 and len(copy.history()) == 50
+    res = subprocess.run(
+        [sys.executable, "-m", "layers", "backup", str(tmp_path / "b2.sqlite"), "--store", str(src)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert res.returncode == 0 and "50 stored records, integrity ok" in res.stdout
+
+
+def test_replicas_starting_together_on_a_new_store_all_start(store_target):
+    """Two replicas on a new PostgreSQL database once failed: CREATE TABLE IF NOT EXISTS
+    run at the same moment by two processes raises a duplicate-type error there."""
+    script = textwrap.dedent("""
+        import sys, time
+        start = float(sys.argv[2])
+        from layers.auth import Accounts
+        from layers.store import Store
+        time.sleep(max(0, start - time.time()))  # all at the same moment
+        with Store(sys.argv[1]) as s:
+            Accounts(s)
+            print("started")
+    """)
+    start = str(time.time() + 3)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(store_target), start],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [o.strip() for o, _ in outs] == ["started"] * 4, [e[-300:] for _, e in outs]
