@@ -12,6 +12,7 @@ Settings (``.streamlit/secrets.toml``)::
     editors = ["zhang@example.cn"]   # OIDC e-mail addresses with the editor role
     admins = ["wang@example.cn"]
     role_claim = "jining_role"       # or: a claim of the identity provider holding the role
+    trust_proxy = true               # behind a reverse proxy: the client is X-Forwarded-For's first address
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class AccessSettings:
     editors: frozenset = field(default_factory=frozenset)
     admins: frozenset = field(default_factory=frozenset)
     role_claim: str | None = None
+    trust_proxy: bool = False
 
 
 def settings_from(secrets: dict) -> AccessSettings:
@@ -49,6 +51,7 @@ def settings_from(secrets: dict) -> AccessSettings:
         editors=frozenset(str(e).lower() for e in access.get("editors") or ()),
         admins=frozenset(str(e).lower() for e in access.get("admins") or ()),
         role_claim=access.get("role_claim"),
+        trust_proxy=bool(access.get("trust_proxy", False)),
     )
 
 
@@ -82,10 +85,15 @@ def current_identity(state, conf: AccessSettings) -> Identity | None:
     return who
 
 
-def _client() -> str:
-    """The client's address as the server sees it (behind a proxy: the proxy's, unless it
-    forwards the address; see docs/deploy.md)."""
+def _client(conf: AccessSettings) -> str:
+    """The client's address, for the limit on failed sign-ins. Behind a reverse proxy every
+    request comes from the proxy: with ``trust_proxy`` the address it forwards is used
+    (only set that when the app cannot be reached except through the proxy)."""
     try:
+        if conf.trust_proxy:
+            forwarded = (st.context.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+            if forwarded:
+                return forwarded[:64]
         return str(st.context.ip_address or "unknown")
     except Exception:  # no request context (tests, bare mode)
         return "unknown"
@@ -104,7 +112,7 @@ def sign_in_form(lang: str, state, conf: AccessSettings, where=None) -> None:
             try:
                 with Store() as store:
                     state[TOKEN] = Accounts(store).sign_in(
-                        name, password, _client(), session_s=conf.session_hours * 3600
+                        name, password, _client(conf), session_s=conf.session_hours * 3600
                     )
                 st.rerun()
             except AuthError as exc:
