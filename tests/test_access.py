@@ -132,3 +132,41 @@ def test_require_login_hides_the_map_until_signed_in():
     assert not at.get("component_instance") and not at.tabs  # no map, no tabs
     sign_in(at, "viewer1")
     assert at.get("component_instance") and len(at.tabs) == 5
+
+
+def oidc_app(user: dict, access: dict):
+    """The app as a user signed in through the organisation's identity provider sees it."""
+    from streamlit.testing.v1 import AppTest
+    from test_app import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"client_id": "test", "server_metadata_url": "https://idp.invalid/.well-known"}
+    at.secrets["access"] = access
+    at.user = user
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize(
+    "user, access, can",
+    [
+        ({"is_logged_in": True, "email": "Zhang@Example.cn"}, {"editors": ["zhang@example.cn"]}, True),
+        ({"is_logged_in": True, "email": "li@example.cn"}, {"editors": ["zhang@example.cn"]}, False),
+        (
+            {"is_logged_in": True, "email": "wang@example.cn", "jining_role": "editor"},
+            {"role_claim": "jining_role"},
+            True,
+        ),
+        ({"is_logged_in": True, "email": "x@example.cn", "jining_role": "root"}, {"role_claim": "jining_role"}, False),
+        ({"is_logged_in": False, "email": "zhang@example.cn"}, {"editors": ["zhang@example.cn"]}, False),
+    ],
+)
+def test_organisation_sign_in_maps_roles_from_addresses_or_a_claim(user, access, can):
+    at = open_tab(oidc_app(user, access), EDIT)
+    assert can_change(at) is can
+    if can:
+        local = user["email"].lower().split("@")[0]  # (shown with the address defused as a link)
+        assert any(f"以 {local}@" in c.value for c in at.caption)  # the audit name is the address
+    else:
+        assert t("edit_viewer" if user["is_logged_in"] else "edit_sign_in", "zh") in infos(at)
