@@ -5,8 +5,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_app import APP
 
-from layers.store import Store
-
 
 def caption_text(at) -> str:
     return " ".join(c.value for c in at.caption)
@@ -20,14 +18,21 @@ def app_on(target, monkeypatch):
     return at
 
 
-def test_two_app_sessions_see_each_others_saves_on_the_next_rerun(store_target, monkeypatch):
-    from test_store import rec
+def test_two_app_sessions_see_each_others_saves_on_the_next_rerun(store_target, monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    from test_store import ROOT
 
     first, second = app_on(store_target, monkeypatch), app_on(store_target, monkeypatch)
     before = caption_text(second)
     assert "95 条" in before
-    with Store(store_target) as s:  # a save from another process or replica
-        s.save([rec("IMP-TEAM-1", "协同测试")], "张工")
+    # A save from another process (another replica, or the command line).
+    csv = tmp_path / "new.csv"
+    csv.write_text("项目名称,所属行动\n协同测试,3\n", encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "layers", "import", str(csv), "--store", str(store_target)], cwd=ROOT, check=True
+    )
     first.run()
     second.run()
     for at in (first, second):
