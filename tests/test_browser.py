@@ -579,10 +579,11 @@ def latin_words(text: str) -> set[str]:
     return words - ids - LATIN_ALLOWED
 
 
-#: Not words a planner reads: icon ligatures (Material Symbols render "upload" as an icon)
-#: and Streamlit's keyboard skip link, whose English text only screen readers hear (the
-#: app shows it in Chinese when it is focused).
-NOT_READ = "[data-testid=stIconMaterial], [data-testid=stSkipToContent]"
+#: Not words a planner reads as prose: icon ligatures (Material Symbols render "upload" as
+#: an icon), Streamlit's keyboard skip link, whose English text only screen readers hear
+#: (the app shows it in Chinese when it is focused), and commands set as code, which are
+#: typed as they are.
+NOT_READ = "[data-testid=stIconMaterial], [data-testid=stSkipToContent], code"
 
 
 def visible_text(page) -> str:
