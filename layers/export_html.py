@@ -131,12 +131,13 @@ def _details_script(selected, lang: str, map_name: str, basemap: str = "none") -
     """The details of every measure and the view that shows it, as JSON; a click on the map
     or on a row of the list shows the details in the panel (as text, never as HTML), and a
     click on a row also moves the map to the measure."""
-    from layers.details import measure_details
+    from layers.details import SOURCE_NOTES, measure_details
     from layers.mapping import focus_views, script_json
 
     details = {str(rec["id"]): measure_details(rec, lang) for _, rec in selected.iterrows()}
     views = focus_views(selected, basemap)
     heading = script_json(PANEL[lang]["details"])
+    folded = script_json(SOURCE_NOTES["zh"] if lang == "zh" else None)
     return (
         f'<script type="application/json" id="jn-details-data">{script_json(details)}</script>'
         f'<script type="application/json" id="jn-views-data">{script_json(views)}</script>'
@@ -150,6 +151,12 @@ def _details_script(selected, lang: str, map_name: str, basemap: str = "none") -
         f' var h = document.createElement("h3"); h.style.margin = "0 0 6px"; h.textContent = {heading};'
         " box.appendChild(h);"
         " rows.forEach(function(r){"
+        # The cited notes are English: folded under their label in the Chinese view, as in the app.
+        f"  if (r[0] === {folded}) {{"
+        '   var d = document.createElement("details"); d.style.marginTop = "6px";'
+        '   var s = document.createElement("summary"); s.style.fontWeight = "bold"; s.textContent = r[0];'
+        '   var t = document.createElement("div"); t.textContent = r[1]; d.appendChild(s); d.appendChild(t);'
+        "   box.appendChild(d); return; }"
         '  var b = document.createElement("div"); b.style.fontWeight = "bold"; b.style.marginTop = "6px";'
         '  b.textContent = r[0]; var v = document.createElement("div"); v.textContent = r[1];'
         "  box.appendChild(b); box.appendChild(v); });"

@@ -380,6 +380,9 @@ def test_exported_html_works_offline_from_a_file(browser, tmp_path):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#jn-details")).to_contain_text("措施详情", timeout=10000)
     expect(page.locator("#jn-details")).to_contain_text("位置精度")
+    # The cited notes (English) are folded under their label, as in the app.
+    expect(page.locator("#jn-details details summary")).to_have_text("来源说明(英文原文)")
+    assert page.locator("#jn-details details").get_attribute("open") is None
     # The numbered list: a click on a row shows that measure and moves the map to it.
     drawn = drawn_measures(sel)
     rows = page.locator("#jn-panel ol li[data-id]")
