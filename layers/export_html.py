@@ -68,30 +68,14 @@ def render_html(
     return page
 
 
-PANEL = {
-    "zh": {
-        "hint": "点击地图上的编号或列表中的措施查看详情。",
-        "details": "措施详情",
-        "list": "措施列表(序号同图上编号)",
-        "nowhere": "无单一地点的措施",
-    },
-    "en": {
-        "hint": "Click a number on the map or a measure in the list for its details.",
-        "details": "Measure details",
-        "list": "Measures (numbered as on the map)",
-        "nowhere": "Measures with no single place",
-    },
-}
-
-
 def _side_panel(selected, lang: str) -> str:
     """A panel at the right: the details of the clicked measure (filled by script), the
     numbered list of the measures on the map, then the measures with no single place,
     grouped as in the app. Every text is HTML-escaped; a click on a row shows its details."""
-    from layers.labels import FORM
+    from layers.labels import FORM, t
     from layers.numbering import NO_NUMBER, list_table
 
-    text = PANEL[lang]
+    text = {"hint": t("html_hint", lang), "list": t("list_heading", lang), "nowhere": t("nowhere", lang)}
     listed = list_table(selected, lang)
     forms = dict(zip(selected["id"], selected["form"], strict=True))
 
@@ -132,11 +116,12 @@ def _details_script(selected, lang: str, map_name: str, basemap: str = "none") -
     or on a row of the list shows the details in the panel (as text, never as HTML), and a
     click on a row also moves the map to the measure."""
     from layers.details import SOURCE_NOTES, measure_details
+    from layers.labels import t
     from layers.mapping import focus_views, script_json
 
     details = {str(rec["id"]): measure_details(rec, lang) for _, rec in selected.iterrows()}
     views = focus_views(selected, basemap)
-    heading = script_json(PANEL[lang]["details"])
+    heading = script_json(t("details", lang))
     folded = script_json(SOURCE_NOTES["zh"] if lang == "zh" else None)
     return (
         f'<script type="application/json" id="jn-details-data">{script_json(details)}</script>'

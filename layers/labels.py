@@ -28,6 +28,18 @@ TEXT = {
         "zh": "点击地图上的编号或列表中的一行查看详情;点击县区按县区筛选。",
         "en": "Click a number on the map or a row of the list for its details; click a county to filter by it.",
     },
+    # ---- the web map and the HTML export -----------------------------------------------------
+    "map_tip_labels": {"zh": ["", "行动", "类型", "位置精度"], "en": ["", "Action", "Kind", "Precision"]},
+    "map_cluster_hint": {"zh": "此处 {n} 项措施,点击展开", "en": "{n} measures here: click to list them"},
+    "legend_approx_point": {"zh": "近似位置(镇/县级)", "en": "approximate location (town/county)"},
+    "legend_approx_shape": {"zh": "近似线/面(示意)", "en": "approximate line/area (schematic)"},
+    "legend_county": {"zh": "县域措施所在县", "en": "county of a county-wide measure"},
+    "legend_note": {"zh": "示意图,边界不作权属依据", "en": "Schematic map; boundaries are no basis for ownership"},
+    "html_hint": {
+        "zh": "点击地图上的编号或列表中的措施查看详情。",
+        "en": "Click a number on the map or a measure in the list for its details.",
+    },
+    "nowhere": {"zh": "无单一地点的措施", "en": "Measures with no single place"},
     # ---- the app: header, sidebar, tabs ------------------------------------------------------
     "tabs": {
         "zh": ["地图", "统计", "登记表", "导出", "导入与更正"],

@@ -23,7 +23,7 @@ from layers.basemaps import available_basemaps, needs_gcj02
 from layers.boundaries import load_city, load_counties
 from layers.coords import transform_geometry, wgs84_to_gcj02
 from layers.filtering import ZONES, Filters, zone_shapes
-from layers.labels import KIND, PRECISION
+from layers.labels import KIND, PRECISION, t
 from layers.numbering import measure_numbers
 from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL
 
@@ -278,9 +278,6 @@ class _FeatureLayer(MacroElement):
         }
 
 
-TIP_LABELS = {"zh": ["", "行动", "类型", "位置精度"], "en": ["", "Action", "Kind", "Precision"]}
-
-
 def _tip_columns(gdf: gpd.GeoDataFrame, lang: str) -> tuple[list, list, list]:
     """Per-feature tooltip text: title, kind and precision, in the UI language."""
     kinds = {k: v[lang] for k, v in KIND.items()}
@@ -340,15 +337,7 @@ def legend_html(action_ids, lang: str) -> str:
             f'<div style="display:flex;align-items:center;gap:4px;margin:2px 0">'
             f"{marker_html(rec['colour'], rec['symbol'], False)}<span>{a}. {html.escape(rec[name])}</span></div>"
         )
-    text = {
-        "zh": ("近似位置(镇/县级)", "近似线/面(示意)", "县域措施所在县", "示意图,边界不作权属依据"),
-        "en": (
-            "approximate location (town/county)",
-            "approximate line/area (schematic)",
-            "county of a county-wide measure",
-            "Schematic map; boundaries are no basis for ownership",
-        ),
-    }[lang]
+    text = [t(k, lang) for k in ("legend_approx_point", "legend_approx_shape", "legend_county", "legend_note")]
     rows.append(
         f'<div style="display:flex;align-items:center;gap:4px;margin:4px 0 2px">'
         f"{marker_html('#444', '·', True)}<span>{text[0]}</span></div>"
@@ -684,9 +673,6 @@ def anchor_points(geoms, forms, adcodes, county_geoms: dict) -> np.ndarray:
     return out
 
 
-CLUSTER_HINT = {"zh": "此处 {n} 项措施,点击展开", "en": "{n} measures here: click to list them"}
-
-
 class _Clusters(MacroElement):
     """Measures that share a place: one marker with their count. A click spreads their own
     markers around it, joined to the place by thin lines (and a second click, or a click on
@@ -832,7 +818,7 @@ def overlay_groups(
     geoms = np.array(shown.geometry.array, dtype=object)
     present = ~shapely.is_missing(geoms)
     name_col = "name_zh" if lang == "zh" else "name_en"
-    labels = TIP_LABELS[lang]
+    labels = t("map_tip_labels", lang)
 
     titles, kinds, precisions = _tip_columns(shown, lang)
 
@@ -939,7 +925,7 @@ def overlay_groups(
             }
             for rows in cluster_rows
         ]
-        _Clusters(clusters, CLUSTER_HINT[lang]).add_to(sel_group)
+        _Clusters(clusters, t("map_cluster_hint", lang)).add_to(sel_group)
 
     # Fit the view: chosen districts first, else the drawn selection, else the whole city.
     focus = list(chosen.geometry)
