@@ -167,7 +167,18 @@ class _Script(Element):
         return self.text
 
 
-class _FeatureLayer(MacroElement):
+class _PlainScriptElement(MacroElement):
+    """An element whose script is added to the page as plain text. branca's
+    MacroElement.render wraps the rendered script in a new Element, which compiles it as a
+    Jinja template: that lexed megabytes of data on every rerun, and text such as
+    "{{ ... }}" in an imported title would have been evaluated when the page is rendered."""
+
+    def render(self, **kwargs):
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_Script(script), name=self.get_name())
+
+
+class _FeatureLayer(_PlainScriptElement):
     """One styled GeoJSON layer drawn from a compact payload.
 
     folium.GeoJson compiles several Jinja templates per instance, writes the full style
@@ -256,14 +267,6 @@ class _FeatureLayer(MacroElement):
             body = ',"xy":' + json.dumps(xy)
         # Geometry JSON comes from shapely and numbers only; the rest goes through script_json.
         self.payload = script_json(meta)[:-1] + body + "}"
-
-    def render(self, **kwargs):
-        # branca's MacroElement.render wraps the rendered script in a new Element, which
-        # compiles it as a Jinja template: that lexed megabytes of data on every rerun, and
-        # text such as "{{ ... }}" in an imported title would have been evaluated when the
-        # page is rendered. The script is added as plain text instead.
-        script = self._template.module.__dict__["script"](self, kwargs)
-        self.get_root().script.add_child(_Script(script), name=self.get_name())
 
     def feature_collection(self) -> dict:
         """The features this layer draws, as GeoJSON (ids and geometries, before rounding to
@@ -455,7 +458,7 @@ def base_map(basemap: str = "none", lang: str = "zh", tdt_key: str | None = None
     return m
 
 
-class _ContextLayer(MacroElement):
+class _ContextLayer(_PlainScriptElement):
     """Water, town and county seats, neighbours' names and the city outline, under the measures.
 
     Drawn in panes of their own below the overlays and with no pointer events, so clicks
@@ -560,11 +563,6 @@ class _ContextLayer(MacroElement):
         super().__init__()
         self._name = "Context"
         self.payload = script_json(payload)
-
-    def render(self, **kwargs):
-        # As for _FeatureLayer: the script is added as plain text, never compiled as a template.
-        script = self._template.module.__dict__["script"](self, kwargs)
-        self.get_root().script.add_child(_Script(script), name=self.get_name())
 
 
 #: Town names show from this zoom level (at the city-wide zoom they would cover the map).
@@ -673,7 +671,7 @@ def anchor_points(geoms, forms, adcodes, county_geoms: dict) -> np.ndarray:
     return out
 
 
-class _Clusters(MacroElement):
+class _Clusters(_PlainScriptElement):
     """Measures that share a place: one marker with their count. A click spreads their own
     markers around it, joined to the place by thin lines (and a second click, or a click on
     the map, gathers them again); each spread marker is a GeoJSON feature carrying the
@@ -765,11 +763,6 @@ class _Clusters(MacroElement):
         self.member_class = f"{MEMBER_CLASS}"
         self.cluster_class = CLUSTER_CLASS
         self.cluster_html = CLUSTER_HTML
-
-    def render(self, **kwargs):
-        # As for _FeatureLayer: titles are data, so the script is never compiled as a template.
-        script = self._template.module.__dict__["script"](self, kwargs)
-        self.get_root().script.add_child(_Script(script), name=self.get_name())
 
 
 def overlay_groups(
@@ -967,7 +960,7 @@ def build_map(
 SELECTED_COLOUR = "#ffb000"
 
 
-class _Highlight(MacroElement):
+class _Highlight(_PlainScriptElement):
     """The selected measure, ringed: a ring at its number's place and its line, area or
     counties outlined; if it shares a place with others, their cluster is spread and its
     marker ringed."""
@@ -997,43 +990,38 @@ class _Highlight(MacroElement):
         self._name = "Highlight"
         self.payload = script_json(payload)
 
-    def render(self, **kwargs):
-        script = self._template.module.__dict__["script"](self, kwargs)
-        self.get_root().script.add_child(_Script(script), name=self.get_name())
 
-
-def _display_record(selected: gpd.GeoDataFrame, measure_id: str, basemap: str):
-    """The measure ``measure_id`` of ``selected`` in display coordinates, its anchor, and
-    the geometry to outline (its own, or its counties'); None if it is not in ``selected``."""
-    rows = selected[selected["id"] == measure_id]
-    if rows.empty:
-        return None
+def _places(selected: gpd.GeoDataFrame, basemap: str):
+    """Each measure of ``selected`` with a place, in display coordinates: (id, anchor, outline,
+    form), where the anchor is where its number goes and the outline its own geometry or,
+    for a county-wide measure, its counties'."""
     gcj = needs_gcj02(basemap)
-    shown = _to_display_crs(_simplify_for_display(rows), gcj)
+    shown = _to_display_crs(_simplify_for_display(selected), gcj)
     counties = _display_counties(gcj)
     by_code = dict(zip(counties["adcode"], counties.geometry.values, strict=True))
     geoms = np.array(shown.geometry.array, dtype=object)
     forms = shown["form"].to_numpy(dtype=object)
     adcodes = shown["county_adcodes"].to_numpy(dtype=object)
-    anchor = anchor_points(geoms, forms, adcodes, by_code)[0]
-    outline = geoms[0]
-    if outline is None and forms[0] == "county":
-        parts = [by_code[c] for c in str(adcodes[0]).split(",") if c in by_code]
-        outline = shapely.union_all(parts) if parts else None
-    return anchor, outline, forms[0]
+    anchors = anchor_points(geoms, forms, adcodes, by_code)
+    for mid, outline, form, codes, anchor in zip(shown["id"], geoms, forms, adcodes, anchors, strict=True):
+        if anchor is None:
+            continue
+        if outline is None and form == "county":
+            parts = [by_code[c] for c in str(codes).split(",") if c in by_code]
+            outline = shapely.union_all(parts) if parts else None
+        yield mid, anchor, outline, form
 
 
 def highlight_group(selected: gpd.GeoDataFrame, measure_id: str | None, basemap: str = "none") -> folium.FeatureGroup:
     """An overlay group that rings the selected measure (empty when there is none). Whether
     it shares its place with other measures is decided as ``overlay_groups`` decides it."""
     group = folium.FeatureGroup(name="highlight", control=False)
-    found = _display_record(selected, measure_id, basemap) if measure_id else None
-    if found is None or found[0] is None or is_large(selected):  # no place (city-wide, outside): no ring
+    found = list(_places(selected[selected["id"] == measure_id], basemap)) if measure_id else []
+    if not found or is_large(selected):  # not selected, or no place (city-wide, outside): no ring
         return group
-    anchor, outline, form = found
+    ((_, anchor, outline, form),) = found
     payload = {"id": measure_id, "colour": SELECTED_COLOUR}
-    if anchor is not None:
-        payload["ll"] = [round(anchor.y, COORD_DECIMALS), round(anchor.x, COORD_DECIMALS)]
+    payload["ll"] = [round(anchor.y, COORD_DECIMALS), round(anchor.x, COORD_DECIMALS)]
     if outline is not None and form != "point":
         payload["geom"] = json.loads(shapely.to_geojson(shapely.set_precision(outline, 10**-COORD_DECIMALS)))
     _Highlight(payload).add_to(group)
@@ -1047,25 +1035,12 @@ FOCUS_ZOOM = 13
 def focus_views(selected: gpd.GeoDataFrame, basemap: str = "none") -> dict[str, tuple[list[float], int]]:
     """The view that shows each measure that has a place, by id: a point at ``FOCUS_ZOOM``;
     a line, an area or counties fitted to the app's map, at most ``FOCUS_ZOOM``."""
-    gcj = needs_gcj02(basemap)
-    shown = _to_display_crs(_simplify_for_display(selected), gcj)
-    counties = _display_counties(gcj)
-    by_code = dict(zip(counties["adcode"], counties.geometry.values, strict=True))
-    geoms = np.array(shown.geometry.array, dtype=object)
-    forms = shown["form"].to_numpy(dtype=object)
-    adcodes = shown["county_adcodes"].to_numpy(dtype=object)
-    anchors = anchor_points(geoms, forms, adcodes, by_code)
     views = {}
-    for mid, g, form, codes, anchor in zip(shown["id"], geoms, forms, adcodes, anchors, strict=True):
-        if anchor is None:
-            continue
-        if g is None and form == "county":
-            parts = [by_code[c] for c in str(codes).split(",") if c in by_code]
-            g = shapely.union_all(parts) if parts else None
-        if form == "point" or g is None:
+    for mid, anchor, outline, form in _places(selected, basemap):
+        if form == "point" or outline is None:
             views[mid] = ([round(anchor.y, COORD_DECIMALS), round(anchor.x, COORD_DECIMALS)], FOCUS_ZOOM)
         else:
-            centre, zoom = fit_view(g.bounds)
+            centre, zoom = fit_view(outline.bounds)
             views[mid] = ([round(centre[0], COORD_DECIMALS), round(centre[1], COORD_DECIMALS)], min(zoom, FOCUS_ZOOM))
     return views
 
