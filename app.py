@@ -131,13 +131,6 @@ st.html(
 )
 st.markdown(f"### {md_escape(t('title', lang))}")
 
-# Who is using the app, resolved on the server on every rerun (never taken from the browser).
-who = access.current_identity(st.session_state, ACCESS)
-if ACCESS.require_login and who is None:
-    st.info(t("login_required", lang))
-    access.sign_in_form(lang, st.session_state, ACCESS, where=st)
-    st.stop()
-
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _merged(data_version: str):
@@ -157,9 +150,11 @@ def _list_table(data_version: str, filter_key: str, lang: str, _selected):
 
 
 try:
-    with Store() as _store:
+    with Store() as _store:  # one connection per rerun
         # A cheap key that changes with every save or undo; the records are read only when it does.
         data_version = data_key(_store.data_version())
+        # Who is using the app, resolved on the server on every rerun (never taken from the browser).
+        who = access.current_identity(st.session_state, ACCESS, _store)
     _projects, quarantined, stored = _merged(data_version)
     projects = _projects.copy()
 except DataError as exc:
@@ -167,6 +162,10 @@ except DataError as exc:
     st.stop()
 except StoreUnavailable as exc:  # PostgreSQL down or unreachable: one sentence, and nothing else runs
     st.error(md_escape(describe(exc, lang)))
+    st.stop()
+if ACCESS.require_login and who is None:
+    st.info(t("login_required", lang))
+    access.sign_in_form(lang, st.session_state, ACCESS, where=st)
     st.stop()
 
 actions = load_actions()

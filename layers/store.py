@@ -113,6 +113,7 @@ class _Postgres:
     def __init__(self, url: str, timeout_s: float):
         import psycopg
 
+        self.url = url
         try:
             self._conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout_s)))
         except psycopg.OperationalError as exc:
@@ -159,7 +160,7 @@ def _connect(target, timeout_s: float, read_only: bool = False):
     """A connection to the store: a sqlite3 connection, or a :class:`_Postgres`."""
     if is_url(target):
         db = _Postgres(target, timeout_s)
-        if not read_only:
+        if not read_only and (target, _PG_SCHEMA) not in _ENSURED:
             ensure_schema(db, _pg_schema(db))
         return db
     if read_only:
@@ -199,12 +200,20 @@ def _pg_schema(db) -> str:
 _PG_SCHEMA_LOCK = 7_428_111
 
 
+#: PostgreSQL databases (by URL) and schemas this process has already made sure of: the
+#: app opens a connection per rerun and must not repeat the DDL, and its lock, each time.
+_ENSURED: set[tuple[str, str]] = set()
+
+
 def ensure_schema(db, ddl: str) -> None:
     """Create missing tables. In PostgreSQL, CREATE TABLE IF NOT EXISTS is not safe when two
     processes run it at once (two replicas starting on a new database: one failed with a
-    duplicate type); they take turns under an advisory lock, in one transaction."""
+    duplicate type); they take turns under an advisory lock, in one transaction, once per
+    process and database."""
     if not _is_postgres(db):
         db.executescript(ddl)
+        return
+    if (db.url, ddl) in _ENSURED:
         return
     db.execute("BEGIN")
     try:
@@ -214,6 +223,7 @@ def ensure_schema(db, ddl: str) -> None:
     except BaseException:
         _rollback(db)
         raise
+    _ENSURED.add((db.url, ddl))
 
 
 def _is_postgres(db) -> bool:

@@ -70,16 +70,15 @@ def _oidc_identity(conf: AccessSettings) -> Identity | None:
     return Identity(email, role, "oidc")
 
 
-def current_identity(state, conf: AccessSettings) -> Identity | None:
-    """The signed-in identity, resolved now; None when nobody is signed in."""
+def current_identity(state, conf: AccessSettings, store: Store) -> Identity | None:
+    """The signed-in identity, resolved now in ``store``; None when nobody is signed in."""
     who = _oidc_identity(conf)
     if who:
         return who
     token = state.get(TOKEN)
     if not token:
         return None
-    with Store() as store:
-        who = Accounts(store).resolve(token)
+    who = Accounts(store).resolve(token)
     if who is None:
         state.pop(TOKEN, None)  # expired, removed or forged: signed out
     return who
