@@ -64,20 +64,26 @@ def saver(target: str, worker: int, saves: int, out) -> None:
                  "seconds": time.perf_counter() - t})  # fmt: skip
 
 
+def run_all(fn, arg_lists, timeout: float) -> tuple[list, float]:
+    """Run ``fn(*args, queue)`` in one process per argument list, all at once; return what each
+    put on the queue, and the wall time."""
+    q = MP.Queue()
+    t = time.perf_counter()
+    procs = [MP.Process(target=fn, args=(*args, q)) for args in arg_lists]
+    for p in procs:
+        p.start()
+    results = [q.get(timeout=timeout) for _ in procs]
+    for p in procs:
+        p.join()
+    return results, time.perf_counter() - t
+
+
 def bench_saves(target: str, processes: int, saves: int) -> dict:
     from layers.store import Store
 
     with Store(target):
         pass  # create the tables before the workers race to
-    q = MP.Queue()
-    t = time.perf_counter()
-    procs = [MP.Process(target=saver, args=(target, w, saves, q)) for w in range(processes)]
-    for p in procs:
-        p.start()
-    results = [q.get(timeout=600) for _ in procs]
-    for p in procs:
-        p.join()
-    wall = time.perf_counter() - t
+    results, wall = run_all(saver, [(target, w, saves) for w in range(processes)], timeout=600)
     ok = sum(r["ok"] for r in results)
     conflicts = sum(r["conflicts"] for r in results)
     per_id: dict[str, int] = {}
@@ -135,17 +141,8 @@ def replica(target: str, viewers: int, editors: int, rounds: int, out) -> None:
 
 
 def bench_sessions(target: str, rounds: int) -> dict:
-    q = MP.Queue()
     # 20 viewers and 3 editors on two replicas.
-    split = [(10, 2), (10, 1)]
-    procs = [MP.Process(target=replica, args=(target, v, e, rounds, q)) for v, e in split]
-    t = time.perf_counter()
-    for p in procs:
-        p.start()
-    results = [q.get(timeout=1800) for _ in procs]
-    for p in procs:
-        p.join()
-    wall = time.perf_counter() - t
+    results, wall = run_all(replica, [(target, 10, 2, rounds), (target, 10, 1, rounds)], timeout=1800)
     rerun = [x for r in results for x in r["rerun"]]
     change = [x for r in results for x in r["filter_change"]]
 
