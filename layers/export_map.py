@@ -17,21 +17,20 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib
 import shapely
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.transforms import Bbox
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import patheffects  # noqa: E402
-from matplotlib.legend_handler import HandlerTuple  # noqa: E402
-from matplotlib.patches import FancyArrow, Rectangle  # noqa: E402
-from matplotlib.transforms import Bbox  # noqa: E402
-
-from layers._io import atomic_write  # noqa: E402
-from layers.actions import load_actions  # noqa: E402
-from layers.boundaries import county_names, load_counties  # noqa: E402
-from layers.coords import GK_CRS  # noqa: E402
-from layers.filtering import ZONE_NAMES, Filters, district_label  # noqa: E402
-from layers.fonts import find_cjk_font  # noqa: E402
-from layers.numbering import TABLE_HEADER, action_short, drawn_measures, measure_numbers, table_rows  # noqa: E402
+from layers._io import atomic_write
+from layers.actions import load_actions
+from layers.boundaries import county_names, load_counties
+from layers.coords import GK_CRS
+from layers.filtering import ZONE_NAMES, Filters, district_label
+from layers.fonts import find_cjk_font
+from layers.numbering import TABLE_HEADER, action_short, drawn_measures, measure_numbers, table_rows
 
 LAYOUTS = {"a4": (11.69, 8.27), "16x9": (13.333, 7.5)}
 #: Page texts in each UI language (an English export is English throughout).
@@ -59,7 +58,7 @@ def default_title(lang: str = "zh") -> str:
 class MapPage:
     """A rendered map page: the figure and what the tests check."""
 
-    figure: plt.Figure
+    figure: Figure
     numbered: list[tuple[str, list[str]]]  # (label text, measure ids)
     label_boxes: list[Bbox]
     #: Key rows that did not fit on the page (a pack continues them on further pages).
@@ -93,6 +92,23 @@ def describe_filters(filters: Filters, count: int, lang: str = "zh") -> str:
     return " | ".join(parts)
 
 
+def new_figure(size: tuple[float, float], dpi: int = 100) -> Figure:
+    """A figure of our own, outside pyplot's registry.
+
+    One Streamlit process serves every session, and Streamlit calls ``plt.close("all")`` at
+    the end of each session's run: a pyplot figure that another session is still drawing
+    was closed under it (its canvas lost ``get_renderer``). A plain ``Figure`` with its own
+    Agg canvas is known to no registry, so nothing outside this export can close it."""
+    fig = Figure(figsize=size, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def close_figure(fig: Figure) -> None:
+    """Release a figure's artists (there is no registry to remove it from)."""
+    fig.clear()
+
+
 def _setup_fonts():
     import logging
 
@@ -105,6 +121,10 @@ def _setup_fonts():
             "pdf.fonttype": 42,  # embed TrueType subsets, so Chinese text stays text in the PDF
             "svg.fonttype": "path",  # SVG: glyphs as outlines, readable without the font installed
             "axes.unicode_minus": False,
+            # Titles, names and filter lines are data: "$" must never start mathtext (a title
+            # "投资$\\frac{$亿元" failed every map, "$5 to $8" lost its dollar signs).
+            "text.parse_math": False,
+            "text.usetex": False,
         }
     )
     return family
@@ -639,7 +659,7 @@ def render_map(
     counties = load_counties().to_crs(GK_CRS)
     sel = selected.to_crs(GK_CRS)
     w, h = size or LAYOUTS[layout]
-    fig = plt.figure(figsize=(w, h), dpi=100)
+    fig = new_figure((w, h))
     base = 9 if layout == "a4" else 9.5
 
     # Header and footer.
@@ -747,21 +767,23 @@ def render_map(
             anchor = rec.geometry.interpolate(0.5, normalized=True)
         else:
             approx = bool(rec.approximate)
-            mx, my = spread.get(rec.id, (rec.geometry.x, rec.geometry.y))
-            points_by_style.setdefault((colour, approx), []).append((mx, my))
+            parts = list(getattr(rec.geometry, "geoms", [rec.geometry]))  # a MultiPoint: each point drawn
+            marks = [spread.get(rec.id, (parts[0].x, parts[0].y))] + [(q.x, q.y) for q in parts[1:]]
+            points_by_style.setdefault((colour, approx), []).extend(marks)
             if summary:
                 continue
-            ax.text(
-                mx,
-                my,
-                actions.loc[rec.action, "symbol"],
-                ha="center",
-                va="center",
-                fontsize=base - 3,
-                color=colour if approx else "white",
-                zorder=9,
-            )
-            anchor = rec.geometry
+            for mx, my in marks:
+                ax.text(
+                    mx,
+                    my,
+                    actions.loc[rec.action, "symbol"],
+                    ha="center",
+                    va="center",
+                    fontsize=base - 3,
+                    color=colour if approx else "white",
+                    zorder=9,
+                )
+            anchor = parts[0]
         anchor = _visible_anchor(anchor, rec, part if rec.form == "county" else None, view)
         if anchor is None:  # wholly outside a zoomed view: keyed in the table, not labelled
             continue
@@ -868,7 +890,7 @@ def render_map(
     # County names may still step aside for a measure's number that has nowhere else to go.
     boxes = _place_labels(ax, texts, fig, base - 1, avoid=taken, movable=county_names_t)
     if boxes is None:  # a number would overprint something: count per action instead
-        plt.close(fig)
+        close_figure(fig)
         return render_map(
             selected,
             filters,
@@ -1023,20 +1045,20 @@ def _table(fig, rows, lang, base, rect, header=None):
 CONTINUED = {"zh": "{title}(续)", "en": "{title} (continued)"}
 
 
-def continuation_pages(rows: list[list[str]], layout: str, title: str, lang: str = "zh") -> list[plt.Figure]:
+def continuation_pages(rows: list[list[str]], layout: str, title: str, lang: str = "zh") -> list[Figure]:
     """Pages that continue a key table (``MapPage.overflow``): the page's title marked as
     continued, the table in two columns across the page, the header repeated."""
     _setup_fonts()
     base = 9 if layout == "a4" else 9.5
     figures = []
     while rows:
-        fig = plt.figure(figsize=LAYOUTS[layout], dpi=100)
+        fig = new_figure(LAYOUTS[layout])
         fig.text(
             0.5, 0.965, CONTINUED[lang].format(title=title), ha="center", va="top", fontsize=base + 5, weight="bold"
         )
         left_rows, tl = _table(fig, rows, lang, base, (0.02, 0.06, 0.96, 0.84))
         if len(left_rows) == len(rows):  # not even one row fits: never loop for ever
-            plt.close(fig)
+            close_figure(fig)
             raise ValueError("a key table row is taller than a whole page")
         if left_rows:
             fig.text(0.02, 0.03, OVERFLOW_NOTE["next"][lang].format(n=len(left_rows)), fontsize=tl.size, color="#444")
@@ -1055,7 +1077,7 @@ def save(page: MapPage, path: str | Path, fmt: str | None = None, dpi: int = 300
 
 
 def close(page: MapPage) -> None:
-    plt.close(page.figure)
+    close_figure(page.figure)
 
 
 __all__ = [

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 
@@ -34,6 +33,7 @@ from layers.export_map import (
     NOTES,
     SOURCES,
     close,
+    close_figure,
     continuation_pages,
     default_title,
     describe_filters,
@@ -77,11 +77,11 @@ def _pages(
 
 
 def _stats_figure(selected, layout, lang):
-    from layers.export_map import LAYOUTS, _setup_fonts
+    from layers.export_map import LAYOUTS, _setup_fonts, new_figure
 
     _setup_fonts()
     table = stats_by_action_district(selected, lang)
-    fig = plt.figure(figsize=LAYOUTS[layout])
+    fig = new_figure(LAYOUTS[layout])
     fig.text(
         0.5,
         0.95,
@@ -137,13 +137,13 @@ def pack_pdf(
                 close(page)
                 for fig in continuation_pages(page.overflow, layout, heading, lang):
                     pdf.savefig(fig)
-                    plt.close(fig)
+                    close_figure(fig)
                 done += 1
                 if progress:
                     progress(done, total, label)
             fig, _ = _stats_figure(selected, layout, lang)
             pdf.savefig(fig)
-            plt.close(fig)
+            close_figure(fig)
             if progress:
                 progress(total, total, "statistics")
 

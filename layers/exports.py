@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from layers._errors import Msg
 from layers.export_data import EXPORT_CRS, WRITERS
 from layers.filtering import Filters
 
@@ -48,6 +49,36 @@ FORMAT_LABELS = {
 }
 
 
+#: Basemaps an export may name (the app offers Tianditu only with a key).
+BASEMAP_IDS = ("none", "osm", "positron", "tianditu", "gaode")
+#: Longest title and approval number a page prints: a title wraps to one line on A4, and a
+#: 100,000-character one took 94 s to lay out before it was refused here.
+TITLE_MAX = 100
+APPROVAL_MAX = 40
+
+
+def check_options(title: str | None, approval_no: str, basemap: str) -> None:
+    """Refuse export options that no page can hold, as one sentence (:class:`ValueError`)."""
+    if basemap not in BASEMAP_IDS:
+        raise ValueError(
+            Msg(
+                f"unknown basemap {str(basemap)[:40]!r}; use one of {', '.join(BASEMAP_IDS)}",
+                f"未知底图“{str(basemap)[:40]}”;请用 {'、'.join(BASEMAP_IDS)}",
+            )
+        )
+    for value, limit, en, zh in (
+        (title, TITLE_MAX, "title", "标题"),
+        (approval_no, APPROVAL_MAX, "approval number", "审图号"),
+    ):
+        if value and len(value) > limit:
+            raise ValueError(
+                Msg(
+                    f"the {en} has {len(value):,} characters; the limit is {limit}: shorten it",
+                    f"{zh}有 {len(value):,} 个字,上限 {limit}:请缩短",
+                )
+            )
+
+
 def extension(fmt: str) -> str:
     return EXTENSIONS.get(fmt, f".{fmt}")
 
@@ -71,6 +102,7 @@ def export(
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if crs not in EXPORT_CRS:
         raise ValueError(f"unknown --crs {crs!r}; use one of {', '.join(EXPORT_CRS)}")
+    check_options(title, approval_no, basemap)
     filters = filters or Filters()
     out = Path(out)
     if fmt in MAP_FORMATS:
