@@ -20,23 +20,35 @@ for several app processes on one database: the same contract (transactions, audi
 undo, version conflicts), writers serialised by a transaction-scoped advisory lock as
 SQLite serialises them by its write lock, and each record's geometry also kept as a
 PostGIS ``geometry(Geometry, 4326)`` column for GIS clients.
+
+``Store(read_only=True)`` only reads, for viewing, exports and dry runs: it never creates a
+file, runs no DDL and no PRAGMA that writes, answers "empty" for a missing file or missing
+tables, and reads a store in a read-only folder or on a full disk. A write that fails (a
+full disk, a read-only store, the database down) raises :class:`StoreWriteError`, one
+sentence in both languages; the transaction is rolled back, so nothing saved before is lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import json
+import logging
 import os
+import re
 import sqlite3
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
 from layers._errors import Msg
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "store.sqlite"
+_log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS measures (
@@ -96,11 +108,32 @@ def redact(url: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
+    # libpq also takes the password as a query parameter (``?password=…``).
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    parts = parts._replace(query=query)
     if parts.password is None:
-        return url
+        return urlunsplit(parts)
     host = parts.hostname or ""
     netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _unavailable(url: str, exc: Exception) -> StoreUnavailable:
+    """A database that cannot be reached: one neutral sentence for everyone who sees it; the
+    URL (without its password) and the driver's reason go to the server log and ``detail``
+    (which the command line prints for its operator)."""
+    reason = str(exc).strip().splitlines()[-1].strip()[:200] if str(exc).strip() else type(exc).__name__
+    detail = f"{redact(url)}: {reason}"
+    _log.warning("store unreachable: %s", detail)
+    err = StoreUnavailable(
+        Msg(
+            "the database cannot be reached at the moment; please try again later (the administrator finds the "
+            "details in the server log and checks the database and JINING_STORE)",
+            "暂时无法连接数据库,请稍后再试(管理员可在服务器日志中查看详情,并检查数据库与 JINING_STORE 设置)",
+        )
+    )
+    err.detail = detail
+    return err
 
 
 class _Postgres:
@@ -110,33 +143,38 @@ class _Postgres:
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, timeout_s: float):
+    def __init__(self, url: str, timeout_s: float, read_only: bool = False):
         import psycopg
 
         self.url = url
+        self.read_only = read_only
+        #: read-only: tables that do not exist yet, as empty relations (name → CTE).
+        self.empty: dict[str, str] = {}
         try:
             self._conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout_s)))
+            # Waiting for another writer's lock is bounded, as SQLite's busy_timeout bounds it.
+            self._conn.execute(f"SET lock_timeout = {int(timeout_s * 1000)}")
+            if read_only:  # the server itself refuses any write on this connection
+                self._conn.execute("SET default_transaction_read_only = on")
         except psycopg.OperationalError as exc:
-            import logging
-
-            logging.getLogger(__name__).warning("store %s unreachable: %s", redact(url), exc)
-            reason = str(exc).strip().splitlines()[-1].strip()[:200] if str(exc).strip() else type(exc).__name__
-            raise StoreUnavailable(
-                Msg(
-                    f"the database {redact(url)} cannot be reached ({reason}); check that it runs and the URL in "
-                    "JINING_STORE",
-                    f"无法连接数据库 {redact(url)}:请检查数据库是否运行,以及 JINING_STORE 中的地址(详情见服务器日志)",
-                )
-            ) from None
-        # Waiting for another writer's lock is bounded, as SQLite's busy_timeout bounds it.
-        self._conn.execute(f"SET lock_timeout = {int(timeout_s * 1000)}")
+            raise _unavailable(url, exc) from None
 
     @staticmethod
     def _sql(sql: str) -> str:
         return sql.replace("?", "%s")
 
     def execute(self, sql: str, params=()):
-        return self._conn.execute(self._sql(sql), params or None)
+        import psycopg
+
+        if self.empty and sql.lstrip()[:6].upper() == "SELECT":
+            # A missing table reads as an empty one: a CTE of that name shadows it.
+            sql = "WITH " + ", ".join(self.empty.values()) + " " + sql
+        try:
+            return self._conn.execute(self._sql(sql), params or None)
+        except psycopg.OperationalError as exc:
+            if self.read_only:  # the server went away while a page was being read
+                raise _unavailable(self.url, exc) from None
+            raise
 
     def executemany(self, sql: str, rows):
         cur = self._conn.cursor()
@@ -156,15 +194,59 @@ class _Postgres:
         self._conn.close()
 
 
+class _ReadOnlySQLite(sqlite3.Connection):
+    """A sqlite3 connection that only reads (``ensure_schema`` runs no DDL on it)."""
+
+    read_only = True
+
+
+def _sqlite_reader(path: Path, timeout_s: float) -> _ReadOnlySQLite:
+    """Open a SQLite store for reading only, creating nothing: a missing file is an empty
+    in-memory database. A WAL store needs its ``-shm`` file, which cannot be created in a
+    read-only folder or on a full disk: then the file is read as immutable, which is exact
+    because nobody can be writing it there (a clean close leaves no WAL behind)."""
+    kw = dict(uri=True, timeout=timeout_s, isolation_level=None, check_same_thread=False, factory=_ReadOnlySQLite)
+    if not path.exists():
+        db = sqlite3.connect(":memory:", **kw)
+    else:
+        uri = "file:" + quote(str(path.resolve()))
+        db = sqlite3.connect(uri + "?mode=ro", **kw)
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            db.close()
+            _log.info("store %s read as immutable (%s)", path, exc)
+            db = sqlite3.connect(uri + "?immutable=1", **kw)
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    # Temporary tables (for missing ones) in memory, never in a file; no writes otherwise.
+    db.execute("PRAGMA temp_store=MEMORY")
+    db.execute("PRAGMA query_only=ON")
+    return db
+
+
 def _connect(target, timeout_s: float, read_only: bool = False):
     """A connection to the store: a sqlite3 connection, or a :class:`_Postgres`."""
     if is_url(target):
-        db = _Postgres(target, timeout_s)
-        if not read_only and (target, _PG_SCHEMA) not in _ENSURED:
-            ensure_schema(db, _pg_schema(db))
+        db = _Postgres(target, timeout_s, read_only)
+        if (target, _PG_SCHEMA) not in _ENSURED:
+            ensure_schema(db, _PG_SCHEMA if read_only else _pg_schema(db))
         return db
     if read_only:
-        return sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=timeout_s)
+        try:
+            db = _sqlite_reader(target, timeout_s)
+            ensure_schema(db, _SCHEMA)
+        except sqlite3.Error as exc:  # unreadable (permissions, a broken file): one sentence
+            _log.warning("store %s cannot be read: %s", target, exc)
+            err = StoreUnavailable(
+                Msg(
+                    "the store of changes cannot be read at the moment; please try again later (the administrator "
+                    "finds the details in the server log)",
+                    "暂时无法读取修改存储,请稍后再试(管理员可在服务器日志中查看详情)",
+                )
+            )
+            err.detail = f"{target}: {exc}"
+            raise err from None
+        return db
     target.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(target, timeout=timeout_s, isolation_level=None, check_same_thread=False)
     db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
@@ -209,7 +291,12 @@ def ensure_schema(db, ddl: str) -> None:
     """Create missing tables. In PostgreSQL, CREATE TABLE IF NOT EXISTS is not safe when two
     processes run it at once (two replicas starting on a new database: one failed with a
     duplicate type); they take turns under an advisory lock, in one transaction, once per
-    process and database."""
+    process and database. On a read-only connection nothing is created: missing tables read
+    as empty ones (:func:`_shadow_missing`), and any other statement is skipped."""
+    if getattr(db, "read_only", False):
+        if not (_is_postgres(db) and (db.url, ddl) in _ENSURED):
+            _shadow_missing(db, ddl)
+        return
     if not _is_postgres(db):
         db.executescript(ddl)
         return
@@ -224,6 +311,36 @@ def ensure_schema(db, ddl: str) -> None:
         _rollback(db)
         raise
     _ENSURED.add((db.url, ddl))
+
+
+_CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\)\s*;", re.S)
+
+
+def _empty_relation(name: str, body: str) -> str:
+    """A CTE with a table's columns and no rows (PostgreSQL, read-only: no DDL at all)."""
+    cols = []
+    for line in body.splitlines():
+        m = re.match(r"\s*(\w+)\s+(DOUBLE PRECISION|\w+)", line.split("--")[0], re.I)
+        if m and m[1].upper() not in ("PRIMARY", "UNIQUE", "CONSTRAINT", "FOREIGN", "CHECK"):
+            typ = {"BIGSERIAL": "bigint", "SERIAL": "integer", "GEOMETRY": "text"}.get(m[2].upper(), m[2])
+            cols.append(f"NULL::{typ} AS {m[1]}")
+    return f"{name} AS (SELECT {', '.join(cols)} WHERE false)"
+
+
+def _shadow_missing(db, ddl: str) -> None:
+    """Read-only: the tables of ``ddl`` that do not exist read as empty ones. SQLite: a
+    temporary table in memory (the file is not touched); PostgreSQL: a CTE of that name."""
+    for m in _CREATE_TABLE.finditer(ddl):
+        name, body = m[1], m[2]
+        if _is_postgres(db):
+            if name not in db.empty and db.execute("SELECT to_regclass(?)", (name,)).fetchone()[0] is None:
+                db.empty[name] = _empty_relation(name, body)
+        elif not db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone():
+            db.execute("PRAGMA query_only=OFF")
+            try:
+                db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({body}\n)")  # a comment may end the body
+            finally:
+                db.execute("PRAGMA query_only=ON")
 
 
 def _is_postgres(db) -> bool:
@@ -261,7 +378,94 @@ def _set_geometry(db, mid: str, record_json: str | None) -> None:
 
 
 class StoreUnavailable(RuntimeError):
-    """The store's database cannot be reached (a server down, a wrong URL or password)."""
+    """The store's database cannot be reached (a server down, a wrong URL or password). The
+    message is one neutral sentence; ``detail`` (the URL without its password and the
+    driver's reason) is for the server log and the command line, never for a page."""
+
+    detail: str | None = None
+
+
+class StoreWriteError(RuntimeError):
+    """A change could not be written: a full disk, a read-only store, the database down or
+    busy. The message is one sentence in both languages (a :class:`Msg`); the transaction
+    was rolled back, so nothing was written and nothing saved before is lost."""
+
+    detail: str | None = None
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions of both database drivers (for the command line's last resort)."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return (sqlite3.Error,)
+    return (sqlite3.Error, psycopg.Error)
+
+
+def _write_error(exc: BaseException) -> StoreWriteError:
+    """The one sentence for a write the database refused; the details go to the server log."""
+    _log.warning("store write failed: %s: %s", type(exc).__name__, exc)
+    text, state = str(exc).lower(), getattr(exc, "sqlstate", None) or ""
+    if "full" in text or "no space" in text or state.startswith("53"):
+        msg = Msg(
+            "the change was not saved: the disk that holds the store is full (nothing saved before is lost); "
+            "ask the administrator to free space, then try again",
+            "修改未保存:存储所在的磁盘已满(之前保存的内容不受影响);请联系管理员释放空间后重试",
+        )
+    elif any(w in text for w in ("readonly", "read-only", "unable to open", "permission denied")) or state == "25006":
+        msg = Msg(
+            "the change was not saved: the store is read-only at the moment (nothing saved before is lost); "
+            "ask the administrator to make it writable, then try again",
+            "修改未保存:存储当前为只读(之前保存的内容不受影响);请联系管理员恢复写权限后重试",
+        )
+    elif "locked" in text or "busy" in text or state == "55P03":
+        msg = Msg(
+            "the change was not saved: the store is busy with another save; try again in a moment",
+            "修改未保存:存储正忙于另一项保存;请稍后重试",
+        )
+    else:
+        msg = Msg(
+            "the change was not saved: the store cannot be written at the moment, its disk may be full or its "
+            "database down (nothing saved before is lost); try again later or ask the administrator",
+            "修改未保存:暂时无法写入存储,可能磁盘已满或数据库未运行(之前保存的内容不受影响);请稍后重试或联系管理员",
+        )
+    err = StoreWriteError(msg)
+    # For the command line's operator (never shown on a page): where, and the driver's reason.
+    err.detail = getattr(exc, "detail", None) or " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    return err
+
+
+def _write_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple = (sqlite3.OperationalError, StoreUnavailable, OSError)
+    with contextlib.suppress(ImportError):
+        import psycopg
+
+        errors += (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.ReadOnlySqlTransaction)
+    return errors
+
+
+@contextlib.contextmanager
+def writing():
+    """Turn a database's refusal of a write (full disk, read-only, down, busy) into
+    :class:`StoreWriteError`; the app and the command line show its one sentence. Wrap
+    writes made through the store's connection elsewhere (accounts, sign-in) in it."""
+    try:
+        yield
+    except _write_errors() as exc:
+        raise _write_error(exc) from exc
+
+
+def _writes(method):
+    """A :class:`Store` method that writes: database errors become :class:`StoreWriteError`."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self.read_only:  # a reader never writes, on either backend
+            raise _write_error(sqlite3.OperationalError("attempt to write a readonly database"))
+        with writing():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class ConflictError(ValueError):
@@ -284,11 +488,12 @@ def _now() -> str:
 
 def _rollback(db) -> None:
     """Roll back if a transaction is open. SQLite may already have rolled back (a full disk):
-    a second error here must not hide the first one."""
+    a second error here must not hide the first one (nor may a PostgreSQL connection that
+    was cut: the server rolls back itself)."""
     try:
         if db.in_transaction:
             db.execute("ROLLBACK")
-    except sqlite3.Error:
+    except Exception:  # noqa: BLE001 - the first error is the one to report
         pass
 
 
@@ -307,28 +512,84 @@ def _records(db) -> dict[str, dict]:
 def read_stored(path: str | Path | None = None) -> dict[str, dict]:
     """The stored records, read without writing anything: no file is created when there is
     none (an empty store), and a read-only store or folder is fine (exports, dry runs)."""
-    p = store_path(path)
-    if not is_url(p) and not p.exists():
-        return {}
-    db = _connect(p, 15, read_only=True)
-    try:
-        if _is_postgres(db):
-            has_table = db.execute("SELECT to_regclass('measures')").fetchone()[0]
-        else:
-            has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='measures'").fetchone()
-        return _records(db) if has_table else {}
-    finally:
-        db.close()
+    with Store(path, read_only=True) as store:
+        return store.records()
+
+
+def _legacy_ids(db) -> dict[str, list[str]]:
+    """Stored ids written before ids were normalised (``imp-leg1``), by their normalised form."""
+    from layers.validate import normalise_id
+
+    out: dict[str, list[str]] = {}
+    for (sid,) in db.execute("SELECT id FROM measures").fetchall():
+        if normalise_id(sid) != sid:
+            out.setdefault(normalise_id(sid), []).append(sid)
+    return out
+
+
+def _rows_of(db, mid: str, legacy: dict[str, list[str]]) -> tuple[tuple | None, list[tuple]]:
+    """The stored row the map shows as ``mid`` (the newest of its own row and any legacy row
+    that normalises to it; see ``validate.recency``) and the legacy rows, as
+    (id, record, version, updated_by, updated_at)."""
+    from layers.validate import recency
+
+    ids = [mid, *legacy.get(mid, ())]
+    rows = db.execute(
+        f"SELECT id, record, version, updated_by, updated_at FROM measures WHERE id IN ({','.join('?' * len(ids))})",
+        ids,
+    ).fetchall()
+    current = max(rows, key=lambda r: recency(r[0], {"_updated_at": r[4], "_version": r[2]}), default=None)
+    return current, [r for r in rows if r[0] != mid]
+
+
+def _save_one(db, rec: dict, audit: tuple, expected: dict | None, legacy: dict) -> bool:
+    """Write one record inside :meth:`Store.save`'s transaction; False when it is unchanged.
+    ``audit`` is (batch, at, who, what)."""
+    mid = rec["id"]
+    new = json.loads(json.dumps({k: v for k, v in rec.items() if not k.startswith("_")}))
+    current, stale = _rows_of(db, mid, legacy)
+    old, version = (json.loads(current[1]), current[2]) if current else (None, 0)
+    if expected is not None and mid in expected and expected[mid] != version:
+        raise ConflictError(
+            Msg(
+                f"{mid} was changed by {current[3]} at {current[4]} after you loaded it; "
+                "reload the page to see that change, then make yours again",
+                f"{mid} 在您打开后已被 {current[3]} 于 {current[4]} 修改;请刷新页面查看该修改,再重新操作",
+            )
+        )
+    if old == new and not stale:
+        return False
+    insert_audit = "INSERT INTO audit (batch, at, who, what, measure_id, old, new) VALUES (?,?,?,?,?,?,?)"
+    for sid, srec, *_ in stale:  # a legacy id moves to the normalised one: its removal is audited
+        db.execute("DELETE FROM measures WHERE id=?", (sid,))
+        db.execute(insert_audit, (*audit, sid, srec, None))
+    own = db.execute("SELECT record FROM measures WHERE id=?", (mid,)).fetchone()
+    new_json = json.dumps(new, ensure_ascii=False, sort_keys=True)
+    db.execute(
+        "INSERT INTO measures (id, record, version, updated_at, updated_by) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(id) DO UPDATE SET record=excluded.record, version=excluded.version, "
+        "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
+        (mid, new_json, version + 1, audit[1], audit[2]),
+    )
+    _set_geometry(db, mid, new_json)
+    db.execute(insert_audit, (*audit, mid, own[0] if own else None, new_json))
+    return True
 
 
 class Store:
-    """A connection to the store file. Cheap to create; use one per request or thread."""
+    """A connection to the store file. Cheap to create; use one per request or thread.
+    ``read_only``: only reads (see the module's docstring); the app reads every page so."""
 
-    def __init__(self, path: str | Path | None = None, timeout_s: float = 15.0):
+    def __init__(self, path: str | Path | None = None, timeout_s: float = 15.0, read_only: bool = False):
         target = store_path(path)
         # A URL is shown (and used in cache keys) without its password.
         self.path = redact(target) if is_url(target) else target
-        self._db = _connect(target, timeout_s)
+        self.read_only = read_only
+        if read_only:
+            self._db = _connect(target, timeout_s, read_only=True)
+        else:
+            with writing():  # a read-only folder or a full disk refuses even the opening
+                self._db = _connect(target, timeout_s)
 
     @property
     def backend(self) -> str:
@@ -355,9 +616,13 @@ class Store:
         return f"{self.path}:{seq}.{n}.{at}"
 
     def version(self, measure_id: str) -> int:
-        """The stored version of a measure (0 when it is not in the store)."""
-        row = self._db.execute("SELECT version FROM measures WHERE id=?", (measure_id,)).fetchone()
-        return row[0] if row else 0
+        """The stored version of a measure (0 when it is not in the store); a row stored
+        under a legacy form of its id counts (see :meth:`save`)."""
+        from layers.validate import normalise_id
+
+        mid = normalise_id(measure_id)
+        current, _ = _rows_of(self._db, mid, _legacy_ids(self._db))
+        return current[2] if current else 0
 
     def history(self) -> pd.DataFrame:
         """Every change, oldest first."""
@@ -365,12 +630,18 @@ class Store:
             self._db, "SELECT seq, batch, at, who, what, measure_id, old, new, undone_by FROM audit ORDER BY seq"
         )
 
-    def history_csv(self) -> bytes:
+    def history_csv(self, hide_names: str | None = None) -> bytes:
         """The audit trail as CSV bytes (UTF-8 with BOM, for Excel), every text cell defused
-        against formula injection (a ``who`` of ``=HYPERLINK(…)`` stays text)."""
+        against formula injection (a ``who`` of ``=HYPERLINK(…)`` stays text). ``hide_names``
+        (a language, for a visitor who is not signed in): no account names
+        (``layers.privacy.mask_history``)."""
         from layers.export_data import defuse
 
         hist = self.history()
+        if hide_names:
+            from layers.privacy import mask_history
+
+            hist = mask_history(hist, hide_names)
         for col in hist.columns:
             if pd.api.types.is_object_dtype(hist[col]) or pd.api.types.is_string_dtype(hist[col]):
                 hist[col] = hist[col].map(defuse)
@@ -383,6 +654,7 @@ class Store:
         return path
 
     # -- writing -----------------------------------------------------------------------------
+    @_writes
     def save(
         self, records: list[dict], who: str, what: str = "import", expected: dict[str, int] | None = None
     ) -> str | None:
@@ -391,6 +663,10 @@ class Store:
         ``expected`` maps ids to the versions the caller loaded; a mismatch raises
         :class:`ConflictError` and nothing is written. Records identical to what is
         stored are skipped; if nothing changes, no batch is written and None is returned.
+        A row stored under a legacy form of the id (``imp-leg1`` for ``IMP-LEG1``, written
+        before ids were normalised) is the one updated: it moves to the normalised id in the
+        same transaction, its removal audited. A write the database refuses raises
+        :class:`StoreWriteError` and writes nothing.
         """
         from layers.validate import TEXT_LIMITS, check_records, clean_text
 
@@ -406,45 +682,8 @@ class Store:
         db = self._db
         _begin_write(db)
         try:
-            changed = 0
-            for rec in records:
-                mid = rec["id"]
-                new = json.loads(json.dumps({k: v for k, v in rec.items() if not k.startswith("_")}))
-                row = db.execute(
-                    "SELECT record, version, updated_by, updated_at FROM measures WHERE id=?", (mid,)
-                ).fetchone()
-                old, version = (json.loads(row[0]), row[1]) if row else (None, 0)
-                if expected is not None and mid in expected and expected[mid] != version:
-                    raise ConflictError(
-                        Msg(
-                            f"{mid} was changed by {row[2]} at {row[3]} after you loaded it; "
-                            "reload the page to see that change, then make yours again",
-                            f"{mid} 在您打开后已被 {row[2]} 于 {row[3]} 修改;请刷新页面查看该修改,再重新操作",
-                        )
-                    )
-                if old == new:
-                    continue
-                new_json = json.dumps(new, ensure_ascii=False, sort_keys=True)
-                db.execute(
-                    "INSERT INTO measures (id, record, version, updated_at, updated_by) VALUES (?,?,?,?,?) "
-                    "ON CONFLICT(id) DO UPDATE SET record=excluded.record, version=measures.version+1, "
-                    "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
-                    (mid, new_json, 1, at, who),
-                )
-                _set_geometry(db, mid, new_json)
-                db.execute(
-                    "INSERT INTO audit (batch, at, who, what, measure_id, old, new) VALUES (?,?,?,?,?,?,?)",
-                    (
-                        batch,
-                        at,
-                        who,
-                        what,
-                        mid,
-                        json.dumps(old, ensure_ascii=False, sort_keys=True) if old else None,
-                        new_json,
-                    ),
-                )
-                changed += 1
+            legacy = _legacy_ids(db)
+            changed = sum(_save_one(db, rec, (batch, at, who, what), expected, legacy) for rec in records)
             db.execute("COMMIT")
         except BaseException:
             _rollback(db)
@@ -459,6 +698,7 @@ class Store:
             "MAX(undone_by) AS undone_by FROM audit GROUP BY batch ORDER BY MIN(seq) DESC",
         )
 
+    @_writes
     def undo(self, batch: str, who: str) -> str:
         """Revert one batch as a new, audited transaction; return the undo's batch id.
 
@@ -511,10 +751,12 @@ class Store:
             for _seq, _what, mid, old, new, _undone in rows:
                 if old is None:
                     db.execute("DELETE FROM measures WHERE id=?", (mid,))
-                else:
+                else:  # back as it was; a row a save moved to its normalised id comes back
                     db.execute(
-                        "UPDATE measures SET record=?, version=version+1, updated_at=?, updated_by=? WHERE id=?",
-                        (old, at, who, mid),
+                        "INSERT INTO measures (id, record, version, updated_at, updated_by) VALUES (?,?,1,?,?) "
+                        "ON CONFLICT(id) DO UPDATE SET record=excluded.record, version=measures.version+1, "
+                        "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
+                        (mid, old, at, who),
                     )
                     _set_geometry(db, mid, old)
                 db.execute(
@@ -528,6 +770,7 @@ class Store:
             raise
         return undo
 
+    @_writes
     def undo_last(self, who: str) -> str | None:
         """Revert ``who``'s newest change that is not yet undone; return its batch id (None if
         ``who`` has none). Somebody else's change is never undone here (see :meth:`undo`)."""
@@ -556,11 +799,18 @@ class Store:
             )
         out = Path(out)
         tmp = out.with_name(out.name + ".part")
-        dest = sqlite3.connect(tmp)
         try:
-            self._db.backup(dest)
-        finally:
-            dest.close()
+            dest = sqlite3.connect(tmp)
+            try:
+                self._db.backup(dest)
+            finally:
+                dest.close()
+        except sqlite3.OperationalError as exc:  # a full disk or a read-only folder: no half copy left
+            tmp.unlink(missing_ok=True)
+            reason = _write_error(exc)
+            raise StoreWriteError(
+                Msg(f"no backup was written to {out}: {reason}", f"未写入备份 {out}:{reason.args[0].zh}")
+            ) from exc
         tmp.replace(out)
         return out
 

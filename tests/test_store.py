@@ -231,7 +231,7 @@ def test_uploaded_geojson_and_kml_replace_a_line(tmp_path):
     import geopandas as gpd
     import shapely
 
-    from layers.changes import read_geometry_file
+    from layers.geofile import read_geometry_file
 
     line = shapely.LineString([(116.5, 35.4), (116.6, 35.45), (116.7, 35.5)])
     gdf = gpd.GeoDataFrame({"name": ["新线"]}, geometry=[line], crs=4326)
