@@ -7,4 +7,8 @@ if [ ! -x .venv/bin/python ]; then
   "${PYTHON:-python3}" -m venv .venv
 fi
 .venv/bin/python -m pip install -q -r requirements.txt
+# Streamlit's server (uvicorn) would replace a loopback peer's address by X-Forwarded-For:
+# trust no forwarded header there. The app reads the socket's peer itself and trusts a proxy
+# only as `[access] trust_proxy` / `trusted_proxies` say (ui/access.py, docs/deploy.md).
+export FORWARDED_ALLOW_IPS=""
 exec .venv/bin/python -m streamlit run app.py "$@"

@@ -3,7 +3,7 @@
 import pytest
 from test_app import PASSWORD, add_account, open_tab, run, sign_in
 
-from layers.auth import MAX_FAILURES_ACCOUNT, Identity
+from layers.auth import MAX_FAILURES_PAIR, Identity
 from layers.labels import t
 
 EDIT = "导入与更正"
@@ -73,7 +73,7 @@ def test_an_admin_manages_accounts_in_the_app():
 def test_a_wrong_password_is_refused_in_a_sentence_and_locks_after_repeats():
     add_account("张工", "editor")
     at = run()
-    for _ in range(MAX_FAILURES_ACCOUNT):
+    for _ in range(MAX_FAILURES_PAIR):  # from one client (here: no server, one address)
         sign_in(at, "张工", "not the password")
         assert any("账户名或密码错误" in e.value for e in at.error)
     sign_in(at, "张工", PASSWORD)  # the right password, too late
