@@ -15,6 +15,7 @@ title under the same action is always the same measure; re-importing updates it
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
@@ -44,6 +45,7 @@ MAX_COLS = 100
 MAX_CELL_CHARS = 5_000
 XLSX_MAX_UNCOMPRESSED = 50 * 1024 * 1024  # all parts together, once inflated
 XLSX_MAX_RATIO = 100  # a part that inflates more than this is a zip bomb, not a spreadsheet
+MB = 2**20  # every size in a message is in MiB, written "MB" (5 MB, 50 MB), as in the README
 
 #: Canonical import fields and the headers planners use for them (compared after normalising).
 HEADERS = {
@@ -103,6 +105,26 @@ def _key(header: str) -> str:
 _LOOKUP = {_key(name): f for f, names in HEADERS.items() for name in names}
 
 
+def _check_field(header: str, field: str) -> None:
+    if field and field not in FIELDS:
+        raise ValueError(
+            Msg(
+                f"{header!r} cannot be mapped to {field[:40]!r}: the fields are {', '.join(FIELDS)} (or nothing, to ignore it)",
+                f"“{header}”不能对应到“{field[:40]}”:可用字段为 {'、'.join(FIELDS)}(留空则忽略该列)",
+            )
+        )
+
+
+def parse_mapping(item: str) -> tuple[str, str]:
+    """A ``HEADER=FIELD`` mapping (the command line's ``--map``) as (header, field): FIELD is one
+    of :data:`FIELDS`, or empty to ignore the column. Raises ValueError otherwise."""
+    header, sep, field = item.partition("=")
+    if not sep or not header:
+        raise ValueError(Msg(f"{item[:80]!r}: write HEADER=FIELD", f"“{item[:80]}”:请写成 表头=字段"))
+    _check_field(header, field)
+    return header, field
+
+
 def map_headers(columns, overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
     """Map file headers to fields. Returns (header -> field, unknown headers).
 
@@ -110,6 +132,8 @@ def map_headers(columns, overrides: dict[str, str] | None = None) -> tuple[dict[
     built-in names, so the planner can map any header.
     """
     overrides = overrides or {}
+    for col, f in overrides.items():
+        _check_field(col, f)
     mapping, unknown = {}, []
     for col in columns:
         if col in overrides:
@@ -124,15 +148,29 @@ def map_headers(columns, overrides: dict[str, str] | None = None) -> tuple[dict[
     return mapping, unknown
 
 
-def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Read CSV or XLSX bytes as a table of strings; return it with notes (e.g. the encoding used).
-
-    Raises :class:`ImportFileError` with a message a planner can act on.
-    """
+def _failer(filename: str):
+    """A function that raises :class:`ImportFileError` for ``filename`` with a message (and its Chinese form)."""
 
     def fail(msg, zh: str | None = None):
         raise ImportFileError(filename, [Problem(0, "(file)", Msg(msg, zh) if zh else msg)])
 
+    return fail
+
+
+def _too_large(size: int) -> tuple[str, str]:
+    return (
+        f"the file is {size / MB:.1f} MB; the limit is {MAX_BYTES / MB:.0f} MB — split the list",
+        f"文件有 {size / MB:.1f} MB,上限 {MAX_BYTES / MB:.0f} MB:请拆分清单",
+    )
+
+
+def check_file_bounds(data: bytes, filename: str) -> None:
+    """The bounds every way in checks before any library opens an uploaded list: a known
+    extension, the size, not empty and, for an XLSX, what its parts would inflate to and
+    the sheet sizes they declare (:func:`_check_xlsx_parts`). The command line
+    (:func:`read_table`, :func:`load_import`) and the app (:func:`sheet_names`, then
+    :func:`read_table`) call it first. Raises :class:`ImportFileError`."""
+    fail = _failer(filename)
     ext = Path(filename).suffix.lower()
     if ext not in EXTENSIONS:
         fail(
@@ -140,12 +178,34 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd
             f"不支持“{ext or filename}”文件;请将清单另存为 .xlsx 或 .csv",
         )
     if len(data) > MAX_BYTES:
-        fail(
-            f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB — split the list",
-            f"文件有 {len(data) / 1e6:.1f} MB,上限 {MAX_BYTES / 1e6:.0f} MB:请拆分清单",
-        )
+        fail(*_too_large(len(data)))
     if not data.strip():
         fail("the file is empty", "文件为空")
+    if ext == ".xlsx":
+        _check_xlsx_parts(data, fail)
+
+
+def sheet_names(data: bytes, filename: str) -> list[str]:
+    """The sheets of an uploaded XLSX, read only after :func:`check_file_bounds`.
+
+    Raises :class:`ImportFileError` for a file out of bounds or unreadable."""
+    fail = _failer(filename)
+    check_file_bounds(data, filename)
+    wb = _open_workbook(data, fail)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read CSV or XLSX bytes as a table of strings; return it with notes (e.g. the encoding used).
+
+    Raises :class:`ImportFileError` with a message a planner can act on.
+    """
+    fail = _failer(filename)
+    check_file_bounds(data, filename)
+    ext = Path(filename).suffix.lower()
     notes = []
     if ext == ".xlsx":
         df = _read_xlsx(data, sheet, fail)
@@ -155,12 +215,14 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> tuple[pd
                 "this is not a text CSV file (it contains binary data); export the list from Excel as CSV or XLSX",
                 "这不是文本 CSV 文件(含二进制数据);请从 Excel 导出为 CSV 或 XLSX",
             )
+        # A BOM says nothing reliable: GBK files saved by some editors start with a UTF-8 one too.
+        body = data.removeprefix(codecs.BOM_UTF8)
         try:
-            text = data.decode("utf-8-sig")
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             try:
                 # Excel's plain "CSV" on Chinese Windows writes GBK; GB18030 is its superset.
-                text = data.decode("gb18030")
+                text = body.decode("gb18030")
             except UnicodeDecodeError:
                 fail(
                     "the file's text encoding is not UTF-8 or GBK; in Excel use Save As > 'CSV UTF-8'",
@@ -232,9 +294,9 @@ def _check_xlsx_parts(data: bytes, fail) -> None:
     total = sum(i.file_size for i in infos)
     if total > XLSX_MAX_UNCOMPRESSED:
         fail(
-            f"the workbook inflates to {total / 1e6:,.0f} MB; the limit is {XLSX_MAX_UNCOMPRESSED / 1e6:.0f} MB — "
+            f"the workbook inflates to {total / MB:,.0f} MB; the limit is {XLSX_MAX_UNCOMPRESSED / MB:.0f} MB — "
             "copy the list into a new workbook and save it again",
-            f"工作簿解压后有 {total / 1e6:,.0f} MB,上限 {XLSX_MAX_UNCOMPRESSED / 1e6:.0f} MB:请把清单复制到新工作簿再保存",
+            f"工作簿解压后有 {total / MB:,.0f} MB,上限 {XLSX_MAX_UNCOMPRESSED / MB:.0f} MB:请把清单复制到新工作簿再保存",
         )
     for i in infos:
         if i.file_size > 1_000_000 and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
@@ -259,18 +321,25 @@ def _check_xlsx_parts(data: bytes, fail) -> None:
                     )
 
 
-def _read_xlsx(data: bytes, sheet, fail) -> pd.DataFrame:
-    from xml.etree.ElementTree import ParseError
+#: What openpyxl raises for a broken workbook. SyntaxError covers both XML parsers' errors
+#: (lxml's XMLSyntaxError, ElementTree's ParseError): a truncated xl/workbook.xml raises one.
+_UNREADABLE = (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, IndexError)
 
+
+def _open_workbook(data: bytes, fail):
+    """The workbook, opened read-only; call :func:`check_file_bounds` first."""
     from openpyxl import load_workbook
 
-    _check_xlsx_parts(data, fail)
-    unreadable = (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError, TypeError, IndexError)
     try:
         # data_only: read the values Excel stored; formulas are never evaluated here.
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except unreadable as exc:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except _UNREADABLE as exc:
         fail(*_unreadable_xlsx(exc))
+
+
+def _read_xlsx(data: bytes, sheet, fail) -> pd.DataFrame:
+    """The sheet's rows; the bounds were checked by :func:`read_table` (:func:`check_file_bounds`)."""
+    wb = _open_workbook(data, fail)
     try:
         names = wb.sheetnames
         if sheet is not None and sheet not in names:
@@ -285,7 +354,7 @@ def _read_xlsx(data: bytes, sheet, fail) -> pd.DataFrame:
             rows.append(["" if v is None else str(v) for v in row])
     except ImportFileError:
         raise
-    except unreadable as exc:
+    except _UNREADABLE as exc:
         fail(*_unreadable_xlsx(exc))
     finally:
         wb.close()
@@ -511,7 +580,10 @@ def review_import(
     names = county_names()
     geocoder = default_geocoder()
     seen: dict[str, int] = {}
-    existing = existing or {}
+    from layers.validate import by_normalised_id
+
+    # By normalised id: a row stored as imp-leg1 (before ids were normalised) is IMP-LEG1's.
+    existing = by_normalised_id(existing or {})
     missing = [f for f in ("title_zh", "action") if f not in inverse]
     if missing:
         need = {"title_zh": "项目名称/title", "action": "所属行动/action"}
@@ -754,19 +826,10 @@ def load_import(
             path.name, [Problem(0, "(file)", "this is not a regular file; give a .csv or .xlsx file")]
         )
     if path.stat().st_size > MAX_BYTES:
-        raise ImportFileError(
-            path.name,
-            [
-                Problem(
-                    0,
-                    "(file)",
-                    f"the file is {path.stat().st_size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB — split the list",
-                )
-            ],
-        )
+        _failer(path.name)(*_too_large(path.stat().st_size))
     with path.open("rb") as f:
         data = f.read(MAX_BYTES + 1)
-    df, notes = read_table(data, path.name, sheet)
+    df, notes = read_table(data, path.name, sheet)  # check_file_bounds first, as in the app
     return review_import(df, crs, overrides, existing, notes)
 
 
@@ -781,7 +844,10 @@ __all__ = [
     "SYSTEMS",
     "identity",
     "load_import",
+    "check_file_bounds",
     "map_headers",
+    "parse_mapping",
     "read_table",
     "review_import",
+    "sheet_names",
 ]
