@@ -20,7 +20,7 @@ from layers.changes import apply_store
 from layers.details import SOURCE_NOTES, measure_details
 from layers.export_data import EXPORT_CRS
 from layers.export_map import LAYOUTS, default_title, print_basemap_note
-from layers.exports import FORMAT_LABELS, FORMATS, MIME, export, extension
+from layers.exports import APPROVAL_MAX, FORMAT_LABELS, FORMATS, MIME, TITLE_MAX, export, extension
 from layers.filtering import (
     Filters,
     counts_per_action,
@@ -35,6 +35,7 @@ from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, register
 from layers.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
 from layers.numbering import list_table
 from layers.offline import ensure_leaflet_assets
+from layers.privacy import mask_projects
 from layers.stats import stats_by_action_district, stats_chart
 from layers.store import Store, StoreUnavailable
 from ui import access, edit
@@ -136,7 +137,7 @@ st.markdown(f"### {md_escape(t('title', lang))}")
 def _merged(data_version: str):
     """The register merged with the valid stored records, the quarantined ones, and the
     stored records: read and checked once per data version, not on every rerun."""
-    with Store() as store:
+    with Store(read_only=True) as store:
         stored = store.records()
     merged, quarantined = apply_store(load_projects(), stored)
     return merged, quarantined, stored
@@ -150,13 +151,16 @@ def _list_table(data_version: str, filter_key: str, lang: str, _selected):
 
 
 try:
-    with Store() as _store:  # one connection per rerun
+    # One connection per rerun, read only: a full disk or a read-only folder still shows the map.
+    with Store(read_only=True) as _store:
         # A cheap key that changes with every save or undo; the records are read only when it does.
         data_version = data_key(_store.data_version())
         # Who is using the app, resolved on the server on every rerun (never taken from the browser).
         who = access.current_identity(st.session_state, ACCESS, _store)
     _projects, quarantined, stored = _merged(data_version)
-    projects = _projects.copy()
+    # A visitor who is not signed in never sees an editor's account name (detail panel,
+    # register table, exports): layers.privacy.
+    projects = _projects.copy() if who else mask_projects(_projects, lang).copy()
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")
     st.stop()
@@ -359,8 +363,8 @@ if tab_export.open:
             horizontal=True,
             format_func=lambda x: {"a4": t("x_layout_a4", lang), "16x9": "16:9"}[x],
         )
-        title = c1.text_input(t("x_title", lang), value=default_title(lang), key=f"x_title_{lang}")
-        approval = c2.text_input(t("x_approval", lang), key="x_approval")
+        title = c1.text_input(t("x_title", lang), value=default_title(lang), key=f"x_title_{lang}", max_chars=TITLE_MAX)
+        approval = c2.text_input(t("x_approval", lang), key="x_approval", max_chars=APPROVAL_MAX)
         crs = c1.selectbox(
             t("x_crs", lang),
             list(EXPORT_CRS),
@@ -369,7 +373,7 @@ if tab_export.open:
         )
         if fmt in ("png", "pdf", "svg"):
             c2.caption(print_basemap_note(state.basemap, lang))
-        job = (fmt, layout, title, approval, crs, state.basemap, lang, filters)
+        job = (fmt, layout, title, approval, crs, state.basemap, lang, filters, who is None)  # names hidden or not
         if st.button(t("x_create", lang), key="x_go", disabled=selected.empty):
             bar = st.progress(0.0, text=t("x_creating", lang))
             try:
@@ -396,6 +400,9 @@ if tab_export.open:
             except OSError as exc:  # a full disk or an unwritable temporary folder: one sentence
                 bar.empty()
                 st.error(t("x_write_failed", lang) + md_escape(exc.strerror or exc))
+            except ValueError as exc:  # an option no page can hold (check_options): one sentence
+                bar.empty()
+                st.error(md_escape(describe(exc, lang)))
         result = state.get("x_result")
         if result and result[0] == job:
             st.download_button(
@@ -409,6 +416,6 @@ if tab_export.open:
 
 if tab_edit.open:
     with tab_edit:
-        with Store() as _store:
+        with Store(read_only=True) as _store:
             can_enable = ACCESS.oidc or Accounts(_store).has_editor()
         edit.render(projects, lang, state, quarantined, stored, who, can_enable)

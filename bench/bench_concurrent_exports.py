@@ -79,7 +79,9 @@ def main() -> None:
     args = parser.parse_args()
     rows = [run(k, args.exports, args.every) for k in args.exporters]
     for r in rows:
-        print(f"{r['exporters']} at once: {r['failed']} of {r['exports']} failed; median {r['median_s']} s {r['errors']}")
+        print(
+            f"{r['exporters']} at once: {r['failed']} of {r['exports']} failed; median {r['median_s']} s {r['errors']}"
+        )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "concurrent_exports.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False))

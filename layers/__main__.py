@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 
 from layers._errors import DataError
@@ -150,7 +149,7 @@ def _changes(args) -> int:
     from layers.store import Store, UndoError
     from layers.validate import split_valid
 
-    with Store(args.store) as store:
+    with Store(args.store, read_only=args.action == "list") as store:
         if args.action == "list":
             b = store.batches()
             if b.empty:
@@ -177,20 +176,27 @@ def _changes(args) -> int:
 def _backup(args) -> int:
     from layers.store import Store
 
-    with Store(args.store) as store:
+    with Store(args.store, read_only=True) as store:  # a read-only folder can still be backed up
         out = store.backup(args.out)
-        with Store(out) as copy:
+        with Store(out, read_only=True) as copy:
             ok = copy.integrity_ok()
             n = len(copy.records())
     print(f"backed up {store.path} to {out}: {n} stored records, integrity {'ok' if ok else 'FAILED'}")
     return 0 if ok else 1
 
 
-def _read_password(confirm: bool) -> str:
-    """The password from standard input: typed twice at a terminal (not echoed), else the
-    first line of the input (scripts: ``printf 'secret\\n' | python -m layers users add …``)."""
+def _read_password(confirm: bool, env: str | None = None) -> str:
+    """The password: from the environment variable ``env`` when given (``--password-env``),
+    else typed twice at a terminal (not echoed), else the first line of standard input
+    (scripts: ``… users add 张工 --role editor < pwfile``). Never an argument, which would
+    stay in the shell's history and the process list."""
     import getpass
+    import os
 
+    if env:
+        if env not in os.environ:
+            raise ValueError(f"the environment variable {env} is not set; nothing changed")
+        return os.environ[env]
     if sys.stdin.isatty():
         first = getpass.getpass("password: ")
         if confirm and getpass.getpass("again: ") != first:
@@ -203,7 +209,7 @@ def _users(args) -> int:
     from layers.auth import Accounts
     from layers.store import Store
 
-    with Store(args.store) as store:
+    with Store(args.store, read_only=args.action == "list") as store:
         accounts = Accounts(store)
         if args.action == "list":
             table = accounts.list()
@@ -216,12 +222,21 @@ def _users(args) -> int:
             print(f"error: give the account name, e.g. python -m layers users {args.action} 张工", file=sys.stderr)
             return 2
         if args.action == "add":
-            accounts.add(args.name, _read_password(confirm=True), args.role)
-            print(f"added {args.name} ({args.role})")
+            from layers.auth import normalise_name
+
+            role = args.role or "viewer"
+            accounts.add(args.name, _read_password(True, args.password_env), role)
+            print(f"added {normalise_name(args.name)} ({role})")  # as stored: NFKC, case-folded
         elif args.action == "passwd":
-            accounts.set_password(args.name, _read_password(confirm=True))
+            accounts.set_password(args.name, _read_password(True, args.password_env))
             print(f"changed the password of {args.name}; its sessions have ended")
         elif args.action == "role":
+            if not args.role:
+                print(
+                    f"error: say which role, e.g. python -m layers users role {args.name} --role editor",
+                    file=sys.stderr,
+                )
+                return 2
             accounts.set_role(args.name, args.role)
             print(f"{args.name} is now {args.role}")
         else:
@@ -231,7 +246,7 @@ def _users(args) -> int:
 
 
 def main(argv=None) -> int:
-    from layers.store import StoreUnavailable
+    from layers.store import StoreUnavailable, StoreWriteError, database_errors
 
     parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -257,9 +272,12 @@ def main(argv=None) -> int:
     e.add_argument("--layout", choices=("a4", "16x9"), default="a4", help="page layout for maps and PDF packs")
     e.add_argument("--title", help="map title (default 济宁市“十大攻坚行动”重点项目分布图)")
     e.add_argument("--crs", choices=tuple(EXPORT_CRS), default="wgs84", help="coordinates of data exports")
+    from layers.exports import BASEMAP_IDS
+
     e.add_argument(
         "--basemap",
         default="none",
+        choices=BASEMAP_IDS,
         help="basemap of the HTML export, and web tiles under PNG/PDF/SVG maps (osm, tianditu); default none: the offline base map",
     )
     e.add_argument("--approval", default="", help="approval number (审图号) printed on maps")
@@ -277,7 +295,15 @@ def main(argv=None) -> int:
     )
     u.add_argument("action", choices=("add", "list", "remove", "passwd", "role"))
     u.add_argument("name", nargs="?", help="account name, e.g. 张工 or zhang.gong")
-    u.add_argument("--role", choices=("viewer", "editor", "admin"), default="viewer", help="for add and role")
+    u.add_argument(
+        "--role", choices=("viewer", "editor", "admin"), help="for add (default viewer) and role (required there)"
+    )
+    u.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="for add and passwd: read the password from this environment variable (default: asked at a "
+        "terminal, else the first line of standard input)",
+    )
     u.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
     u.set_defaults(func=_users)
 
@@ -310,15 +336,30 @@ def main(argv=None) -> int:
         choices=("keep", "replace", "skip"),
         help="rows that would replace a change saved since: keep the stored version, replace it, or skip the row",
     )
+
+    def header_map(text):
+        from layers.importer import parse_mapping
+
+        try:
+            parse_mapping(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
     i.add_argument(
         "--map",
         action="append",
+        type=header_map,
         metavar="HEADER=FIELD",
         help="map a column header to a field (title_zh, action, district, place, lon, lat, ...); "
         "HEADER= ignores the column",
     )
     i.set_defaults(func=_import)
     args = parser.parse_args(argv)
+    # The store logs its failures for the app's server log; here the error line below says it.
+    import logging
+
+    logging.getLogger("layers").addHandler(logging.NullHandler())
     try:
         return args.func(args)
     except (DataError, ValueError) as exc:
@@ -328,12 +369,14 @@ def main(argv=None) -> int:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
-    except StoreUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (StoreUnavailable, StoreWriteError) as exc:  # one sentence; the URL shown without its password
+        print(f"error: {exc}" + (f" ({exc.detail})" if exc.detail else ""), file=sys.stderr)
         return 2
-    except sqlite3.Error as exc:
+    except database_errors() as exc:  # the last resort: one line, never a traceback
         print(
-            f"error: the store cannot be used ({exc}); check that its folder is writable and has space", file=sys.stderr
+            f"error: the store cannot be used ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); check that it is "
+            "reachable, that its folder is writable and has space",
+            file=sys.stderr,
         )
         return 2
 

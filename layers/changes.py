@@ -116,9 +116,9 @@ def with_location(rec: dict, geom, who: str, method: str, precision_m: float) ->
     out["precision_m"] = float(precision_m)
     out["approximate"] = False
     out["origin"] = "manual"
-    if geom.geom_type == "Point":
-        county = county_at(geom.x, geom.y)
-        out["county_adcodes"] = county[0] if county else ""
+    if geom.geom_type in ("Point", "MultiPoint"):
+        found = (county_at(q.x, q.y) for q in getattr(geom, "geoms", [geom]))
+        out["county_adcodes"] = ",".join(dict.fromkeys(c[0] for c in found if c))
         out["county_sizes"] = ""
         out["form"] = "point" if out.get("form") in (None, "point", "county", "city") else out["form"]
     else:
@@ -128,31 +128,3 @@ def with_location(rec: dict, geom, who: str, method: str, precision_m: float) ->
         out["form"] = "line" if "Line" in geom.geom_type else "area"
     out["geometry_source"] = f"manual: set by {who or 'unknown'} on {when} ({method})"
     return out
-
-
-def read_geometry_file(data: bytes, filename: str):
-    """The union of the geometries in an uploaded GeoJSON or KML file, in WGS-84.
-
-    Raises ValueError with a plain message when the file has no usable geometry.
-    """
-    import tempfile
-    from pathlib import Path
-
-    import pyogrio
-
-    suffix = Path(filename).suffix.lower()
-    if suffix not in (".geojson", ".json", ".kml"):
-        raise ValueError(f"'{suffix or filename}' is not supported; upload GeoJSON or KML")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
-        try:
-            gdf = pyogrio.read_dataframe(path)
-        except Exception as exc:  # GDAL's many error types: report them as one plain message
-            raise ValueError(f"cannot read {filename}: {exc}") from None
-    if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, 4490):
-        gdf = gdf.to_crs(4326)
-    geoms = [g for g in gdf.geometry if g is not None and not g.is_empty]
-    if not geoms:
-        raise ValueError(f"{filename} has no geometry")
-    return shapely.union_all(geoms)

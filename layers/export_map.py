@@ -98,15 +98,11 @@ def new_figure(size: tuple[float, float], dpi: int = 100) -> Figure:
     One Streamlit process serves every session, and Streamlit calls ``plt.close("all")`` at
     the end of each session's run: a pyplot figure that another session is still drawing
     was closed under it (its canvas lost ``get_renderer``). A plain ``Figure`` with its own
-    Agg canvas is known to no registry, so nothing outside this export can close it."""
+    Agg canvas is known to no registry, so nothing outside this export can close it, and
+    it is freed with its last reference (there is nothing to close)."""
     fig = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
-
-
-def close_figure(fig: Figure) -> None:
-    """Release a figure's artists (there is no registry to remove it from)."""
-    fig.clear()
 
 
 def _setup_fonts():
@@ -246,7 +242,7 @@ def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
     for a in sorted(drawn["action"].unique()):
         colour = actions.loc[a, "colour"]
         rows = drawn["action"] == a
-        points = rows & (kind == "Point")
+        points = rows & kind.isin(("Point", "MultiPoint"))
         parts = []
         if (points & ~drawn["approximate"].astype(bool)).any():
             parts.append(
@@ -264,7 +260,7 @@ def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
             parts.append(Patch(facecolor=colour, alpha=0.15, edgecolor=colour, linestyle=(0, (2, 3))))
         handles.append(tuple(parts))
         labels.append(f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, 'name_zh' if zh else 'name_en']}")
-    if ((kind == "Point") & drawn["approximate"].astype(bool)).any():
+    if (kind.isin(("Point", "MultiPoint")) & drawn["approximate"].astype(bool)).any():
         handles.append(Line2D([], [], marker="o", ls="", markersize=8, markerfacecolor="white", markeredgecolor="#444"))
         labels.append("空心:近似位置(镇/县级)" if zh else "hollow: approximate location")
     if (kind.str.contains("Line") | kind.str.contains("Polygon") | (drawn["form"] == "county")).any():
@@ -890,7 +886,6 @@ def render_map(
     # County names may still step aside for a measure's number that has nowhere else to go.
     boxes = _place_labels(ax, texts, fig, base - 1, avoid=taken, movable=county_names_t)
     if boxes is None:  # a number would overprint something: count per action instead
-        close_figure(fig)
         return render_map(
             selected,
             filters,
@@ -1058,7 +1053,6 @@ def continuation_pages(rows: list[list[str]], layout: str, title: str, lang: str
         )
         left_rows, tl = _table(fig, rows, lang, base, (0.02, 0.06, 0.96, 0.84))
         if len(left_rows) == len(rows):  # not even one row fits: never loop for ever
-            close_figure(fig)
             raise ValueError("a key table row is taller than a whole page")
         if left_rows:
             fig.text(0.02, 0.03, OVERFLOW_NOTE["next"][lang].format(n=len(left_rows)), fontsize=tl.size, color="#444")
@@ -1076,16 +1070,11 @@ def save(page: MapPage, path: str | Path, fmt: str | None = None, dpi: int = 300
     return atomic_write(path, lambda p: page.figure.savefig(p, format=fmt, dpi=dpi if fmt == "png" else 100))
 
 
-def close(page: MapPage) -> None:
-    close_figure(page.figure)
-
-
 __all__ = [
     "DEFAULT_TITLE",
     "LAYOUTS",
     "MapPage",
     "ZONE_NAMES",
-    "close",
     "default_title",
     "describe_filters",
     "render_map",

@@ -32,8 +32,6 @@ from layers.export_map import (
     KEY_LIMIT,
     NOTES,
     SOURCES,
-    close,
-    close_figure,
     continuation_pages,
     default_title,
     describe_filters,
@@ -134,16 +132,13 @@ def pack_pdf(
             for label, page in _pages(selected, filters, layout, title, approval_no, lang, table="all"):
                 pdf.savefig(page.figure)
                 heading = page.figure.texts[0].get_text()  # the page's title
-                close(page)
                 for fig in continuation_pages(page.overflow, layout, heading, lang):
                     pdf.savefig(fig)
-                    close_figure(fig)
                 done += 1
                 if progress:
                     progress(done, total, label)
             fig, _ = _stats_figure(selected, layout, lang)
             pdf.savefig(fig)
-            close_figure(fig)
             if progress:
                 progress(total, total, "statistics")
 
@@ -583,7 +578,6 @@ def _map_png(page) -> tuple[bytes, float]:
         t.remove()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", pad_inches=0.04)
-    close(page)
     png = buf.getvalue()
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # IHDR
     return png, width / height
@@ -615,7 +609,6 @@ def pack_pptx(
         drawn = (part.geometry.notna() | (part["form"] == "county")).sum()
         if page.numbered or not drawn or drawn > KEY_LIMIT:
             return page
-        close(page)
         larger = (size[0] * 1.25, size[1] * 1.25)
         return render_map(part, f, "16x9", "", subtitle="", lang=lang, table="none", size=larger)
 

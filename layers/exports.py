@@ -106,15 +106,12 @@ def export(
     filters = filters or Filters()
     out = Path(out)
     if fmt in MAP_FORMATS:
-        from layers.export_map import close, render_map, save
+        from layers.export_map import render_map, save
 
         page = render_map(
             selected, filters, layout, title, approval_no=approval_no, lang=lang, basemap=basemap, tdt_key=tdt_key
         )
-        try:
-            return save(page, out, fmt)
-        finally:
-            close(page)
+        return save(page, out, fmt)
     if fmt == "html":
         from layers.export_html import to_html
 

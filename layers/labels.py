@@ -342,7 +342,8 @@ _MD_SPECIAL_NO_HTML = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
 def md_escape(text, html_mode: bool = False) -> str:
     """User-supplied text made inert for Streamlit's Markdown: every Markdown character is
     backslash-escaped, so ``[x](http://…)`` and ``![x](http://…)`` stay text (no link, no
-    image request), and ``:`` too, so bare URLs are not linked. Control characters go; line
+    image request), and ``:`` too, so bare URLs are not linked; a colon is followed by an invisible
+    word joiner, so ``:material/home:`` is no icon. Control characters go; line
     breaks become spaces. With ``html_mode`` (Markdown shown with ``unsafe_allow_html``),
     ``<``, ``>`` and ``&`` become HTML entities instead."""
     from layers.validate import clean_text
@@ -350,6 +351,11 @@ def md_escape(text, html_mode: bool = False) -> str:
     # GFM links bare URLs, www. names and e-mail addresses whatever the escapes: a zero-width
     # space inside "://" and after "www" and "@" keeps them readable but never a link.
     text = _AUTOLINK.sub(lambda m: ":\u200b//" if m.group(1) == "://" else m.group(1) + "\u200b", clean_text(text))
-    if html_mode:
-        return _MD_SPECIAL_NO_HTML.sub(r"\\\1", html.escape(text, quote=False))
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    escaped = (
+        _MD_SPECIAL_NO_HTML.sub(r"\\\1", html.escape(text, quote=False))
+        if html_mode
+        else _MD_SPECIAL.sub(r"\\\1", text)
+    )
+    # Streamlit turns ":material/name:" and ":name:" into icons and emoji in the raw source,
+    # before escapes count: a word joiner after every colon keeps the text as typed.
+    return escaped.replace(":", ":\u2060")

@@ -258,7 +258,9 @@ class _FeatureLayer(_PlainScriptElement):
             meta["tip"], meta["labels"] = tips, labels
         if highlight:
             meta["highlight"] = highlight
-        if mode == "path":
+        # Plain points travel as flat coordinates; a MultiPoint (several sites of one measure)
+        # needs its GeoJSON, and Leaflet then puts the measure's marker on each of its points.
+        if mode == "path" or not (shapely.get_type_id(self.geoms) == 0).all():
             rounded = shapely.transform(self.geoms, lambda xy: np.round(xy, COORD_DECIMALS))
             geo = ",".join(shapely.to_geojson(rounded).tolist())
             body = f',"geom":[{geo}]'

@@ -36,6 +36,9 @@ from layers._errors import DataError, Msg, Problem, in_lang
 
 #: lon/lat box: Jining (115.9–117.6 E, 34.4–36.0 N) plus about one degree.
 BOX = (114.5, 33.3, 119.0, 37.2)
+#: A measure is one point, one line or one area, or several of one kind. A collection of
+#: mixed kinds broke the static maps and the Shapefile export, so it is refused here.
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 MAX_VERTICES = 20_000
 MAX_AREA_KM2 = 20_000  # Jining is 11,187 km²
 YEARS = (1949, 2100)
@@ -57,6 +60,9 @@ TEXT_LIMITS = {
 ID_MAX = 64
 _ID = re.compile(r"^\w[\w.\-]*$")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+#: Bidirectional controls: U+202E made "‮=1+8" show as "8+1=". Names and titles are read
+#: left to right (Chinese, Latin, digits), so none of them is needed in our text.
+_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None)
 # C0 and C1 controls and DEL; tabs and line breaks become spaces first.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -66,10 +72,10 @@ class InvalidRecordError(DataError):
 
 
 def clean_text(value, limit: int | None = None) -> str:
-    """Text with control and zero-width characters removed (tabs and line breaks become
+    """Text with control, zero-width and bidirectional characters removed (tabs and line breaks become
     spaces), trimmed; cut to ``limit`` characters when given."""
     s = "" if value is None else str(value)
-    s = s.translate(_ZERO_WIDTH)
+    s = s.translate(_ZERO_WIDTH).translate(_BIDI)
     s = re.sub(r"[\t\r\n]+", " ", s)
     s = _CONTROL.sub("", s).strip()
     return s[:limit] if limit else s
@@ -77,7 +83,7 @@ def clean_text(value, limit: int | None = None) -> str:
 
 def normalise_id(value) -> str:
     """NFKC, zero-width characters removed, trimmed, upper case."""
-    s = unicodedata.normalize("NFKC", "" if value is None else str(value)).translate(_ZERO_WIDTH)
+    s = unicodedata.normalize("NFKC", "" if value is None else str(value)).translate(_ZERO_WIDTH).translate(_BIDI)
     return _CONTROL.sub("", s).strip().upper()
 
 
@@ -94,6 +100,17 @@ def _finite(value) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _polygonal(g) -> shapely.Geometry | None:
+    """The areas of a repaired polygon: ``make_valid`` turns a spike or a bow-tie into a
+    collection of polygons and lines, and only the polygons are the area."""
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    polys = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty]
+    if not polys:
+        return None
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
 def check_geometry(geom) -> tuple[shapely.Geometry | None, str | None]:
     """Parse and check a geometry (a shapely geometry or a GeoJSON mapping).
 
@@ -107,6 +124,12 @@ def check_geometry(geom) -> tuple[shapely.Geometry | None, str | None]:
         return None, Msg(f"not a readable geometry ({type(exc).__name__})", f"无法识别的几何图形({type(exc).__name__})")
     if g.is_empty:
         return None, Msg("the geometry is empty", "几何图形为空")
+    if g.geom_type not in GEOMETRY_TYPES:
+        return None, Msg(
+            f"a {g.geom_type} mixes points, lines and areas; a measure is one point, one line or one area "
+            "(or several of one kind): save each kind as its own measure",
+            f"{g.geom_type} 混合了点、线和面;一项措施只能是点、线或面(或同类的多个):请分别保存为不同措施",
+        )
     xy = shapely.get_coordinates(g)
     if len(xy) > MAX_VERTICES:
         return None, Msg(
@@ -126,7 +149,12 @@ def check_geometry(geom) -> tuple[shapely.Geometry | None, str | None]:
         )
     if g.geom_type.endswith("Polygon"):
         if not g.is_valid:
-            g = shapely.make_valid(g)
+            g = _polygonal(shapely.make_valid(g))
+            if g is None:
+                return None, Msg(
+                    "the area has no inside once its self-intersections are resolved; draw it again",
+                    "该面去除自相交后没有面积;请重新绘制",
+                )
         from layers.coords import GK_CRS
 
         km2 = gpd.GeoSeries([g], crs=4326).to_crs(GK_CRS).area.iloc[0] / 1e6
@@ -232,13 +260,38 @@ def split_valid(stored: dict[str, dict]) -> tuple[dict[str, dict], dict[str, str
     """Split stored records into (usable, quarantined id → reason).
 
     A stored record that breaks a rule is left out of the map and the exports and
-    listed with its problem, so one bad record never takes a page down.
+    listed with its problem, so one bad record never takes a page down. Where two stored
+    rows normalise to one id (``imp-leg1``, written before ids were normalised, and
+    ``IMP-LEG1``), the newer one is used (:func:`recency`).
     """
-    good, bad = {}, {}
+    good, bad, rank = {}, {}, {}
     for mid, rec in stored.items():
         out, problems = check_record({k: v for k, v in rec.items() if not k.startswith("_")})
         if problems:
             bad[mid] = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        else:
+        elif out["id"] not in good or recency(mid, rec) > rank[out["id"]]:
             good[out["id"]] = {**out, **{k: v for k, v in rec.items() if k.startswith("_")}}
+            rank[out["id"]] = recency(mid, rec)
     return good, bad
+
+
+def recency(stored_id: str, rec: dict) -> tuple:
+    """How recent a stored row is, to choose between rows whose ids normalise to one: the
+    time it was saved, then whether its id is already normalised, then its version."""
+    import datetime as dt
+
+    try:
+        at = dt.datetime.fromisoformat(str(rec.get("_updated_at"))).timestamp()
+    except (TypeError, ValueError, OverflowError):
+        at = -math.inf
+    return at, stored_id == normalise_id(stored_id), _finite(rec.get("_version")) or 0
+
+
+def by_normalised_id(stored: dict[str, dict]) -> dict[str, dict]:
+    """Stored records by normalised id, the newest of rows that share one (:func:`recency`)."""
+    out: dict[str, tuple] = {}
+    for sid, rec in stored.items():
+        mid = normalise_id(sid)
+        if mid not in out or recency(sid, rec) > out[mid][0]:
+            out[mid] = (recency(sid, rec), rec)
+    return {mid: rec for mid, (_, rec) in out.items()}

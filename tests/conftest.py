@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import pytest
@@ -48,18 +49,14 @@ def pg_schema_url(base: str, schema: str) -> str:
     return f"{base}{sep}options={quote(f'-csearch_path={schema},public')}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_target(request, tmp_path):
-    """Where a store lives, once per backend: a SQLite file, or a fresh schema in the test
-    PostgreSQL database (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield tmp_path / "store.sqlite"
-        return
+@contextlib.contextmanager
+def pg_schema(base: str):
+    """A fresh schema in the test PostgreSQL database ``base``, dropped afterwards: yields
+    the URL that works in it."""
     import uuid
 
     import psycopg
 
-    base = pg_base()
     schema = "t_" + uuid.uuid4().hex[:12]
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")
@@ -69,3 +66,14 @@ def store_target(request, tmp_path):
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request, tmp_path):
+    """Where a store lives, once per backend: a SQLite file, or a fresh schema in the test
+    PostgreSQL database (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield tmp_path / "store.sqlite"
+        return
+    with pg_schema(pg_base()) as url:
+        yield url

@@ -9,7 +9,7 @@ from PIL import Image
 
 from layers import load_projects
 from layers.coords import GK_CRS
-from layers.export_map import DEFAULT_TITLE, SCHEMATIC_NOTE, close, describe_filters, render_map, save
+from layers.export_map import DEFAULT_TITLE, SCHEMATIC_NOTE, describe_filters, render_map, save
 from layers.filtering import Filters, filter_projects
 
 
@@ -22,7 +22,6 @@ def projects():
 def page(projects):
     p = render_map(projects, Filters(), approval_no="鲁SG(2026)001号")
     yield p
-    close(p)
 
 
 def figure_texts(page):
@@ -85,7 +84,6 @@ def test_png_is_300_dpi_a4_and_not_blank(page, tmp_path):
 def test_16x9_layout(projects, tmp_path):
     p = render_map(projects, Filters(actions=(4,)), layout="16x9")
     path = save(p, tmp_path / "m.png", dpi=100)
-    close(p)
     with Image.open(path) as img:
         assert img.size == (1333, 750)
 
@@ -128,7 +126,6 @@ def test_svg_draws_chinese_as_outlines(page, tmp_path):
 def test_no_missing_glyph_warnings(projects, recwarn):
     p = render_map(projects, Filters(q="尼山"), title="测试标题:济宁“十大攻坚行动”(二〇二〇)")
     p.figure.canvas.draw()
-    close(p)
     assert not [w for w in recwarn if "missing from" in str(w.message).lower()]
 
 
@@ -148,7 +145,6 @@ def test_district_selection_zooms_to_the_district(projects):
     f = Filters(actions=(4,), districts=("370828",))
     p = render_map(filter_projects(projects, f), f)
     x0, x1 = p.figure.axes[0].get_xlim()
-    close(p)
     assert x1 - x0 < 60_000  # Jinxiang County is about 45 km across
 
 
@@ -225,7 +221,6 @@ def test_an_action_with_nothing_to_place_gets_a_small_tinted_city_map_and_a_wide
     page = render_map(part, Filters((8,)), "a4", "8.", table="all")
     map_width = page.figure.axes[0].get_position().width
     pdf = save(page, tmp_path / "a8.pdf")
-    close(page)
     width, height, words = printed_words(pdf)
     assert "全市" in {w[0] for w in words}
     # A small map, and a wide table that starts left of the page's middle.

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layers import load_projects
-from layers.export_map import close, render_map
+from layers.export_map import render_map
 from layers.filtering import Filters, filter_projects
 from layers.mapping import (
     FOCUS_ZOOM,
@@ -50,10 +50,7 @@ def test_every_drawn_measure_has_one_number_on_the_web_map_as_in_the_list():
 def test_the_list_numbers_match_the_printed_key():
     sel = filter_projects(PROJECTS, Filters(actions=(2, 4)))
     page = render_map(sel, Filters(actions=(2, 4)), lang="zh")
-    try:
-        printed = {i: int(n) for text, ids in page.numbered for i, n in zip(ids, text.split(","), strict=True)}
-    finally:
-        close(page)
+    printed = {i: int(n) for text, ids in page.numbered for i, n in zip(ids, text.split(","), strict=True)}
     listed = list_table(sel, "zh")
     assert printed == {i: int(n) for i, n in listed["序号"].items() if n != NO_NUMBER}
 

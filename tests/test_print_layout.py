@@ -15,7 +15,7 @@ from pdfwords import outside, overlaps, printed_words
 
 from layers import load_projects
 from layers.boundaries import county_names
-from layers.export_map import KEY_LIMIT, OVERFLOW_NOTE, close, render_map, save
+from layers.export_map import KEY_LIMIT, OVERFLOW_NOTE, render_map, save
 from layers.filtering import Filters, filter_projects
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -38,7 +38,6 @@ def synthetic():
 def _printed(tmp_path, selected, filters, layout, lang):
     page = render_map(selected, filters, layout, lang=lang)
     pdf = save(page, tmp_path / f"{layout}-{lang}.pdf")
-    close(page)
     return page, printed_words(pdf)
 
 
@@ -91,7 +90,6 @@ def test_a_long_key_continues_instead_of_overprinting(tmp_path):
     sel = pd.concat([placed, citywide])
     page = render_map(sel, Filters(), "a4", lang="zh", table="all")
     pdf = save(page, tmp_path / "long.pdf")
-    close(page)
     printed = printed_words(pdf)
     _assert_clean(printed, "long key")
     assert page.overflow, "80 rows should not fit one A4 column"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import pathlib
 import socket
 import struct
 import threading
@@ -144,7 +145,10 @@ def no_proxy_no_env(monkeypatch):
 
 
 def cached_files(path):
-    return [p for p in path.rglob("*") if p.is_file()]
+    """The files in a tile cache. After a failure, downloads still running write on into it
+    (fetch_basemap does not wait for them): os.walk skips the temporary folders they remove
+    meanwhile, where rglob raised FileNotFoundError."""
+    return [pathlib.Path(root) / f for root, _dirs, files in os.walk(path) for f in files]
 
 
 # --- shape, placement --------------------------------------------------------------------------
@@ -425,7 +429,7 @@ def _render(basemap, lang="zh", **kw):
 def test_a_printed_map_draws_tiles_under_the_measures_and_credits_them(server, tmp_path, monkeypatch):
     from pdfwords import overlaps, printed_words
 
-    from layers.export_map import TILES_FALLBACK, close, save
+    from layers.export_map import TILES_FALLBACK, save
 
     monkeypatch.setenv(tiles.ENV_URL, server.url)
     monkeypatch.setenv("JINING_TILE_CACHE", str(tmp_path / "cache"))
@@ -434,7 +438,6 @@ def test_a_printed_map_draws_tiles_under_the_measures_and_credits_them(server, t
     assert len(ax.images) == 1 and ax.images[0].get_zorder() < min(c.get_zorder() for c in ax.collections)
     assert server.requests, "the tiles came from the (local) tile server"
     pdf = save(page, tmp_path / "m.pdf")
-    close(page)
     _w, _h, words = printed_words(pdf)
     text = "".join(w[0] for w in words)
     assert "OpenStreetMap" in text and TILES_FALLBACK["zh"] not in text
@@ -445,7 +448,7 @@ def test_a_printed_map_draws_tiles_under_the_measures_and_credits_them(server, t
 def test_without_tiles_the_printed_map_falls_back_to_the_offline_map_and_says_so(tmp_path, monkeypatch, lang):
     from pdfwords import overlaps, printed_words
 
-    from layers.export_map import TILES_FALLBACK, close, save
+    from layers.export_map import TILES_FALLBACK, save
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
@@ -455,7 +458,6 @@ def test_without_tiles_the_printed_map_falls_back_to_the_offline_map_and_says_so
     page = _render("osm", lang)
     assert len(page.figure.axes[0].images) == 0
     pdf = save(page, tmp_path / "m.pdf")
-    close(page)
     _w, _h, words = printed_words(pdf)
     assert TILES_FALLBACK[lang].replace(" ", "") in "".join(w[0] for w in words)
     assert overlaps(words) == []

@@ -3,33 +3,39 @@
 from __future__ import annotations
 
 import hashlib
-import io
 
 import shapely
 import streamlit as st
 
 from layers._errors import describe, in_lang
-from layers.changes import changes_key, read_geometry_file, record_from_row, with_location
+from layers.changes import changes_key, record_from_row, with_location
 from layers.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.details import source_summary
-from layers.importer import CONFLICT_CHOICES, FIELDS, MAX_BYTES, ImportFileError, map_headers, read_table, review_import
+from layers.geofile import read_geometry_file
+from layers.importer import (
+    CONFLICT_CHOICES,
+    FIELDS,
+    MAX_BYTES,
+    ImportFileError,
+    map_headers,
+    read_table,
+    review_import,
+    sheet_names,
+)
 from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, md_escape, t
-from layers.store import ConflictError, Store, UndoError
+from layers.privacy import mask_history
+from layers.store import ConflictError, Store, StoreWriteError, UndoError, writing
 from layers.validate import InvalidRecordError, check_geometry
 
 MAX_MB = MAX_BYTES // 2**20
 
 
-def _sheets(data: bytes) -> list[str]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True)
-        names = wb.sheetnames
-        wb.close()
-        return names
-    except Exception:  # unreadable: read_table reports it properly
-        return []
+@st.cache_data(max_entries=8, show_spinner=False)
+def _sheets(digest, name, _data) -> list[str]:
+    """The workbook's sheets, once per content (by hash). ``sheet_names`` runs the command
+    line's bounds (``check_file_bounds``) before openpyxl opens the file; a file out of
+    bounds or unreadable raises ImportFileError."""
+    return sheet_names(_data, name)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -55,11 +61,11 @@ def _import(lang, who):
         return
     data = up.getvalue()
     sheet = None
-    if up.name.lower().endswith(".xlsx"):
-        sheets = _sheets(data)
-        if len(sheets) > 1:
-            sheet = c2.selectbox(t("imp_sheet", lang), sheets, key="imp_sheet")
     try:
+        if up.name.lower().endswith(".xlsx"):
+            sheets = _sheets(hashlib.sha256(data).hexdigest(), up.name, data)
+            if len(sheets) > 1:
+                sheet = c2.selectbox(t("imp_sheet", lang), sheets, key="imp_sheet")
         df, notes = _read(hashlib.sha256(data).hexdigest(), up.name, sheet, data)
     except ImportFileError as exc:
         st.error(md_escape(describe(exc, lang)))
@@ -71,7 +77,7 @@ def _import(lang, who):
         cols = st.columns(min(4, len(unknown)))
         for i, h in enumerate(unknown):
             overrides[h] = cols[i % len(cols)].selectbox(h, ["", *FIELDS], key=f"imp_map_{h}")
-    with Store() as store:
+    with Store(read_only=True) as store:
         stored = store.records()
     report = _review(
         hashlib.sha256(data).hexdigest(),
@@ -111,7 +117,8 @@ def _import(lang, who):
         try:
             with Store() as store:
                 store.save(records, who, "import", expected=report.expected_versions())
-        except (InvalidRecordError, ConflictError) as exc:  # the review checks the same rules: a safety net
+        # The review checks the same rules (a safety net); a full disk or a read-only store: one sentence.
+        except (InvalidRecordError, ConflictError, StoreWriteError) as exc:
             st.error(md_escape(describe(exc, lang)))
             return
         st.success(t("saved", lang))
@@ -125,7 +132,7 @@ def _correct(projects, lang, who, state):
         t("fix_measure", lang), list(projects["id"]), key="fix_id", format_func=lambda i: f"{i} {titles[i]}"
     )
     rec = projects[projects["id"] == mid].iloc[0]
-    with Store() as store:
+    with Store(read_only=True) as store:
         loaded = state.setdefault("fix_versions", {}).setdefault(mid, store.version(mid))
     precision = PRECISION.get(rec["precision"], {}).get(lang, rec["precision"])
     st.caption(md_escape(f"{precision} · {source_summary(rec['geometry_source'], lang)}"))
@@ -171,7 +178,7 @@ def _correct(projects, lang, who, state):
                     t("geometry_read", lang, kind=GEOMETRY_WORDS.get(geom.geom_type, {}).get(lang, geom.geom_type))
                 )
             except ValueError as exc:
-                st.error(t("fix_unreadable", lang) + md_escape(str(exc)[:200]))
+                st.error(t("fix_unreadable", lang) + md_escape(describe(exc, lang)[:300]))
     if geom is not None:
         # The rules the store applies, checked before the button: NaN, (0, 0) or a world-sized area never get that far.
         geom, reason = check_geometry(geom)
@@ -188,28 +195,31 @@ def _correct(projects, lang, who, state):
         except ConflictError as exc:
             st.error(md_escape(describe(exc, lang)))
             state["fix_versions"].pop(mid, None)
-        except InvalidRecordError as exc:
+        except (InvalidRecordError, StoreWriteError) as exc:  # a full disk, a read-only store: one sentence
             st.error(md_escape(describe(exc, lang)))
 
 
-def _history(lang, who):
-    """The history, and (for an editor: ``who``) the undo of their own last change."""
+def _history(lang, who, anonymous=False):
+    """The history, and (for an editor: ``who``) the undo of their own last change. For a
+    visitor who is not signed in (``anonymous``) no account names (``layers.privacy``)."""
     st.subheader(t("hist_heading", lang))
     c1, c2 = st.columns(2)
     if who and c1.button(t("undo", lang), key="undo"):
         try:
             with Store() as store:
                 batch = store.undo_last(who)
-        except UndoError as exc:
+        except (UndoError, StoreWriteError) as exc:
             st.error(md_escape(describe(exc, lang)))
             return
         if batch:
             st.success(t("undone", lang, batch=batch))
             st.rerun()
         st.info(t("nothing_to_undo", lang))
-    with Store() as store:
+    with Store(read_only=True) as store:
         hist = store.history()
-        hist_csv = store.history_csv()
+        hist_csv = store.history_csv(hide_names=lang if anonymous else None)
+    if anonymous:
+        hist = mask_history(hist, lang)
     c2.download_button(
         t("hist_download", lang),
         hist_csv,
@@ -266,7 +276,7 @@ def _accounts(lang: str, me) -> None:
     from layers.auth import ROLE_WORDS, ROLES, Accounts, AuthError
 
     st.subheader(t("acc_heading", lang))
-    with Store() as store:
+    with Store(read_only=True) as store:
         table = Accounts(store).list()
     if len(table):
         shown = table.assign(role=[ROLE_WORDS[r][lang] for r in table["role"]])
@@ -282,10 +292,10 @@ def _accounts(lang: str, me) -> None:
             try:
                 if pw != pw2:
                     raise AuthError(t("acc_passwords_differ", lang))
-                with Store() as store:
+                with writing(), Store() as store:
                     Accounts(store).add(name, pw, role)
                 st.rerun()  # the list above shows the new account
-            except AuthError as exc:
+            except (AuthError, StoreWriteError) as exc:
                 st.error(md_escape(describe(exc, lang)))
     others = [n for n in table["name"] if n != me.name]
     if others:
@@ -293,9 +303,12 @@ def _accounts(lang: str, me) -> None:
             st.markdown(f"**{t('acc_remove', lang)}**")
             name = st.selectbox(t("login_name", lang), others, key="acc_remove_name")
             if st.form_submit_button(t("acc_remove", lang), key="acc_remove_submit"):
-                with Store() as store:
-                    Accounts(store).remove(name)
-                st.rerun()
+                try:
+                    with writing(), Store() as store:
+                        Accounts(store).remove(name)
+                    st.rerun()
+                except (AuthError, StoreWriteError) as exc:  # the last admin; a full disk or a read-only store
+                    st.error(md_escape(describe(exc, lang)))
 
 
 def render(projects, lang, state, quarantined=None, stored=None, who=None, can_enable=False):
@@ -310,7 +323,7 @@ def render(projects, lang, state, quarantined=None, stored=None, who=None, can_e
         # Read-only: the history can be read and downloaded; nothing can be changed.
         key = "edit_viewer" if who else "edit_sign_in" if can_enable else "edit_off"
         st.info(t(key, lang))
-        _history(lang, None)
+        _history(lang, None, anonymous=who is None)
         return
     st.caption(t("editing_as", lang, name=md_escape(who.name)))
     _import(lang, who.name)
