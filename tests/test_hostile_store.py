@@ -42,7 +42,7 @@ def _populate(folder: Path) -> str:
         accounts = Accounts(s)
         accounts.add("zhang", PASSWORD, "editor")
         token = accounts.sign_in("zhang", PASSWORD, "10.0.0.1")
-        s.save([rec("IMP-RO1")], "zhang")
+        s.save([rec("IMP-RO1", title_zh="只读测试", title_en="read-only test", summary_zh="只读测试")], "zhang")
     return token
 
 
