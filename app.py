@@ -17,9 +17,8 @@ from layers.actions import load_actions
 from layers.auth import Accounts
 from layers.basemaps import available_basemaps, tianditu_key
 from layers.changes import apply_store
-from layers.details import SOURCE_NOTES, measure_details
+from layers.details import SOURCE_NOTES, measure_details, register_table
 from layers.export_data import EXPORT_CRS
-from layers.export_map import LAYOUTS, default_title, print_basemap_note
 from layers.exports import APPROVAL_MAX, FORMAT_LABELS, FORMATS, MIME, TITLE_MAX, export, extension
 from layers.filtering import (
     Filters,
@@ -31,10 +30,12 @@ from layers.filtering import (
     filters_to_query,
 )
 from layers.fonts import FontNotFoundError
-from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, register_table, t
+from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, t
 from layers.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
 from layers.numbering import list_table
 from layers.offline import ensure_leaflet_assets
+from layers.print_base import print_basemap_note
+from layers.print_page import LAYOUTS, default_title
 from layers.privacy import mask_projects
 from layers.stats import stats_by_action_district, stats_chart
 from layers.store import Store, StoreUnavailable
@@ -200,22 +201,15 @@ sb.multiselect(
     placeholder=t("f_district_all", lang),
     select_all=False,
 )
-sb.multiselect(
-    t("f_form", lang),
-    list(FORM),
-    key="f_forms",
-    format_func=lambda f: FORM[f][lang],
-    placeholder=t("f_all", lang),
-    select_all=False,
-)
-sb.multiselect(
-    t("f_kind", lang),
-    list(KIND),
-    key="f_kinds",
-    format_func=lambda k: KIND[k][lang],
-    placeholder=t("f_all", lang),
-    select_all=False,
-)
+for field, words in (("form", FORM), ("kind", KIND)):
+    sb.multiselect(
+        t(f"f_{field}", lang),
+        list(words),
+        key=f"f_{field}s",
+        format_func=lambda code, words=words: words[code][lang],
+        placeholder=t("f_all", lang),
+        select_all=False,
+    )
 sb.text_input(t("f_keyword", lang), key="f_q", placeholder=t("f_keyword_hint", lang))
 sb.checkbox(t("f_citywide", lang), key="f_citywide")
 sb.button(t("reset", lang), on_click=reset_filters, key="reset", width="stretch")

@@ -219,7 +219,8 @@ def drawn_features(sel) -> int:
     """How many features carrying a measure's id the app's map draws for ``sel`` (what
     COUNT_JS counts): shapes, county tints, markers and number tags; measures that share a
     place are inside their cluster's marker until it is spread."""
-    from layers.mapping import _FeatureLayer, overlay_groups
+    from layers.map_layers import _FeatureLayer
+    from layers.mapping import overlay_groups
 
     groups, _ = overlay_groups(sel)
     return sum(sum(1 for i in e.ids if i) for g in groups for e in g._children.values() if isinstance(e, _FeatureLayer))

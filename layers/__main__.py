@@ -10,12 +10,16 @@ from layers._errors import DataError
 
 
 def _build(args) -> int:
-    from layers.build import build, qa_summary
+    from layers.build import qa_summary, register_projects, write_projects
+    from layers.changes import apply_store
     from layers.store import read_stored
 
     # The register merged with the store, as the app shows it (``--store none``: the register alone).
     stored = {} if args.store == "none" else read_stored(args.store)
-    projects, paths = build(args.out, args.register, stored)
+    projects = register_projects(args.register)
+    if stored:
+        projects, _ = apply_store(projects, stored)
+    paths = write_projects(projects, args.out)
     print(qa_summary(projects))
     for p in paths:
         print(f"wrote {p}")
@@ -245,11 +249,10 @@ def _users(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    from layers.store import StoreUnavailable, StoreWriteError, database_errors
+_STORE_HELP = "store file (default: $JINING_STORE or data/store.sqlite)"
 
-    parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+
+def _add_build(sub) -> None:
     b = sub.add_parser("build", help="validate and geocode the register, write GeoJSON and GeoPackage")
     b.add_argument("--out", required=True, help="output directory")
     b.add_argument("--register", help="register CSV to build (default: geodata/register.csv)")
@@ -257,11 +260,17 @@ def main(argv=None) -> int:
         "--store", help="store merged with the register (default: $JINING_STORE or data/store.sqlite; 'none': skip)"
     )
     b.set_defaults(func=_build)
+
+
+def _add_geocode(sub) -> None:
     g = sub.add_parser("geocode", help="geocode place texts, one JSON object per line")
     g.add_argument("text", nargs="+", help="place text, e.g. 邹城市大束镇")
     g.set_defaults(func=_geocode)
+
+
+def _add_export(sub) -> None:
     from layers.export_data import EXPORT_CRS
-    from layers.exports import FORMATS
+    from layers.exports import BASEMAP_IDS, FORMATS
 
     e = sub.add_parser("export", help="export the (filtered) register as a map, data or briefing pack")
     e.add_argument("--format", required=True, choices=FORMATS)
@@ -272,8 +281,6 @@ def main(argv=None) -> int:
     e.add_argument("--layout", choices=("a4", "16x9"), default="a4", help="page layout for maps and PDF packs")
     e.add_argument("--title", help="map title (default 济宁市“十大攻坚行动”重点项目分布图)")
     e.add_argument("--crs", choices=tuple(EXPORT_CRS), default="wgs84", help="coordinates of data exports")
-    from layers.exports import BASEMAP_IDS
-
     e.add_argument(
         "--basemap",
         default="none",
@@ -284,12 +291,17 @@ def main(argv=None) -> int:
     e.add_argument("--lang", choices=("zh", "en"), default="zh")
     e.add_argument("--store", help="store file merged with the register (default: $JINING_STORE or data/store.sqlite)")
     e.set_defaults(func=_export)
+
+
+def _add_changes(sub) -> None:
     c = sub.add_parser("changes", help="list the stored changes, or undo one")
     c.add_argument("action", choices=("list", "undo"))
     c.add_argument("batch", nargs="?", help="the change to undo (from 'changes list')")
-    c.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
+    c.add_argument("--store", help=_STORE_HELP)
     c.set_defaults(func=_changes)
 
+
+def _add_users(sub) -> None:
     u = sub.add_parser(
         "users", help="manage the accounts that may sign in to the app (the password is read from standard input)"
     )
@@ -304,48 +316,54 @@ def main(argv=None) -> int:
         help="for add and passwd: read the password from this environment variable (default: asked at a "
         "terminal, else the first line of standard input)",
     )
-    u.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
+    u.add_argument("--store", help=_STORE_HELP)
     u.set_defaults(func=_users)
 
+
+def _add_backup(sub) -> None:
     k = sub.add_parser("backup", help="copy a SQLite store while the app runs (PostgreSQL: use pg_dump)")
     k.add_argument("out", help="the copy to write, e.g. backups/store-2026-11-29.sqlite")
-    k.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
+    k.add_argument("--store", help=_STORE_HELP)
     k.set_defaults(func=_backup)
 
+
+def system(text):
+    """``--crs`` of ``import``: a coordinate system's canonical name, or argparse's error."""
+    from layers.coords import canonical_system
+
+    try:
+        return canonical_system(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def header_map(text):
+    """``--map`` of ``import``: a checked ``HEADER=FIELD``, kept as written, or argparse's error."""
+    from layers.importer import parse_mapping
+
+    try:
+        parse_mapping(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _add_import(sub) -> None:
     from layers.coords import SYSTEMS
 
     i = sub.add_parser("import", help="import a CSV/XLSX list of measures into the store")
     i.add_argument("file")
-
-    def system(text):
-        from layers.coords import canonical_system
-
-        try:
-            return canonical_system(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
     i.add_argument(
         "--crs", default="wgs84", type=system, help="coordinate system of the lon/lat columns: " + ", ".join(SYSTEMS)
     )
     i.add_argument("--sheet", help="XLSX sheet (default: the first)")
     i.add_argument("--dry-run", action="store_true", help="print the report, save nothing")
-    i.add_argument("--store", help="store file (default: $JINING_STORE or data/store.sqlite)")
+    i.add_argument("--store", help=_STORE_HELP)
     i.add_argument(
         "--on-conflict",
         choices=("keep", "replace", "skip"),
         help="rows that would replace a change saved since: keep the stored version, replace it, or skip the row",
     )
-
-    def header_map(text):
-        from layers.importer import parse_mapping
-
-        try:
-            parse_mapping(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-        return text
-
     i.add_argument(
         "--map",
         action="append",
@@ -355,11 +373,21 @@ def main(argv=None) -> int:
         "HEADER= ignores the column",
     )
     i.set_defaults(func=_import)
-    args = parser.parse_args(argv)
-    # The store logs its failures for the app's server log; here the error line below says it.
-    import logging
 
-    logging.getLogger("layers").addHandler(logging.NullHandler())
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line's parser: one subcommand per ``_add_…`` function, in the order ``--help`` lists them."""
+    parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_build, _add_geocode, _add_export, _add_changes, _add_users, _add_backup, _add_import):
+        add(sub)
+    return parser
+
+
+def _run(args) -> int:
+    """Run the chosen subcommand; every expected failure is one ``error:`` line and exit code 2, never a traceback."""
+    from layers.store import StoreUnavailable, StoreWriteError, database_errors
+
     try:
         return args.func(args)
     except (DataError, ValueError) as exc:
@@ -379,6 +407,16 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+def main(argv=None) -> int:
+    """``python -m layers``: parse ``argv`` and run the subcommand; returns the exit code."""
+    args = _parser().parse_args(argv)
+    # The store logs its failures for the app's server log; here the error line says it.
+    import logging
+
+    logging.getLogger("layers").addHandler(logging.NullHandler())
+    return _run(args)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pyproj import Transformer
 
 from layers._paths import CITY_GEOJSON, COUNTIES_GEOJSON
 from layers.coords import GK_CRS
+from layers.placenames import normalise
 
 
 @lru_cache(maxsize=1)
@@ -94,8 +95,6 @@ def county_names(lang: str = "zh") -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _code_lookup() -> dict[str, str]:
-    from layers.gazetteer import normalise  # the gazetteer imports this module
-
     lookup = {}
     for code, zh, en in _counties()[["adcode", "name_zh", "name_en"]].itertuples(index=False):
         lookup[normalise(zh)] = code
@@ -106,6 +105,4 @@ def _code_lookup() -> dict[str, str]:
 
 def county_code(name: str) -> str | None:
     """The adcode of a county named in Chinese (邹城, 邹城市), English (Zoucheng) or by adcode; else None."""
-    from layers.gazetteer import normalise
-
     return _code_lookup().get(normalise(name)) if str(name).strip() else None

@@ -243,24 +243,26 @@ def to_geopackage(projects: gpd.GeoDataFrame, path: str | Path) -> Path:
     return path
 
 
-def build(
-    out_dir: str | Path, register_path: str | Path | None = None, stored: dict[str, dict] | None = None
-) -> tuple[gpd.GeoDataFrame, list[Path]]:
-    """Validate, geocode and write ``projects.geojson`` and ``projects.gpkg`` to ``out_dir``.
-
-    ``stored`` records (from the store) are merged as the app merges them; invalid ones are
-    left out (see ``layers.changes.apply_store``). Nothing is written when the register has errors.
-    """
+def register_projects(register_path: str | Path | None = None) -> gpd.GeoDataFrame:
+    """The register (``geodata/register.csv`` by default) validated and geocoded; raises
+    :class:`RegisterError` listing every problem."""
     register_path = Path(register_path) if register_path else REGISTER_CSV
-    projects = projects_from_register(load_register(register_path), source=str(register_path))
-    if stored:
-        from layers.changes import apply_store
+    return projects_from_register(load_register(register_path), source=str(register_path))
 
-        projects, _ = apply_store(projects, stored)
+
+def write_projects(projects: gpd.GeoDataFrame, out_dir: str | Path) -> list[Path]:
+    """Write ``projects.geojson`` and ``projects.gpkg`` to ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [to_geojson(projects, out_dir / "projects.geojson"), to_geopackage(projects, out_dir / "projects.gpkg")]
-    return projects, paths
+    return [to_geojson(projects, out_dir / "projects.geojson"), to_geopackage(projects, out_dir / "projects.gpkg")]
+
+
+def build(out_dir: str | Path, register_path: str | Path | None = None) -> tuple[gpd.GeoDataFrame, list[Path]]:
+    """Validate, geocode and write the register alone (see :func:`write_projects`). Nothing is
+    written when the register has errors. The command line's ``build`` merges the store in
+    between, as the app does (``layers.changes.apply_store``)."""
+    projects = register_projects(register_path)
+    return projects, write_projects(projects, out_dir)
 
 
 __all__ = [
@@ -268,8 +270,10 @@ __all__ = [
     "LOCATION_FIELDS",
     "build",
     "projects_from_register",
+    "register_projects",
     "qa_summary",
     "site_groups",
     "to_geojson",
     "to_geopackage",
+    "write_projects",
 ]

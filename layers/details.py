@@ -9,7 +9,7 @@ import pandas as pd
 
 from layers.actions import load_actions
 from layers.boundaries import county_names
-from layers.labels import CHANGE_WORDS, FORM, KIND, PRECISION
+from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION
 
 #: The label of the cited source notes, which are kept as written (in English): the app
 #: shows them folded under this label in the Chinese view, so nobody meets them by accident.
@@ -112,3 +112,42 @@ def source_summary(geometry_source: str, lang: str = "zh") -> str:
             name = head[1].strip() if len(head) > 1 else ""
             parts.append(f"{label}:{name}" if zh else f"{label}: {name}")
     return ";".join(parts) if zh else "; ".join(parts)
+
+
+def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The register as a display table with localised headers and labels: codes as words
+    in the UI's language, empty values as "—"."""
+    actions = load_actions()
+    names = county_names()
+    name_col = "name_zh" if lang == "zh" else "name_en"
+
+    def counties(codes: str) -> str:
+        return "、".join(names.get(c, c) for c in codes.split(",") if c) if codes else ""
+
+    def target(rec) -> str:
+        if pd.isna(rec["target"]):
+            return ""
+        return f"{rec['target']:g} {rec['target_unit']}".strip()
+
+    out = pd.DataFrame(
+        {
+            "id": projects["id"],
+            "action": projects["action"].map(lambda a: f"{a}. {actions.loc[a, name_col]}"),
+            "title": projects["title_zh" if lang == "zh" else "title_en"],
+            "kind": projects["kind"].map(lambda k: KIND.get(k, {}).get(lang, k)),
+            "form": projects["form"].map(lambda f: FORM.get(f, {}).get(lang, f)),
+            "place": projects["place"].map(lambda v: v if isinstance(v, str) and v.strip() else "—"),
+            "target": projects.apply(target, axis=1).replace("", "—"),
+            "precision": projects["precision"].map(lambda p: PRECISION.get(p, {}).get(lang, p)),
+            "precision_m": projects["precision_m"].map(lambda v: "—" if pd.isna(v) or not v else f"{v:,.0f}"),
+            "counties": projects["county_adcodes"].map(counties).replace("", "—"),
+            # One summary per distinct source: many measures share one.
+            "source": projects["geometry_source"].map(
+                {v: source_summary(v, lang) for v in projects["geometry_source"].unique()}
+            ),
+            "changed": (projects["changed_by"] + " " + projects["changed_at"]).str.strip()
+            if "changed_by" in projects
+            else "",
+        }
+    )
+    return out.rename(columns={k: v[lang] for k, v in COLUMNS.items()})

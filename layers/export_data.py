@@ -21,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers._io import atomic_write as _atomic
+from layers._text import defuse
 from layers.actions import load_actions
 from layers.boundaries import county_names
 from layers.coords import transform_geometry, wgs84_to_gcj02
@@ -124,35 +125,6 @@ def export_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84") -> gpd.GeoDataF
         }
     )
     return gpd.GeoDataFrame(out, geometry=geoms, crs=epsg)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(value):
-    """Text made safe for a spreadsheet cell: control characters that XLSX cannot hold are
-    removed (openpyxl raised IllegalCharacterError on them), and text that Excel would run as
-    a formula (=, +, -, @, also full-width or behind invisible characters) gets a leading
-    apostrophe, the usual guard against formula injection."""
-    if not isinstance(value, str):
-        return value
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if _formula_like(value):
-        return "'" + value
-    return value
-
-
-def _formula_like(value: str) -> bool:
-    """Would a spreadsheet read ``value`` as a formula? Excel and WPS also take the full-width
-    ＝ ＋ － ＠, and skip invisible format characters (U+2061, U+00AD, U+180E, U+202E …) and
-    spaces before them, so the test looks through both."""
-    import unicodedata
-
-    head = "".join(c for c in value[:64] if unicodedata.category(c) != "Cf" and c not in "\u180e")
-    head = unicodedata.normalize("NFKC", head).lstrip(" \u3000\xa0")
-    return value.startswith(_FORMULA_START) or head.startswith(_FORMULA_START)
 
 
 def tabular_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84", wkt_limit: int | None = None) -> pd.DataFrame:

@@ -14,10 +14,10 @@ from pathlib import Path
 import geopandas as gpd
 
 from layers._io import atomic_write
-from layers.export_map import NOTES, default_title, describe_filters
 from layers.filtering import Filters
 from layers.mapping import build_map
 from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, leaflet_source_dir
+from layers.print_page import NOTES, default_title, describe_filters
 
 
 def _inline_css() -> str:
@@ -114,54 +114,20 @@ def _side_panel(selected, lang: str) -> str:
 def _details_script(selected, lang: str, map_name: str, basemap: str = "none") -> str:
     """The details of every measure and the view that shows it, as JSON; a click on the map
     or on a row of the list shows the details in the panel (as text, never as HTML), and a
-    click on a row also moves the map to the measure."""
+    click on a row also moves the map to the measure (``js/html_panel.js``, inlined)."""
     from layers.details import SOURCE_NOTES, measure_details
     from layers.labels import t
-    from layers.mapping import focus_views, script_json
+    from layers.map_scripts import js_call, script_json
+    from layers.mapping import focus_views
 
     details = {str(rec["id"]): measure_details(rec, lang) for _, rec in selected.iterrows()}
     views = focus_views(selected, basemap)
-    heading = script_json(t("details", lang))
-    folded = script_json(SOURCE_NOTES["zh"] if lang == "zh" else None)
+    # The cited notes are English: folded under their label in the Chinese view, as in the app.
+    text = {"heading": t("details", lang), "folded": SOURCE_NOTES["zh"] if lang == "zh" else None}
     return (
         f'<script type="application/json" id="jn-details-data">{script_json(details)}</script>'
         f'<script type="application/json" id="jn-views-data">{script_json(views)}</script>'
-        "<script>(function(){"
-        'var data = JSON.parse(document.getElementById("jn-details-data").textContent);'
-        'var views = JSON.parse(document.getElementById("jn-views-data").textContent);'
-        f"var map = {map_name};"
-        "function show(id){"
-        " var rows = data[id]; if (!rows) { return; }"
-        ' var box = document.getElementById("jn-details"); box.textContent = "";'
-        f' var h = document.createElement("h3"); h.style.margin = "0 0 6px"; h.textContent = {heading};'
-        " box.appendChild(h);"
-        " rows.forEach(function(r){"
-        # The cited notes are English: folded under their label in the Chinese view, as in the app.
-        f"  if (r[0] === {folded}) {{"
-        '   var d = document.createElement("details"); d.style.marginTop = "6px";'
-        '   var s = document.createElement("summary"); s.style.fontWeight = "bold"; s.textContent = r[0];'
-        '   var t = document.createElement("div"); t.textContent = r[1]; d.appendChild(s); d.appendChild(t);'
-        "   box.appendChild(d); return; }"
-        '  var b = document.createElement("div"); b.style.fontWeight = "bold"; b.style.marginTop = "6px";'
-        '  b.textContent = r[0]; var v = document.createElement("div"); v.textContent = r[1];'
-        "  box.appendChild(b); box.appendChild(v); });"
-        ' document.querySelectorAll("#jn-panel li[data-id]").forEach(function(li){'
-        '  li.style.background = li.getAttribute("data-id") === id ? "#ffe8a8" : ""; });'
-        "}"
-        "function hook(layer){"
-        " if (layer.feature && layer.feature.properties && layer.feature.properties.id && !layer._jnHooked) {"
-        '  layer._jnHooked = true; layer.on("click", function(){ show(layer.feature.properties.id); }); }'
-        "}"
-        "map.eachLayer(hook);"
-        'map.on("layeradd", function(e){ hook(e.layer); });'
-        'document.querySelectorAll("#jn-panel li[data-id]").forEach(function(li){'
-        ' li.addEventListener("click", function(){'
-        '  var id = li.getAttribute("data-id"); show(id);'
-        "  var v = views[id]; if (v) { map.setView(v[0], v[1]); }"
-        "  if (window.jnClusters) { window.jnClusters.select(id); }"
-        " });"
-        "});"
-        "})();</script>"
+        f"<script>{js_call('html_panel', map_name, script_json(text))}</script>"
     )
 
 

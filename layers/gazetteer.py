@@ -9,18 +9,19 @@ cannot match is reported ``unresolved``.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from layers._errors import GazetteerError, Msg, Problem
 from layers._paths import GAZETTEER_CSV
-from layers.boundaries import county_at
+from layers.boundaries import county_at, load_counties
+from layers.placenames import normalise, prefix_stripped
+from layers.towns import read_towns, town_cells
 
 #: Precision classes, finest first.
 PRECISIONS = ("site", "town", "county", "city")
@@ -45,32 +46,6 @@ GAZETTEER_FIELDS = (
 OPTIONAL_FIELDS = ("evidence",)
 KINDS = ("city", "county", "town", "zone", "site", "station", "water", "outside")
 SOURCE_CRS = ("wgs84", "gcj02", "bd09", "derived")
-
-_PREFIXES = ("山东省", "济宁市")
-_SUFFIXES = ("街道办事处", "街道", "市", "县", "区", "镇", "乡")
-_SPACE = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    """Normalise place text for matching.
-
-    Full-width characters become half-width (NFKC), spaces go, a leading
-    山东省/济宁市 is dropped (repeatedly), and one trailing administrative
-    suffix (市/县/区/镇/街道/乡) is dropped, so 济宁市邹城市 and 邹城 match.
-    A name that is nothing but a suffix-bearing prefix (济宁市 itself) is kept.
-    """
-    s = _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
-    stripped = True
-    while stripped:
-        stripped = False
-        for p in _PREFIXES:
-            if s.startswith(p) and len(s) > len(p):
-                s = s[len(p) :]
-                stripped = True
-    for suf in _SUFFIXES:
-        if s.endswith(suf) and len(s) - len(suf) >= 2:
-            return s[: -len(suf)]
-    return s
 
 
 @dataclass(frozen=True)
@@ -141,8 +116,6 @@ def read_gazetteer(path: str | Path | None = None, towns_path: str | Path | None
     unique over both files. Derived rows are resolved over both, so a site can
     fall back to its town and a town to its county.
     """
-    from layers.towns import read_towns
-
     path = Path(path) if path is not None else GAZETTEER_CSV
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     problems = []
@@ -164,7 +137,7 @@ def read_gazetteer(path: str | Path | None = None, towns_path: str | Path | None
             n = normalise(key)
             if i >= n_gaz:
                 if isinstance(seen.get(n), int):
-                    n = _prefix_stripped(key)  # 金乡街道: "金乡" means the county; the street keeps its full name
+                    n = prefix_stripped(key)  # 金乡街道: "金乡" means the county; the street keeps its full name
                 n = f"{rec['county_adcode']}:{n}"  # one name may serve towns in two counties
             if n in seen and seen[n] != row:
                 problems.append(Problem(row, "aliases", f"{key!r} also names row {seen[n]}; names must be unique"))
@@ -264,16 +237,6 @@ def _resolve_derivations(df: pd.DataFrame, source: str) -> None:
     raise GazetteerError(source, [Problem(i + 2, "derive", "circular derivation") for i in pending])
 
 
-def _prefix_stripped(text: str) -> str:
-    """NFKC, no spaces, casefolded, a leading 山东省/济宁市 dropped: like :func:`normalise`
-    but keeping the trailing suffix, so 嘉祥街道 stays distinct from 嘉祥."""
-    s = _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
-    for p in _PREFIXES:
-        if s.startswith(p) and len(s) > len(p):
-            s = s[len(p) :]
-    return s
-
-
 class Geocoder:
     """Match place text against the gazetteer and the towns.
 
@@ -302,7 +265,7 @@ class Geocoder:
             for name in [rec["name_zh"], *filter(None, rec["aliases"].split("|"))]:
                 key = normalise(name)
                 if rec["town_code"]:
-                    patterns.setdefault((_prefix_stripped(name), "full"), set()).add(i)
+                    patterns.setdefault((prefix_stripped(name), "full"), set()).add(i)
                     if any(not self._rows[j]["town_code"] for j in patterns.get((key, "key"), ())):
                         continue
                 patterns.setdefault((key, "key"), set()).add(i)
@@ -326,7 +289,7 @@ class Geocoder:
         # County names a query may carry, longest first (邹城市 before 邹城).
         county_keys = []
         for code, zh in names.items():
-            county_keys += [(_prefix_stripped(zh), code), (normalise(zh), code)]
+            county_keys += [(prefix_stripped(zh), code), (normalise(zh), code)]
         self._county_keys = sorted(set(county_keys), key=lambda kc: -len(kc[0]))
         self.geocode = lru_cache(maxsize=65536)(self._geocode)
 
@@ -352,7 +315,7 @@ class Geocoder:
         return None
 
     def _geocode(self, text: str) -> GeocodeResult:
-        full, key = _prefix_stripped(text), normalise(text)
+        full, key = prefix_stripped(text), normalise(text)
         found = self._match(full, key) if key else None
         if found is None:
             return GeocodeResult(text, None, None, None, None, None, None, None, "unresolved")
@@ -445,3 +408,14 @@ def default_geocoder() -> Geocoder:
 def geocode(text: str) -> GeocodeResult:
     """Geocode one place text with the committed gazetteer."""
     return default_geocoder().geocode(text)
+
+
+@lru_cache(maxsize=1)
+def _cells() -> gpd.GeoDataFrame:
+    return town_cells(read_gazetteer(), load_counties())
+
+
+def load_town_cells() -> gpd.GeoDataFrame:
+    """The approximate town areas (:func:`layers.towns.town_cells`) of the committed gazetteer,
+    whose derived rows give every town a seat (cached)."""
+    return _cells().copy()

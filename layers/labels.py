@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import html
-import re
-
-import pandas as pd
-
-from layers.actions import load_actions
-from layers.boundaries import county_names
+from layers._text import md_escape  # noqa: F401  (the UI's words and their escape, imported together)
 
 LANGS = ("zh", "en")
 
@@ -291,71 +285,3 @@ def t(key: str, lang: str, **values):
     """The UI text ``key`` in ``lang``, with ``values`` filled into its {placeholders}."""
     text = TEXT[key][lang]
     return text.format(**values) if values else text
-
-
-def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The register as a display table with localised headers and labels: codes as words
-    in the UI's language, empty values as "—"."""
-    from layers.details import source_summary
-
-    actions = load_actions()
-    names = county_names()
-    name_col = "name_zh" if lang == "zh" else "name_en"
-
-    def counties(codes: str) -> str:
-        return "、".join(names.get(c, c) for c in codes.split(",") if c) if codes else ""
-
-    def target(rec) -> str:
-        if pd.isna(rec["target"]):
-            return ""
-        return f"{rec['target']:g} {rec['target_unit']}".strip()
-
-    out = pd.DataFrame(
-        {
-            "id": projects["id"],
-            "action": projects["action"].map(lambda a: f"{a}. {actions.loc[a, name_col]}"),
-            "title": projects["title_zh" if lang == "zh" else "title_en"],
-            "kind": projects["kind"].map(lambda k: KIND.get(k, {}).get(lang, k)),
-            "form": projects["form"].map(lambda f: FORM.get(f, {}).get(lang, f)),
-            "place": projects["place"].map(lambda v: v if isinstance(v, str) and v.strip() else "—"),
-            "target": projects.apply(target, axis=1).replace("", "—"),
-            "precision": projects["precision"].map(lambda p: PRECISION.get(p, {}).get(lang, p)),
-            "precision_m": projects["precision_m"].map(lambda v: "—" if pd.isna(v) or not v else f"{v:,.0f}"),
-            "counties": projects["county_adcodes"].map(counties).replace("", "—"),
-            # One summary per distinct source: many measures share one.
-            "source": projects["geometry_source"].map(
-                {v: source_summary(v, lang) for v in projects["geometry_source"].unique()}
-            ),
-            "changed": (projects["changed_by"] + " " + projects["changed_at"]).str.strip()
-            if "changed_by" in projects
-            else "",
-        }
-    )
-    return out.rename(columns={k: v[lang] for k, v in COLUMNS.items()})
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
-_AUTOLINK = re.compile(r"(?i)(://|\bwww|@)")
-_MD_SPECIAL_NO_HTML = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
-
-
-def md_escape(text, html_mode: bool = False) -> str:
-    """User-supplied text made inert for Streamlit's Markdown: every Markdown character is
-    backslash-escaped, so ``[x](http://…)`` and ``![x](http://…)`` stay text (no link, no
-    image request), and ``:`` too, so bare URLs are not linked; a colon is followed by an invisible
-    word joiner, so ``:material/home:`` is no icon. Control characters go; line
-    breaks become spaces. With ``html_mode`` (Markdown shown with ``unsafe_allow_html``),
-    ``<``, ``>`` and ``&`` become HTML entities instead."""
-    from layers.validate import clean_text
-
-    # GFM links bare URLs, www. names and e-mail addresses whatever the escapes: a zero-width
-    # space inside "://" and after "www" and "@" keeps them readable but never a link.
-    text = _AUTOLINK.sub(lambda m: ":\u200b//" if m.group(1) == "://" else m.group(1) + "\u200b", clean_text(text))
-    escaped = (
-        _MD_SPECIAL_NO_HTML.sub(r"\\\1", html.escape(text, quote=False))
-        if html_mode
-        else _MD_SPECIAL.sub(r"\\\1", text)
-    )
-    # Streamlit turns ":material/name:" and ":name:" into icons and emoji in the raw source,
-    # before escapes count: a word joiner after every colon keeps the text as typed.
-    return escaped.replace(":", ":\u2060")

@@ -112,66 +112,81 @@ def validate_register(df: pd.DataFrame) -> list[Problem]:
         def bad(field, message, row=row):
             problems.append(Problem(row, field, message))
 
-        rid = rec["id"]
-        if not rid:
-            bad("id", "empty; give a unique id like A03-12")
-        elif not _ID.match(rid):
-            bad("id", f"{rid!r} is not of the form A<action 01-10>-<two digits>, e.g. A03-12")
-        elif rid in seen:
-            bad("id", f"{rid!r} repeats the id of row {seen[rid]}; ids must be unique")
-        else:
-            seen[rid] = row
-
-        action = None
-        try:
-            action = int(rec["action"])
-            if action not in actions.index:
-                raise ValueError
-        except ValueError:
-            bad("action", f"{rec['action']!r} is not an action id 1-10")
-            action = None
-        if action is not None and rid and _ID.match(rid) and int(rid[1:3]) != action:
-            bad("id", f"{rid!r} does not start with its action A{action:02d}")
-
-        for field in ("title_zh", "title_en", "summary_zh"):
-            if not rec[field]:
-                bad(field, "empty; every measure needs it")
-
-        kind, form = rec["kind"], rec["form"]
-        if kind not in KINDS:
-            bad("kind", f"{kind!r} is not one of: {', '.join(KINDS)}")
-        if form not in FORMS:
-            bad("form", f"{form!r} is not one of: {', '.join(FORMS)}")
-        elif form == "line" and kind in KINDS and kind not in LINE_KINDS:
-            bad("kind", f"a line cannot be of kind {kind!r}; use one of {', '.join(sorted(LINE_KINDS))}")
-        if form in FORMS and form != "city" and not rec["place"]:
-            bad("place", f"empty; a measure of form {form!r} needs the place to locate")
-
-        target, unit = rec["target"], rec["target_unit"]
-        if target:
-            try:
-                if float(target) <= 0:
-                    raise ValueError
-            except ValueError:
-                bad("target", f"{target!r} is not a positive number; leave it empty if the article gives none")
-            if not unit:
-                bad("target_unit", "empty; say what the target counts, e.g. 条 or 个")
-        elif unit:
-            bad("target", f"empty but target_unit is {unit!r}; give the number or clear the unit")
-
-        try:
-            year = int(rec["year"])
-            if not 2000 <= year <= 2100:
-                raise ValueError
-        except ValueError:
-            bad("year", f"{rec['year']!r} is not a year like 2020")
-
+        action = _check_id_and_action(rec, row, actions, seen, bad)
+        _check_text_and_form(rec, bad)
+        _check_numbers(rec, bad)
         if action is not None and rec["section"] != actions.loc[action, "section"]:
             bad(
                 "section",
                 f"{rec['section']!r} is not the heading of action {action} ({actions.loc[action, 'section']})",
             )
     return problems
+
+
+def _check_id_and_action(rec: dict, row: int, actions: pd.DataFrame, seen: dict[str, int], bad) -> int | None:
+    """Check a row's id (form, uniqueness: ``seen`` maps ids to their rows) and action, and
+    that the id starts with its action; report through ``bad(field, message)``. Returns the
+    action id, or None when it is not one."""
+    rid = rec["id"]
+    if not rid:
+        bad("id", "empty; give a unique id like A03-12")
+    elif not _ID.match(rid):
+        bad("id", f"{rid!r} is not of the form A<action 01-10>-<two digits>, e.g. A03-12")
+    elif rid in seen:
+        bad("id", f"{rid!r} repeats the id of row {seen[rid]}; ids must be unique")
+    else:
+        seen[rid] = row
+
+    action = None
+    try:
+        action = int(rec["action"])
+        if action not in actions.index:
+            raise ValueError
+    except ValueError:
+        bad("action", f"{rec['action']!r} is not an action id 1-10")
+        action = None
+    if action is not None and rid and _ID.match(rid) and int(rid[1:3]) != action:
+        bad("id", f"{rid!r} does not start with its action A{action:02d}")
+    return action
+
+
+def _check_text_and_form(rec: dict, bad) -> None:
+    """Check a row's titles and summary, its ``kind`` and ``form`` and that a located form has a place."""
+    for field in ("title_zh", "title_en", "summary_zh"):
+        if not rec[field]:
+            bad(field, "empty; every measure needs it")
+
+    kind, form = rec["kind"], rec["form"]
+    if kind not in KINDS:
+        bad("kind", f"{kind!r} is not one of: {', '.join(KINDS)}")
+    if form not in FORMS:
+        bad("form", f"{form!r} is not one of: {', '.join(FORMS)}")
+    elif form == "line" and kind in KINDS and kind not in LINE_KINDS:
+        bad("kind", f"a line cannot be of kind {kind!r}; use one of {', '.join(sorted(LINE_KINDS))}")
+    if form in FORMS and form != "city" and not rec["place"]:
+        bad("place", f"empty; a measure of form {form!r} needs the place to locate")
+
+
+def _check_numbers(rec: dict, bad) -> None:
+    """Check a row's target (a positive number, with its unit) and year."""
+    target, unit = rec["target"], rec["target_unit"]
+    if target:
+        try:
+            if float(target) <= 0:
+                raise ValueError
+        except ValueError:
+            bad("target", f"{target!r} is not a positive number; leave it empty if the article gives none")
+        if not unit:
+            bad("target_unit", "empty; say what the target counts, e.g. 条 or 个")
+    elif unit:
+        bad("target", f"empty but target_unit is {unit!r}; give the number or clear the unit")
+
+    try:
+        year = int(rec["year"])
+        if not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        bad("year", f"{rec['year']!r} is not a year like 2020")
 
 
 def load_register(path: str | Path | None = None) -> pd.DataFrame:

@@ -25,6 +25,7 @@ how it was built.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,6 +72,172 @@ def _context_geoms(context: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
     return out
 
 
+@dataclass
+class _Parts:
+    """What shapes are built from, in EPSG:4548: counties by adcode, context water by name,
+    approximate town areas, gazetteer points by normalised name and alias, the city, and
+    the shapes built so far (by ``shape_id``; later shapes may use earlier ones)."""
+
+    counties: gpd.GeoDataFrame
+    water: dict[str, shapely.Geometry]
+    cells_gk: gpd.GeoDataFrame
+    cell_by_name: dict[str, shapely.Geometry]
+    town_names: set[str]
+    town_precision: dict[str, float]
+    city: shapely.Geometry
+    points: dict[str, shapely.Point]
+    built: dict[str, shapely.Geometry] = field(default_factory=dict)
+
+
+def _parts(gazetteer: pd.DataFrame, context, cells) -> _Parts:
+    """The parts for :func:`build_shapes`; ``context`` and ``cells`` default to the committed data."""
+    from layers.context import load_context
+    from layers.towns import town_cells
+
+    cells = town_cells(gazetteer, load_counties()) if cells is None else cells
+    cells_gk = cells.to_crs(GK_CRS)
+    gaz = gazetteer.copy()
+    gaz_gk = gpd.GeoSeries(gpd.points_from_xy(gaz["lon"], gaz["lat"]), crs=WGS84).to_crs(GK_CRS)
+    points = {normalise(n): g for n, g in zip(gaz["name_zh"], gaz_gk, strict=True)}
+    for aliases, g in zip(gaz["aliases"], gaz_gk, strict=True):
+        for a in filter(None, aliases.split("|")):
+            points.setdefault(normalise(a), g)
+    return _Parts(
+        counties=load_counties().to_crs(GK_CRS).set_index("adcode"),
+        water=_context_geoms(load_context() if context is None else context),
+        cells_gk=cells_gk,
+        cell_by_name=dict(zip(cells_gk["name_zh"], cells_gk.geometry, strict=True)),
+        town_names=set(gazetteer.loc[gazetteer["town_code"] != "", "name_zh"]),
+        town_precision=dict(zip(gazetteer["name_zh"], gazetteer["precision_m"], strict=True)),
+        city=load_city().to_crs(GK_CRS).geometry.iloc[0],
+        points=points,
+    )
+
+
+def _waypoints(rec: dict, inputs: list[str], parts: _Parts, bad) -> tuple[shapely.Geometry | None, list[str]]:
+    """A LineString through gazetteer places, in order."""
+    pts = []
+    for name in inputs:
+        p = parts.points.get(normalise(name))
+        if p is None:
+            bad("inputs", f"waypoint {name!r} is not in the gazetteer; add it there with its source")
+        pts.append(p)
+    if len(inputs) < 2:
+        bad("inputs", "a line needs at least two waypoints")
+    elif all(p is not None for p in pts):
+        return shapely.LineString([(p.x, p.y) for p in pts]), []
+    return None, []
+
+
+def _counties(rec: dict, inputs: list[str], parts: _Parts, bad) -> tuple[shapely.Geometry | None, list[str]]:
+    """The union of county polygons."""
+    missing = [c for c in inputs if c not in parts.counties.index]
+    if missing or not inputs:
+        bad("inputs", f"unknown adcode(s) {missing}; use the 11 county adcodes")
+        return None, []
+    return shapely.union_all(parts.counties.loc[inputs].geometry.values), []
+
+
+def _buffer(rec: dict, inputs: list[str], parts: _Parts, bad) -> tuple[shapely.Geometry | None, list[str]]:
+    """The union of buffers around gazetteer places, earlier shapes or counties (0: a plain union)."""
+    try:
+        radius = float(rec["radius_m"])
+        if radius < 0:
+            raise ValueError
+    except ValueError:
+        bad("radius_m", f"{rec['radius_m']!r} is not a distance in metres (0 or more)")
+        radius = None
+    found = []
+    for name in inputs:
+        g = parts.built.get(name) or parts.points.get(normalise(name))
+        if g is None and name in parts.counties.index:
+            g = parts.counties.loc[name].geometry
+        if g is None:
+            bad("inputs", f"{name!r} is neither an earlier shape_id nor a gazetteer name")
+        found.append(g)
+    if radius is not None and inputs and all(g is not None for g in found):
+        return shapely.union_all([g.buffer(radius) if radius else g for g in found]), []
+    return None, []
+
+
+def _context(rec: dict, inputs: list[str], parts: _Parts, bad) -> tuple[shapely.Geometry | None, list[str]]:
+    """Context water features by name."""
+    missing = [n for n in inputs if n not in parts.water]
+    if missing or not inputs:
+        bad("inputs", f"{missing or inputs} not in the context water; use one of {', '.join(parts.water)}")
+        return None, []
+    return shapely.union_all([parts.water[n] for n in inputs]), []
+
+
+def _towns(rec: dict, inputs: list[str], parts: _Parts, bad) -> tuple[shapely.Geometry | None, list[str]]:
+    """The union of the named towns' approximate areas; the towns are its members."""
+    unknown = [n for n in inputs if n not in parts.town_names]
+    no_seat = [n for n in inputs if n in parts.town_names and n not in parts.cell_by_name]
+    if unknown or not inputs:
+        bad("inputs", f"{unknown or inputs} not in towns.csv; use the official names, e.g. 大束镇")
+    elif no_seat:
+        bad("inputs", f"{no_seat} have no seat point, so no approximate area; use their county instead")
+    else:
+        return shapely.union_all([parts.cell_by_name[n] for n in inputs]), inputs
+    return None, []
+
+
+def _towns_near(rec: dict, inputs: list[str], parts: _Parts, bad) -> tuple[shapely.Geometry | None, list[str]]:
+    """The approximate areas of the ``clip`` counties' towns within ``radius_m`` of the inputs."""
+    targets = [parts.built.get(n) or parts.water.get(n) for n in inputs]
+    clip_codes = _split(rec["clip"])
+    try:
+        radius = float(rec["radius_m"])
+    except ValueError:
+        radius = None
+        bad("radius_m", f"{rec['radius_m']!r} is not a distance in metres")
+    if not inputs or any(t is None for t in targets):
+        bad("inputs", f"{inputs!r}: give context water names or earlier shape ids")
+    elif not clip_codes or not all(c in parts.counties.index for c in clip_codes):
+        bad("clip", "towns_near needs the county adcode(s) to choose towns from")
+    elif radius is not None:
+        cells = parts.cells_gk
+        near = cells[cells["county_adcode"].isin(clip_codes) & (cells.distance(shapely.union_all(targets)) <= radius)]
+        if near.empty:
+            bad("radius_m", "no town lies that close; widen the distance")
+        else:
+            return shapely.union_all(list(near.geometry)), list(near["name_zh"])
+    return None, []
+
+
+#: How each ``method`` builds its geometry: (rec, inputs, parts, bad) -> (geometry or None, member towns).
+_BUILDERS = {
+    "waypoints": _waypoints,
+    "counties": _counties,
+    "buffer": _buffer,
+    "context": _context,
+    "towns": _towns,
+    "towns_near": _towns_near,
+}
+
+
+def _finish(rec: dict, geom, members: list[str], parts: _Parts, bad):
+    """Check a built shape against its row (precision no finer than its towns', the kind of
+    geometry) and clip it; returns the geometry (None when there is none)."""
+    if members:
+        coarsest = max(parts.town_precision[n] for n in members)
+        if float(rec["precision_m"] or 0) < coarsest:
+            bad("precision_m", f"{rec['precision_m']!r} is finer than its towns' own precision ({coarsest:.0f} m)")
+    clip = _split(rec["clip"])
+    if geom is not None and clip:
+        if clip == ["city"]:
+            geom = geom.intersection(parts.city)
+        elif all(c in parts.counties.index for c in clip):
+            geom = geom.intersection(shapely.union_all(parts.counties.loc[clip].geometry.values))
+        else:
+            bad("clip", f"{rec['clip']!r} must be 'city' or county adcodes separated by ;")
+    if geom is not None:
+        want = "LineString" if rec["geom"] == "line" else "Polygon"
+        if want not in geom.geom_type:
+            bad("geom", f"construction gave a {geom.geom_type}, expected a {rec['geom']}")
+    return geom
+
+
 def build_shapes(
     defs: pd.DataFrame,
     gazetteer: pd.DataFrame,
@@ -81,25 +248,7 @@ def build_shapes(
 
     ``context`` and ``cells`` (the approximate town areas) default to the committed data.
     """
-    from layers.context import load_context
-    from layers.towns import town_cells
-
-    counties = load_counties().to_crs(GK_CRS).set_index("adcode")
-    water = _context_geoms(load_context() if context is None else context)
-    cells = town_cells(gazetteer, load_counties()) if cells is None else cells
-    cells_gk = cells.to_crs(GK_CRS)
-    cell_by_name = dict(zip(cells_gk["name_zh"], cells_gk.geometry, strict=True))
-    town_names = set(gazetteer.loc[gazetteer["town_code"] != "", "name_zh"])
-    town_precision = dict(zip(gazetteer["name_zh"], gazetteer["precision_m"], strict=True))
-    city = load_city().to_crs(GK_CRS).geometry.iloc[0]
-    gaz = gazetteer.copy()
-    gaz_gk = gpd.GeoSeries(gpd.points_from_xy(gaz["lon"], gaz["lat"]), crs=WGS84).to_crs(GK_CRS)
-    points = {normalise(n): g for n, g in zip(gaz["name_zh"], gaz_gk, strict=True)}
-    for aliases, g in zip(gaz["aliases"], gaz_gk, strict=True):
-        for a in filter(None, aliases.split("|")):
-            points.setdefault(normalise(a), g)
-
-    built: dict[str, shapely.Geometry] = {}
+    parts = _parts(gazetteer, context, cells)
     problems: list[Problem] = []
     for i, rec in enumerate(defs.to_dict("records")):
         row = i + 2
@@ -107,106 +256,20 @@ def build_shapes(
         def bad(field, msg, row=row):
             problems.append(Problem(row, field, msg))
 
-        inputs = _split(rec["inputs"])
-        method = rec["method"]
-        geom = None
-        members: list[str] = []  # towns whose approximate areas make the shape
-        if method == "waypoints":
-            pts = []
-            for name in inputs:
-                p = points.get(normalise(name))
-                if p is None:
-                    bad("inputs", f"waypoint {name!r} is not in the gazetteer; add it there with its source")
-                pts.append(p)
-            if len(inputs) < 2:
-                bad("inputs", "a line needs at least two waypoints")
-            elif all(p is not None for p in pts):
-                geom = shapely.LineString([(p.x, p.y) for p in pts])
-        elif method == "counties":
-            missing = [c for c in inputs if c not in counties.index]
-            if missing or not inputs:
-                bad("inputs", f"unknown adcode(s) {missing}; use the 11 county adcodes")
-            else:
-                geom = shapely.union_all(counties.loc[inputs].geometry.values)
-        elif method == "buffer":
-            try:
-                radius = float(rec["radius_m"])
-                if radius < 0:
-                    raise ValueError
-            except ValueError:
-                bad("radius_m", f"{rec['radius_m']!r} is not a distance in metres (0 or more)")
-                radius = None
-            parts = []
-            for name in inputs:
-                g = built.get(name) or points.get(normalise(name))
-                if g is None and name in counties.index:
-                    g = counties.loc[name].geometry
-                if g is None:
-                    bad("inputs", f"{name!r} is neither an earlier shape_id nor a gazetteer name")
-                parts.append(g)
-            if radius is not None and inputs and all(g is not None for g in parts):
-                geom = shapely.union_all([g.buffer(radius) if radius else g for g in parts])
-        elif method == "context":
-            missing = [n for n in inputs if n not in water]
-            if missing or not inputs:
-                bad("inputs", f"{missing or inputs} not in the context water; use one of {', '.join(water)}")
-            else:
-                geom = shapely.union_all([water[n] for n in inputs])
-        elif method == "towns":
-            unknown = [n for n in inputs if n not in town_names]
-            no_seat = [n for n in inputs if n in town_names and n not in cell_by_name]
-            if unknown or not inputs:
-                bad("inputs", f"{unknown or inputs} not in towns.csv; use the official names, e.g. 大束镇")
-            elif no_seat:
-                bad("inputs", f"{no_seat} have no seat point, so no approximate area; use their county instead")
-            else:
-                geom = shapely.union_all([cell_by_name[n] for n in inputs])
-                members = inputs
-        elif method == "towns_near":
-            targets = [built.get(n) or water.get(n) for n in inputs]
-            clip_codes = _split(rec["clip"])
-            try:
-                radius = float(rec["radius_m"])
-            except ValueError:
-                radius = None
-                bad("radius_m", f"{rec['radius_m']!r} is not a distance in metres")
-            if not inputs or any(t is None for t in targets):
-                bad("inputs", f"{inputs!r}: give context water names or earlier shape ids")
-            elif not clip_codes or not all(c in counties.index for c in clip_codes):
-                bad("clip", "towns_near needs the county adcode(s) to choose towns from")
-            elif radius is not None:
-                target = shapely.union_all(targets)
-                near = cells_gk[cells_gk["county_adcode"].isin(clip_codes) & (cells_gk.distance(target) <= radius)]
-                if near.empty:
-                    bad("radius_m", "no town lies that close; widen the distance")
-                else:
-                    geom = shapely.union_all(list(near.geometry))
-                    members = list(near["name_zh"])
+        builder = _BUILDERS.get(rec["method"])
+        if builder is None:
+            bad("method", f"{rec['method']!r} is not one of {', '.join(METHODS)}")
+            geom, members = None, []
         else:
-            bad("method", f"{method!r} is not one of {', '.join(METHODS)}")
-
-        if members:
-            coarsest = max(town_precision[n] for n in members)
-            if float(rec["precision_m"] or 0) < coarsest:
-                bad("precision_m", f"{rec['precision_m']!r} is finer than its towns' own precision ({coarsest:.0f} m)")
-        clip = _split(rec["clip"])
-        if geom is not None and clip:
-            if clip == ["city"]:
-                geom = geom.intersection(city)
-            elif all(c in counties.index for c in clip):
-                geom = geom.intersection(shapely.union_all(counties.loc[clip].geometry.values))
-            else:
-                bad("clip", f"{rec['clip']!r} must be 'city' or county adcodes separated by ;")
+            geom, members = builder(rec, _split(rec["inputs"]), parts, bad)
+        geom = _finish(rec, geom, members, parts, bad)
         if geom is not None:
-            want = "LineString" if rec["geom"] == "line" else "Polygon"
-            if want not in geom.geom_type:
-                bad("geom", f"construction gave a {geom.geom_type}, expected a {rec['geom']}")
-            built[rec["shape_id"]] = geom
+            parts.built[rec["shape_id"]] = geom
     if problems:
         raise GazetteerError(str(SHAPES_CSV), problems)
     gdf = gpd.GeoDataFrame(
         defs.assign(precision_m=defs["precision_m"].astype(float)),
-        geometry=[built[s] for s in defs["shape_id"]],
+        geometry=[parts.built[s] for s in defs["shape_id"]],
         crs=GK_CRS,
     )
     return gdf.to_crs(WGS84)

@@ -15,7 +15,6 @@ good enough to draw "the towns along the river" as an area, flagged approximate.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -129,16 +128,3 @@ def town_cells(places: pd.DataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataF
         crs=GK_CRS,
     )
     return out.to_crs(WGS84)
-
-
-@lru_cache(maxsize=1)
-def _cells() -> gpd.GeoDataFrame:
-    from layers.boundaries import load_counties
-    from layers.gazetteer import read_gazetteer
-
-    return town_cells(read_gazetteer(), load_counties())
-
-
-def load_town_cells() -> gpd.GeoDataFrame:
-    """The approximate town areas of :func:`town_cells` for the committed data (cached)."""
-    return _cells().copy()

@@ -33,6 +33,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from layers._errors import DataError, Msg, Problem, in_lang
+from layers._text import _BIDI, _CONTROL, _ZERO_WIDTH, clean_text
 
 #: lon/lat box: Jining (115.9–117.6 E, 34.4–36.0 N) plus about one degree.
 BOX = (114.5, 33.3, 119.0, 37.2)
@@ -59,26 +60,10 @@ TEXT_LIMITS = {
 }
 ID_MAX = 64
 _ID = re.compile(r"^\w[\w.\-]*$")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
-#: Bidirectional controls: U+202E made "‮=1+8" show as "8+1=". Names and titles are read
-#: left to right (Chinese, Latin, digits), so none of them is needed in our text.
-_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None)
-# C0 and C1 controls and DEL; tabs and line breaks become spaces first.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class InvalidRecordError(DataError):
     """A record breaks a validation rule; nothing was written."""
-
-
-def clean_text(value, limit: int | None = None) -> str:
-    """Text with control, zero-width and bidirectional characters removed (tabs and line breaks become
-    spaces), trimmed; cut to ``limit`` characters when given."""
-    s = "" if value is None else str(value)
-    s = s.translate(_ZERO_WIDTH).translate(_BIDI)
-    s = re.sub(r"[\t\r\n]+", " ", s)
-    s = _CONTROL.sub("", s).strip()
-    return s[:limit] if limit else s
 
 
 def normalise_id(value) -> str:

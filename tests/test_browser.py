@@ -165,7 +165,8 @@ def marker_kinds(sel) -> dict:
     """The numbered things the map of ``sel`` draws: tags (of lines, areas and county-wide
     measures) and clusters, with their members' ids."""
     from layers.filtering import Filters
-    from layers.mapping import BADGE_CLASS, _Clusters, _FeatureLayer, build_map
+    from layers.map_layers import _Clusters, _FeatureLayer
+    from layers.mapping import BADGE_CLASS, build_map
 
     m = build_map(sel, Filters())
     elements = [e for g in m._children.values() for e in g._children.values()]

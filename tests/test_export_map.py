@@ -9,8 +9,9 @@ from PIL import Image
 
 from layers import load_projects
 from layers.coords import GK_CRS
-from layers.export_map import DEFAULT_TITLE, SCHEMATIC_NOTE, describe_filters, render_map, save
+from layers.export_map import render_map, save
 from layers.filtering import Filters, filter_projects
+from layers.print_page import DEFAULT_TITLE, SCHEMATIC_NOTE, describe_filters
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +193,7 @@ def test_the_legend_shows_only_what_is_drawn_in_the_maps_style():
     from matplotlib.patches import Patch
 
     from layers import load_actions
-    from layers.export_map import legend_entries
+    from layers.print_furniture import legend_entries
 
     projects = load_projects()
     actions = load_actions()

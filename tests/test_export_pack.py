@@ -337,8 +337,8 @@ def test_a_long_selection_continues_its_tables(decks):
 def test_a_table_too_long_for_one_slide_continues_with_its_header():
     from pptx.util import Inches
 
-    from layers.export_pack import _Deck
     from layers.fonts import find_cjk_font
+    from layers.pptx_deck import Deck as _Deck
 
     deck = _Deck("zh", find_cjk_font())
     slide, body = deck.slide("标题", "说明")

@@ -1,5 +1,6 @@
 import io
 import re
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -7,7 +8,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from layers.boundaries import county_names
 from layers.coords import distance_m, from_wgs84
+from layers.import_review import (
+    locate_by_coordinates,
+    locate_by_place,
+    match_stored,
+    read_cells,
+    read_coordinates,
+    read_fields,
+)
 from layers.importer import ImportFileError, identity, map_headers, read_table, review_import
 
 # A true WGS-84 position inside 任城区 and what AMap, Baidu and a GIS would show for it.
@@ -315,3 +325,83 @@ def test_file_errors_speak_chinese_in_the_chinese_view(data, name):
     zh = describe(info.value, "zh")
     assert latin_outside(zh, {name, "txt", "PK", "BadZipFile"}) == set(), zh
     assert describe(info.value, "en") == str(info.value)
+
+
+# --- the review's steps, one at a time ---------------------------------------------------------
+COLUMNS = {"title_zh": "名称", "action": "行动", "district": "县区", "place": "地点", "lon": "经度", "lat": "纬度"}
+
+
+def cells_of(**cells):
+    """A row (row 2) with these cells, under the headers of COLUMNS (and 年份 for the year)."""
+    columns = dict(COLUMNS, year="年份")
+    return read_cells(2, {columns[f]: v for f, v in cells.items()}, columns)
+
+
+def test_read_fields_reports_each_bad_cell_under_its_own_column():
+    cells = cells_of(title_zh="", action="11", year="twenty")
+    fields = read_fields(cells)
+    assert [p.field for p in cells.result.problems] == ["名称", "行动", "年份"]
+    assert fields.action is None and fields.year == 2020 and fields.kind == "site"
+    ok = cells_of(title_zh="新机场", action="乡村振兴攻坚行动", district="市外", year="2021")
+    fields = read_fields(ok)
+    assert not ok.result.problems and fields.declared_outside and fields.district is None
+    assert (fields.title, fields.year) == ("新机场", 2021) and 1 <= fields.action <= 10
+
+
+def test_read_coordinates_needs_two_numbers_or_none():
+    assert read_coordinates(cells_of(lon="１１６.５", lat="35.4")) == (116.5, 35.4)
+    none = cells_of(title_zh="x")
+    assert read_coordinates(none) is None and not none.result.problems
+    half = cells_of(lon="116.5")
+    assert read_coordinates(half) is None
+    assert [p.field for p in half.result.problems] == ["纬度"]
+
+
+def test_locate_by_coordinates_refuses_a_far_point_unless_the_row_says_outside():
+    far = cells_of(title_zh="x", action="3")
+    loc = locate_by_coordinates(far, read_fields(far), 118.8, 32.0, "wgs84", county_names())
+    assert [p.field for p in far.result.problems] == ["经度"] and "km outside Jining" in far.result.message
+    outside = cells_of(title_zh="x", action="3", district="市外")
+    loc = locate_by_coordinates(outside, read_fields(outside), 118.8, 32.0, "wgs84", county_names())
+    assert not outside.result.problems and (loc.form, loc.precision, loc.geometry) == ("outside", "outside", None)
+    inside = cells_of(title_zh="x", action="3", district="兖州区")
+    loc = locate_by_coordinates(inside, read_fields(inside), *TRUE, "wgs84", county_names())
+    assert (loc.county, loc.precision, loc.precision_m) == ("370811", "site", 50.0)
+    assert "not in 兖州区" in inside.result.message  # a warning, not a problem
+    assert not inside.result.problems
+
+
+def test_locate_by_place_never_guesses():
+    def geocoder(status, precision="town"):
+        hit = SimpleNamespace(
+            status=status, lon=116.9, lat=35.4, precision=precision, precision_m=2000.0, county_adcode="370883",
+            matched="大束镇", source="towns.csv", message="found in several counties",
+        )  # fmt: skip
+        return SimpleNamespace(geocode=lambda text: hit)
+
+    names = county_names()
+    found = cells_of(title_zh="x", action="3", place="大束镇")
+    loc = locate_by_place(found, read_fields(found), names, geocoder("ok"))
+    assert found.result.status == "geocoded" and loc.county == "370883" and loc.geometry is not None
+    county_wide = cells_of(title_zh="x", action="3", district="邹城市")
+    loc = locate_by_place(county_wide, read_fields(county_wide), names, geocoder("ok", "county"))
+    assert (loc.form, loc.geometry) == ("county", None)
+    unsure = cells_of(title_zh="x", action="3", place="城关镇")
+    loc = locate_by_place(unsure, read_fields(unsure), names, geocoder("ambiguous"))
+    assert [p.field for p in unsure.result.problems] == ["地点"] and loc.precision == "unresolved"
+
+
+def test_match_stored_finds_the_second_row_and_a_changed_store():
+    rec = {"id": "IMP-1", "title_zh": "x", "origin": "import"}
+    seen: dict[str, int] = {}
+    first = cells_of(title_zh="x")
+    match_stored(first, rec, "site", seen, {"IMP-1": dict(rec, _version=3)})
+    assert (first.result.status, first.result.version, first.result.record) == ("unchanged", 3, rec)
+    assert seen == {"IMP-1": 2}
+    again = cells_of(title_zh="x")
+    match_stored(again, rec, "site", seen, {})
+    assert again.result.status == "error" and again.result.record is None
+    assert "same measure as row 2" in again.result.message
+    changed = cells_of(title_zh="x")
+    match_stored(changed, rec, "site", {}, {"IMP-1": dict(rec, title_zh="y", _version=4, _updated_by="张工")})
+    assert changed.result.status == "conflict" and "张工" in changed.result.message

@@ -18,7 +18,7 @@ def test_the_chinese_register_table_shows_no_english_codes_or_empty_values():
     """Regression: 类型 and 空间形态 showed programme / city / point, and empty values "None"."""
     import re
 
-    from layers.labels import register_table
+    from layers.details import register_table
 
     table = register_table(load_projects(), "zh")
     data_columns = {"编号", "措施"}  # ids, and the measures' own titles (one says "APP")

@@ -9,12 +9,11 @@ from layers import load_counties, load_projects
 from layers.basemaps import available_basemaps, tianditu_key
 from layers.coords import distance_m
 from layers.filtering import Filters, filter_projects
+from layers.map_layers import _Clusters, _FeatureLayer
 from layers.mapping import (
     LABEL_CLASS,
     MIN_ZOOM,
     POINT_CLASS,
-    _Clusters,
-    _FeatureLayer,
     build_map,
     fit_view,
     marker_html,
@@ -255,7 +254,7 @@ def test_the_base_map_carries_the_context_under_the_measures():
     import json as _json
 
     from layers.context import load_context
-    from layers.mapping import _context_payload, base_map
+    from layers.map_base import _context_payload, base_map
 
     page = base_map().get_root().render()
     payload = _json.loads(re.search(r"var c = (\{.*\});\n", page).group(1))
@@ -273,7 +272,7 @@ def test_the_base_map_carries_the_context_under_the_measures():
 
 def test_the_context_follows_the_gcj02_basemap():
     from layers.coords import wgs84_to_gcj02
-    from layers.mapping import _context_payload
+    from layers.map_base import _context_payload
 
     wgs, gcj = _context_payload(False, "zh"), _context_payload(True, "zh")
     lat, lon = wgs["towns"][0][:2]

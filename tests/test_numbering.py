@@ -7,11 +7,9 @@ from hypothesis import strategies as st
 from layers import load_projects
 from layers.export_map import render_map
 from layers.filtering import Filters, filter_projects
+from layers.map_layers import _Clusters, _FeatureLayer, _Highlight
 from layers.mapping import (
     FOCUS_ZOOM,
-    _Clusters,
-    _FeatureLayer,
-    _Highlight,
     build_map,
     focus_view,
     highlight_group,

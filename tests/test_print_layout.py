@@ -15,8 +15,9 @@ from pdfwords import outside, overlaps, printed_words
 
 from layers import load_projects
 from layers.boundaries import county_names
-from layers.export_map import KEY_LIMIT, OVERFLOW_NOTE, render_map, save
+from layers.export_map import KEY_LIMIT, render_map, save
 from layers.filtering import Filters, filter_projects
+from layers.print_page import OVERFLOW_NOTE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from synthetic import synthetic_projects  # noqa: E402

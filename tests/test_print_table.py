@@ -12,7 +12,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from layers import print_table  # noqa: E402
-from layers.export_map import _setup_fonts  # noqa: E402
+from layers.print_page import setup_fonts as _setup_fonts  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -429,7 +429,8 @@ def _render(basemap, lang="zh", **kw):
 def test_a_printed_map_draws_tiles_under_the_measures_and_credits_them(server, tmp_path, monkeypatch):
     from pdfwords import overlaps, printed_words
 
-    from layers.export_map import TILES_FALLBACK, save
+    from layers.export_map import save
+    from layers.print_base import TILES_FALLBACK
 
     monkeypatch.setenv(tiles.ENV_URL, server.url)
     monkeypatch.setenv("JINING_TILE_CACHE", str(tmp_path / "cache"))
@@ -448,7 +449,8 @@ def test_a_printed_map_draws_tiles_under_the_measures_and_credits_them(server, t
 def test_without_tiles_the_printed_map_falls_back_to_the_offline_map_and_says_so(tmp_path, monkeypatch, lang):
     from pdfwords import overlaps, printed_words
 
-    from layers.export_map import TILES_FALLBACK, save
+    from layers.export_map import save
+    from layers.print_base import TILES_FALLBACK
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
@@ -465,7 +467,7 @@ def test_without_tiles_the_printed_map_falls_back_to_the_offline_map_and_says_so
 
 def test_the_export_form_says_what_a_printed_map_will_have_under_it():
     from layers.basemaps import available_basemaps
-    from layers.export_map import PRINT_TILES, print_basemap_note
+    from layers.print_base import PRINT_TILES, print_basemap_note
 
     for key in available_basemaps("k"):
         zh, en = print_basemap_note(key, "zh"), print_basemap_note(key, "en")
