@@ -13,14 +13,19 @@ import streamlit as st
 
 from layers import DataError, data_key, load_projects
 from layers._errors import describe
-from layers.actions import load_actions
-from layers.auth import Accounts
-from layers.basemaps import available_basemaps, tianditu_key
-from layers.changes import apply_store
-from layers.details import SOURCE_NOTES, measure_details, register_table
-from layers.export_data import EXPORT_CRS
+from layers.edits.auth import Accounts
+from layers.edits.changes import apply_store
+from layers.edits.privacy import mask_projects
+from layers.edits.store import Store, StoreUnavailable
 from layers.exports import APPROVAL_MAX, FORMAT_LABELS, FORMATS, MIME, TITLE_MAX, export, extension
-from layers.filtering import (
+from layers.exports.data_formats import EXPORT_CRS
+from layers.exports.fonts import FontNotFoundError
+from layers.exports.print_base import print_basemap_note
+from layers.exports.print_page import LAYOUTS, default_title
+from layers.geo.actions import load_actions
+from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, t
+from layers.selection.details import SOURCE_NOTES, measure_details, register_table
+from layers.selection.filtering import (
     Filters,
     counts_per_action,
     district_codes,
@@ -29,16 +34,11 @@ from layers.filtering import (
     filters_from_query,
     filters_to_query,
 )
-from layers.fonts import FontNotFoundError
-from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, t
-from layers.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
-from layers.numbering import list_table
-from layers.offline import ensure_leaflet_assets
-from layers.print_base import print_basemap_note
-from layers.print_page import LAYOUTS, default_title
-from layers.privacy import mask_projects
-from layers.stats import stats_by_action_district, stats_chart
-from layers.store import Store, StoreUnavailable
+from layers.selection.numbering import list_table
+from layers.selection.stats import stats_by_action_district, stats_chart
+from layers.webmap.basemaps import available_basemaps, tianditu_key
+from layers.webmap.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
+from layers.webmap.offline import ensure_leaflet_assets
 from ui import access, edit
 from ui.map_view import map_view
 
@@ -160,7 +160,7 @@ try:
         who = access.current_identity(st.session_state, ACCESS, _store)
     _projects, quarantined, stored = _merged(data_version)
     # A visitor who is not signed in never sees an editor's account name (detail panel,
-    # register table, exports): layers.privacy.
+    # register table, exports): layers.edits.privacy.
     projects = _projects.copy() if who else mask_projects(_projects, lang).copy()
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from layers.gazetteer import Geocoder, read_gazetteer  # noqa: E402
+from layers.geo.gazetteer import Geocoder, read_gazetteer  # noqa: E402
 
 
 def make_queries(n: int, seed: int = 20200320) -> list[str]:

@@ -44,7 +44,7 @@ def record(mid: str, title: str) -> dict:
 
 
 def saver(target: str, worker: int, saves: int, out) -> None:
-    from layers.store import ConflictError, Store
+    from layers.edits.store import ConflictError, Store
 
     rng = random.Random(worker)
     ok, conflicts, per_id = 0, 0, {}
@@ -79,7 +79,7 @@ def run_all(fn, arg_lists, timeout: float) -> tuple[list, float]:
 
 
 def bench_saves(target: str, processes: int, saves: int) -> dict:
-    from layers.store import Store
+    from layers.edits.store import Store
 
     with Store(target):
         pass  # create the tables before the workers race to
@@ -113,7 +113,7 @@ def replica(target: str, viewers: int, editors: int, rounds: int, out) -> None:
     os.environ["JINING_STORE"] = target
     from streamlit.testing.v1 import AppTest
 
-    from layers.store import Store
+    from layers.edits.store import Store
 
     app = str(ROOT / "app.py")
     sessions = []

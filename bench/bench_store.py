@@ -38,7 +38,7 @@ print(json.dumps({"first_run_s": first, "rerun_ms": 1000 * statistics.median(tim
 
 
 def fill(path: Path, n: int) -> float:
-    from layers.store import Store
+    from layers.edits.store import Store
 
     rng = random.Random(20200320)
     records = []
@@ -88,8 +88,8 @@ def main() -> int:
         empty, full = Path(tmp) / "empty.sqlite", Path(tmp) / "full.sqlite"
         fill_s = fill(full, n)
         from layers import load_projects
-        from layers.changes import apply_store
-        from layers.store import Store
+        from layers.edits.changes import apply_store
+        from layers.edits.store import Store
 
         with Store(full) as s:
             t = time.perf_counter()

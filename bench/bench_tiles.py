@@ -26,8 +26,8 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from layers import load_city  # noqa: E402
-from layers import tiles as T  # noqa: E402
-from layers.coords import GK_CRS  # noqa: E402
+from layers.exports import tiles as T  # noqa: E402
+from layers.geo.coords import GK_CRS  # noqa: E402
 
 
 def _tile_bytes() -> bytes:

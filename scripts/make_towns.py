@@ -9,7 +9,7 @@ work tree needed), give the parts:
   (modood/Administrative-divisions-of-China, ``dist/streets.csv``, WTFPL);
 - seat points, AMap values in GCJ-02 from the 2016 list
   (Vonng/adcode, ``data/adcode/3708*.csv``, CC BY 4.0), converted to WGS-84 with
-  the iterative inverse in ``layers.coords``.
+  the iterative inverse in ``layers.geo.coords``.
 
 Units are matched by name within their county, after renames and variant
 characters (``RENAMES`` and ``VARIANTS`` below). A unit with no point stays in the
@@ -47,9 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from layers._paths import PROVENANCE_JSON, TOWNS_CSV  # noqa: E402
-from layers.boundaries import load_counties  # noqa: E402
-from layers.coords import GK_CRS, WGS84, gcj02_to_wgs84  # noqa: E402
-from layers.towns import COUNTY_CODES, TOWN_FIELDS  # noqa: E402
+from layers.geo.boundaries import load_counties  # noqa: E402
+from layers.geo.coords import GK_CRS, WGS84, gcj02_to_wgs84  # noqa: E402
+from layers.geo.towns import COUNTY_CODES, TOWN_FIELDS  # noqa: E402
 
 HIGH_TECH_ZONE = "370871"
 #: Units renamed since 2016 (old name in Vonng/adcode → current name), matched by county.
@@ -294,7 +294,7 @@ def build(adcode_repo: str, areacity_repo: str, divisions_repo: str, gn: dict[in
 
 def crosscheck(rows: list[dict], gn: dict[int, dict]) -> list[dict]:
     """Distance from each converted AMap seat to an independent GeoNames point of the same town."""
-    from layers.coords import distance_m
+    from layers.geo.coords import distance_m
 
     out = []
     by_name = {r["name_zh"]: r for r in rows}
@@ -362,7 +362,7 @@ def main(argv=None) -> int:
         ],
         "license": "CC BY 4.0 (seat points, attribution: Vonng/adcode, AMap); MIT and WTFPL (names and codes)",
         "retrieved": "2026-11-28",
-        "crs": "EPSG:4326; source_lon/source_lat keep the GCJ-02 values, converted with layers.coords.gcj02_to_wgs84 (iterative inverse)",
+        "crs": "EPSG:4326; source_lon/source_lat keep the GCJ-02 values, converted with layers.geo.coords.gcj02_to_wgs84 (iterative inverse)",
         "script": "scripts/make_towns.py",
         "crosscheck": crosscheck(rows, gn),
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up (first time only) and run every test: bash scripts/test.sh
-# The browser tests need Debian's chromium and a CJK font, the lint of layers/js node and npm:
+# The browser tests need Debian's chromium and a CJK font, the lint of layers/webmap/js node and npm:
 #   apt-get install chromium fonts-wqy-zenhei nodejs npm
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +9,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q -r requirements-dev.txt
 .venv/bin/python -m ruff check .
-# The web map's browser scripts (layers/js) with ESLint, pinned in scripts/eslint.
+# The web map's browser scripts (layers/webmap/js) with ESLint, pinned in scripts/eslint.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "scripts/test.sh: node and npm are needed to lint layers/js (apt-get install nodejs npm)" >&2
+  echo "scripts/test.sh: node and npm are needed to lint layers/webmap/js (apt-get install nodejs npm)" >&2
   exit 1
 fi
 if [ ! -d scripts/eslint/node_modules ]; then

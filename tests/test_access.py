@@ -3,7 +3,7 @@
 import pytest
 from test_app import PASSWORD, add_account, open_tab, run, sign_in
 
-from layers.auth import MAX_FAILURES_PAIR, Identity
+from layers.edits.auth import MAX_FAILURES_PAIR, Identity
 from layers.labels import t
 
 EDIT = "导入与更正"
@@ -50,8 +50,8 @@ def test_an_editor_may_change_and_is_named_in_the_history():
 
 
 def test_an_admin_manages_accounts_in_the_app():
-    from layers.auth import Accounts
-    from layers.store import Store
+    from layers.edits.auth import Accounts
+    from layers.edits.store import Store
 
     add_account("王主任", "admin")
     at = open_tab(sign_in(run(), "王主任"), EDIT)

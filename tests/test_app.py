@@ -43,8 +43,8 @@ PASSWORD = "correct horse battery"
 
 
 def add_account(name: str, role: str, password: str = PASSWORD) -> None:
-    from layers.auth import Accounts
-    from layers.store import Store
+    from layers.edits.auth import Accounts
+    from layers.edits.store import Store
 
     with Store() as store:  # the test's own store (JINING_STORE, see conftest)
         Accounts(store).add(name, password, role)
@@ -170,8 +170,8 @@ def test_export_pack_shows_progress():
 
 
 def test_correct_a_location_by_pasting_amap_coordinates_then_undo(isolated_store):
-    from layers.coords import distance_m, from_wgs84
-    from layers.store import Store
+    from layers.edits.store import Store
+    from layers.geo.coords import distance_m, from_wgs84
 
     add_account("规划科王工", "editor")
     at = open_tab(sign_in(run(), "规划科王工"), "导入与更正")
@@ -199,8 +199,8 @@ def test_correct_a_location_by_pasting_amap_coordinates_then_undo(isolated_store
 def test_a_save_that_lost_a_race_gets_a_conflict_message(isolated_store):
     import shapely
 
-    from layers.changes import record_from_row, with_location
-    from layers.store import Store
+    from layers.edits.changes import record_from_row, with_location
+    from layers.edits.store import Store
 
     add_account("张工", "editor")
     at = open_tab(sign_in(run(), "张工"), "导入与更正")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from layers.auth import (
+from layers.edits.auth import (
     MAX_FAILURES_CLIENT,
     MAX_FAILURES_PAIR,
     SESSION_S,
@@ -15,7 +15,7 @@ from layers.auth import (
     AuthError,
     os_identity,
 )
-from layers.store import Store
+from layers.edits.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 PW = "correct horse battery"

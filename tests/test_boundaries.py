@@ -3,7 +3,7 @@ import itertools
 import shapely
 
 from layers import county_at, load_city
-from layers.coords import GK_CRS
+from layers.geo.coords import GK_CRS
 
 OFFICIAL_AREA_KM2 = 11187  # 济宁市 official area
 ADCODES = {"370811", "370812", "370826", "370827", "370828", "370829", "370830", "370831", "370832", "370881", "370883"}

@@ -145,7 +145,7 @@ def open_map(page, url):
 
 def selection(params: dict):
     from layers import load_projects
-    from layers.filtering import filter_projects, filters_from_query
+    from layers.selection.filtering import filter_projects, filters_from_query
 
     return filter_projects(load_projects(), filters_from_query(params))
 
@@ -164,9 +164,9 @@ def expected_counts(params: dict) -> tuple[int, int]:
 def marker_kinds(sel) -> dict:
     """The numbered things the map of ``sel`` draws: tags (of lines, areas and county-wide
     measures) and clusters, with their members' ids."""
-    from layers.filtering import Filters
-    from layers.map_layers import _Clusters, _FeatureLayer
-    from layers.mapping import BADGE_CLASS, build_map
+    from layers.selection.filtering import Filters
+    from layers.webmap.map_layers import _Clusters, _FeatureLayer
+    from layers.webmap.mapping import BADGE_CLASS, build_map
 
     m = build_map(sel, Filters())
     elements = [e for g in m._children.values() for e in g._children.values()]
@@ -350,8 +350,8 @@ def test_language_toggle_in_browser(offline_page, server):
 def test_exported_html_works_offline_from_a_file(browser, tmp_path):
     """The standalone HTML export opens from disk with every network request refused."""
     from layers import load_projects
-    from layers.export_html import to_html
-    from layers.filtering import filter_projects, filters_from_query
+    from layers.exports.html_page import to_html
+    from layers.selection.filtering import filter_projects, filters_from_query
 
     params = {"action": "2,10"}
     sel = filter_projects(load_projects(), filters_from_query(params))
@@ -370,7 +370,7 @@ def test_exported_html_works_offline_from_a_file(browser, tmp_path):
     # A small version of the app: a click opens the same details, and the measures with no
     # single place are listed beside the map.
     page.set_viewport_size({"width": 1440, "height": 900})
-    from layers.numbering import drawn_measures, unplaced_measures
+    from layers.selection.numbering import drawn_measures, unplaced_measures
 
     nowhere = unplaced_measures(sel)
     expect(page.locator("#jn-panel")).to_contain_text(f"无单一地点的措施 ({len(nowhere)})")
@@ -403,7 +403,7 @@ def test_exported_html_works_offline_from_a_file(browser, tmp_path):
 
 def test_exported_html_shows_hostile_names_as_text(browser, tmp_path):
     from layers import load_projects
-    from layers.export_html import to_html
+    from layers.exports.html_page import to_html
 
     sel = load_projects()
     sel = sel[sel["action"] == 10].copy()
@@ -434,8 +434,8 @@ def hostile_server(tmp_path_factory):
     """A server whose store holds imported measures with hostile names."""
     import pandas as pd
 
-    from layers.importer import review_import
-    from layers.store import Store
+    from layers.edits.importer import review_import
+    from layers.edits.store import Store
 
     path = tmp_path_factory.mktemp("hostile") / "store.sqlite"
     df = pd.DataFrame(
@@ -540,8 +540,8 @@ def test_a_shared_place_spreads_and_each_of_its_measures_opens_its_details(offli
 
 
 def test_a_row_of_the_list_selects_its_measure_and_moves_the_map_to_it(offline_page, server):
-    from layers.mapping import FOCUS_ZOOM
-    from layers.numbering import list_table
+    from layers.selection.numbering import list_table
+    from layers.webmap.mapping import FOCUS_ZOOM
 
     page = offline_page
     open_map(page, f"{server}/?action=10")

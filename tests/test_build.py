@@ -7,8 +7,8 @@ import pyogrio
 import pytest
 
 from layers import load_projects, load_register
-from layers.build import LOCATION_FIELDS, build, projects_from_register, qa_summary
-from layers.register import FIELDS
+from layers.geo.build import LOCATION_FIELDS, build, projects_from_register, qa_summary
+from layers.geo.register import FIELDS
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_moving_a_measure_takes_it_out_of_its_site_group():
     import shapely
 
     from layers import load_projects
-    from layers.changes import merge_changes, record_from_row, with_location
+    from layers.edits.changes import merge_changes, record_from_row, with_location
 
     p = load_projects()
     grouped = p[p["site_group"] != ""]

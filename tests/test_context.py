@@ -7,8 +7,8 @@ import shapely
 
 from layers import load_city
 from layers._paths import PROVENANCE_JSON
-from layers.context import ATTRIBUTION, COLUMNS, KINDS, load_context
-from layers.coords import GK_CRS
+from layers.geo.context import ATTRIBUTION, COLUMNS, KINDS, load_context
+from layers.geo.coords import GK_CRS
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_water_accuracy_is_measured_and_recorded(ctx):
     water = ctx[ctx["kind"].isin(["lake", "river", "canal"])]
     assert (water["precision_m"] >= max(offsets.values())).all()
     # Recompute one offset: the recorded figure is the real distance.
-    from layers.gazetteer import geocode
+    from layers.geo.gazetteer import geocode
 
     t = geocode("南旺镇")
     canal = ctx[ctx["kind"] == "canal"].to_crs(GK_CRS).geometry.iloc[0]

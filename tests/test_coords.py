@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers import coords
+from layers.geo import coords
 
 # Jining's bounding box with a margin.
 LON = st.floats(115.5, 117.8)

@@ -16,7 +16,7 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
 
 
 def test_every_url_parameter_is_documented():
-    from layers.filtering import Filters, filters_to_query
+    from layers.selection.filtering import Filters, filters_to_query
 
     keys = set(filters_to_query(Filters((1,), ("370811",), ("point",), ("site",), "x", False)))
     for key in keys | {"basemap"}:
@@ -25,6 +25,6 @@ def test_every_url_parameter_is_documented():
 
 def test_every_layers_module_is_in_the_architecture_doc():
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    for path in (ROOT / "layers").glob("*.py"):
+    for path in (ROOT / "layers").rglob("*.py"):
         if path.name != "__init__.py":
             assert f"`{path.name}`" in doc, path.name

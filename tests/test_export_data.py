@@ -10,9 +10,9 @@ import pyogrio
 import pytest
 
 from layers import load_projects
-from layers.coords import distance_m
-from layers.export_data import EXCEL_CELL_LIMIT, EXPORT_FIELDS, WRITERS
-from layers.filtering import Filters, filter_projects
+from layers.exports.data_formats import EXCEL_CELL_LIMIT, EXPORT_FIELDS, WRITERS
+from layers.geo.coords import distance_m
+from layers.selection.filtering import Filters, filter_projects
 
 FIELDS = list(EXPORT_FIELDS)
 

@@ -8,10 +8,10 @@ from pdfwords import overlaps, printed_words
 from PIL import Image
 
 from layers import load_projects
-from layers.coords import GK_CRS
-from layers.export_map import render_map, save
-from layers.filtering import Filters, filter_projects
-from layers.print_page import DEFAULT_TITLE, SCHEMATIC_NOTE, describe_filters
+from layers.exports.print_map import render_map, save
+from layers.exports.print_page import DEFAULT_TITLE, SCHEMATIC_NOTE, describe_filters
+from layers.geo.coords import GK_CRS
+from layers.selection.filtering import Filters, filter_projects
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_no_missing_glyph_warnings(projects, recwarn):
 
 
 def test_missing_cjk_font_says_what_to_install(monkeypatch):
-    from layers import fonts
+    from layers.exports import fonts
 
     fonts.find_cjk_font.cache_clear()
     monkeypatch.setattr(fonts, "CJK_FAMILIES", ("No Such Font SC",))
@@ -153,7 +153,7 @@ def test_a_cjk_font_installed_after_the_first_run_is_found(monkeypatch):
     """Regression: matplotlib kept its cached font list, so a font installed later was never found."""
     from matplotlib import font_manager
 
-    from layers.fonts import CJK_FAMILIES, find_cjk_font
+    from layers.exports.fonts import CJK_FAMILIES, find_cjk_font
 
     fm = font_manager.fontManager
     cjk = [f for f in fm.ttflist if f.name in CJK_FAMILIES]
@@ -172,7 +172,7 @@ def test_a_cjk_font_installed_after_the_first_run_is_found(monkeypatch):
 def test_no_cjk_font_is_one_sentence_in_the_ui_language(monkeypatch):
     from matplotlib import font_manager
 
-    from layers.fonts import CJK_FAMILIES, FontNotFoundError, find_cjk_font
+    from layers.exports.fonts import CJK_FAMILIES, FontNotFoundError, find_cjk_font
 
     fm = font_manager.fontManager
     monkeypatch.setattr(fm, "ttflist", [f for f in fm.ttflist if f.name not in CJK_FAMILIES])
@@ -193,7 +193,7 @@ def test_the_legend_shows_only_what_is_drawn_in_the_maps_style():
     from matplotlib.patches import Patch
 
     from layers import load_actions
-    from layers.print_furniture import legend_entries
+    from layers.exports.print_furniture import legend_entries
 
     projects = load_projects()
     actions = load_actions()

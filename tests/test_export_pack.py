@@ -6,9 +6,9 @@ import pytest
 from pptx import Presentation
 
 from layers import load_projects
-from layers.export_html import render_html
-from layers.export_pack import pack_pdf, pack_pptx
-from layers.filtering import Filters, filter_projects
+from layers.exports.html_page import render_html
+from layers.exports.pack import pack_pdf, pack_pptx
+from layers.selection.filtering import Filters, filter_projects
 
 
 @pytest.fixture(scope="module")
@@ -213,9 +213,9 @@ def test_pptx_statistics_are_a_native_chart_and_table(decks):
 
 
 def test_pptx_cover_is_a_map_without_its_key_and_a_native_table(decks, selection, monkeypatch, tmp_path):
-    import layers.export_pack as pack
-    from layers.actions import load_actions
-    from layers.numbering import action_short
+    import layers.exports.pack as pack
+    from layers.geo.actions import load_actions
+    from layers.selection.numbering import action_short
 
     sel, prs = decks["zh"]
     slides = list(prs.slides)
@@ -278,7 +278,7 @@ def assert_rows_hold_their_text(table):
 def test_pptx_text_uses_a_cjk_font(decks):
     from lxml import etree
 
-    from layers.fonts import find_cjk_font
+    from layers.exports.fonts import find_cjk_font
 
     family = find_cjk_font()
     _, prs = decks["zh"]
@@ -337,8 +337,8 @@ def test_a_long_selection_continues_its_tables(decks):
 def test_a_table_too_long_for_one_slide_continues_with_its_header():
     from pptx.util import Inches
 
-    from layers.fonts import find_cjk_font
-    from layers.pptx_deck import Deck as _Deck
+    from layers.exports.fonts import find_cjk_font
+    from layers.exports.pptx_deck import Deck as _Deck
 
     deck = _Deck("zh", find_cjk_font())
     slide, body = deck.slide("标题", "说明")

@@ -1,7 +1,7 @@
 import pytest
 
 from layers import load_projects
-from layers.filtering import (
+from layers.selection.filtering import (
     ZONES,
     Filters,
     counts_per_action,

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from layers import GazetteerError, Geocoder, geocode, load_counties, normalise
-from layers.coords import GK_CRS, distance_m, to_wgs84
-from layers.gazetteer import read_gazetteer
+from layers.geo.coords import GK_CRS, distance_m, to_wgs84
+from layers.geo.gazetteer import read_gazetteer
 
 
 @pytest.fixture(scope="module")

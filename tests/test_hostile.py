@@ -29,10 +29,10 @@ from records import xlsx_with
 from streamlit.testing.v1 import AppTest
 
 from layers import load_projects
-from layers.changes import apply_store, record_from_row
-from layers.importer import ImportFileError, read_table, review_import
-from layers.store import Store
-from layers.validate import InvalidRecordError, check_record, split_valid
+from layers.edits.changes import apply_store, record_from_row
+from layers.edits.importer import ImportFileError, read_table, review_import
+from layers.edits.store import Store
+from layers.edits.validate import InvalidRecordError, check_record, split_valid
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -155,7 +155,7 @@ def test_check_record_never_raises_and_what_it_accepts_the_map_can_draw(fields):
 CHILD = textwrap.dedent("""
     import resource, sys, time
     resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
-    from layers.importer import ImportFileError, read_table
+    from layers.edits.importer import ImportFileError, read_table
     data = open(sys.argv[1], "rb").read()
     t = time.monotonic()
     try:
@@ -230,7 +230,7 @@ def test_a_huge_csv_is_refused_with_the_row_limit(tmp_path):
 
 
 def test_a_device_or_a_directory_is_never_read(tmp_path):
-    from layers.importer import load_import
+    from layers.edits.importer import load_import
 
     link = tmp_path / "zero.csv"
     link.symlink_to("/dev/zero")
@@ -334,7 +334,7 @@ def test_a_full_disk_reports_the_real_error_and_keeps_the_store(isolated_store):
         before = s.records()
         pages = s._db.execute("PRAGMA page_count").fetchone()[0]
         s._db.execute(f"PRAGMA max_page_count={pages}")  # the disk is full from now on
-        from layers.store import StoreWriteError
+        from layers.edits.store import StoreWriteError
 
         with pytest.raises(StoreWriteError, match="full") as exc:  # one sentence, the real cause kept
             s.save([rec(f"IMP-{i}", summary_zh="长" * 1900) for i in range(200)], "a")
@@ -346,8 +346,8 @@ def test_a_full_disk_reports_the_real_error_and_keeps_the_store(isolated_store):
 def test_an_import_over_a_manual_correction_needs_an_explicit_choice(isolated_store):
     import pandas as pd
 
-    from layers.importer import ImportConflictError
-    from layers.store import ConflictError
+    from layers.edits.importer import ImportConflictError
+    from layers.edits.store import ConflictError
 
     with Store(isolated_store) as s:
         s.save([rec("IMP-C", title_zh="原名", origin="manual")], "王工")
@@ -387,7 +387,7 @@ def test_the_cli_refuses_to_overwrite_without_a_choice(tmp_path):
 
 
 def test_kml_descriptions_are_text_not_html(tmp_path):
-    from layers.export_data import to_kml
+    from layers.exports.data_formats import to_kml
 
     p = load_projects()
     p = p[p["form"] == "point"].head(1).copy()
@@ -506,13 +506,13 @@ def test_bidi_controls_are_removed_from_stored_text(isolated_store):
 
 @pytest.mark.parametrize("cell", ["＝1+1", "＋SUM(A1)", "\u2061=1+1", "\u00ad=1+1", "\u180e=1+1", "\u202e=1+1", " =1"])
 def test_hidden_and_full_width_formulas_are_defused(cell):
-    from layers.export_data import defuse
+    from layers.exports.data_formats import defuse
 
     assert defuse(cell).startswith("'")
 
 
 def test_a_mixed_geometry_is_refused_and_one_already_stored_is_quarantined(isolated_store, tmp_path):
-    from layers.export_data import to_shapefile_zip
+    from layers.exports.data_formats import to_shapefile_zip
 
     mixed = {
         "type": "GeometryCollection",
@@ -539,7 +539,7 @@ def test_a_mixed_geometry_is_refused_and_one_already_stored_is_quarantined(isola
     _export_all_maps(mine, tmp_path, "mp")
     with zipfile.ZipFile(to_shapefile_zip(mine, tmp_path / "mp.zip")) as z:
         assert any(n.endswith("_point.shp") for n in z.namelist())  # kept, not dropped
-    from layers.mapping import build_map
+    from layers.webmap.mapping import build_map
 
     page = build_map(mine).get_root().render()  # the web map sends both points, not a shifted list
     assert '"MultiPoint","coordinates":[[116.6,35.4],[116.9,35.6]]' in page
@@ -548,7 +548,7 @@ def test_a_mixed_geometry_is_refused_and_one_already_stored_is_quarantined(isola
 def test_a_self_intersecting_area_is_repaired_into_an_area():
     import shapely
 
-    from layers.validate import check_geometry
+    from layers.edits.validate import check_geometry
 
     spike = shapely.Polygon(
         [(116.5, 35.4), (116.6, 35.4), (116.6, 35.5), (116.55, 35.5), (116.55, 35.6), (116.55, 35.5), (116.5, 35.5)]

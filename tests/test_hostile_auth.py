@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from records import record
 
-from layers.auth import Accounts, AuthError
-from layers.store import Store
+from layers.edits.auth import Accounts, AuthError
+from layers.edits.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 PW = "correct horse battery"
@@ -38,7 +38,7 @@ def _accounts(store, clock=None, waits=None):
 
 def _counting_verifier(monkeypatch):
     """Count the passwords actually checked against a hash."""
-    import layers.auth as auth
+    import layers.edits.auth as auth
 
     real = auth._HASHER
     calls = []

@@ -21,8 +21,8 @@ from records import record as rec
 from streamlit.testing.v1 import AppTest
 
 from layers import load_projects
-from layers.changes import apply_store
-from layers.store import Store
+from layers.edits.changes import apply_store
+from layers.edits.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -36,7 +36,7 @@ def _run(*args) -> bool:
 
 def _populate(folder: Path) -> str:
     """A store in ``folder`` with one saved measure by the editor zhang; zhang's session token."""
-    from layers.auth import Accounts
+    from layers.edits.auth import Accounts
 
     with Store(folder / "store.sqlite") as s:
         accounts = Accounts(s)
@@ -159,7 +159,7 @@ def test_a_read_only_store_shows_every_tab_and_exports_and_refuses_saves_in_one_
 def test_a_full_disk_save_is_one_sentence_and_keeps_the_store(store_target):
     """SQLite's "database or disk is full" (``max_page_count``) is one sentence in both languages."""
     from layers._errors import describe
-    from layers.store import StoreWriteError
+    from layers.edits.store import StoreWriteError
 
     with Store(store_target) as s:
         s.save([rec("IMP-KEEP")], "a")
@@ -192,8 +192,8 @@ def test_a_full_disk_shows_every_tab_and_exports(tmp_path, monkeypatch):
 def test_a_legacy_lower_case_id_is_the_record_an_import_updates(store_target):
     import pandas as pd
 
-    from layers.importer import review_import
-    from layers.validate import split_valid
+    from layers.edits.importer import review_import
+    from layers.edits.validate import split_valid
 
     with Store(store_target) as s:  # written before ids were normalised (straight into the table)
         s._db.execute(
@@ -240,7 +240,7 @@ def test_a_database_outage_shows_a_neutral_sentence_and_no_secret(monkeypatch, t
         text=True,
     )
     assert res.returncode == 2 and "s3cretpw" not in res.stderr and "jining_admin:***" in res.stderr
-    from layers.store import StoreUnavailable, StoreWriteError, redact
+    from layers.edits.store import StoreUnavailable, StoreWriteError, redact
 
     assert "s3cretpw" not in redact("postgresql://u@/db?host=/tmp&password=s3cretpw")
     with pytest.raises(StoreUnavailable) as exc:  # a page's reading connection
@@ -266,7 +266,7 @@ def test_a_postgresql_stop_during_a_cli_import_is_one_sentence_and_all_or_nothin
 ):
     import psycopg
 
-    import layers.store as store_module
+    import layers.edits.store as store_module
     from layers.__main__ import main
 
     base, url = pg_store

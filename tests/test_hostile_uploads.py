@@ -19,8 +19,8 @@ import pytest
 import shapely
 from records import xlsx_with
 
-from layers.geofile import read_geometry_file
-from layers.importer import ImportFileError, read_table
+from layers.edits.geofile import read_geometry_file
+from layers.edits.importer import ImportFileError, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 KML_NS = 'xmlns="http://www.opengis.net/kml/2.2"'

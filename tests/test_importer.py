@@ -8,9 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from layers.boundaries import county_names
-from layers.coords import distance_m, from_wgs84
-from layers.import_review import (
+from layers.edits.import_review import (
     locate_by_coordinates,
     locate_by_place,
     match_stored,
@@ -18,7 +16,9 @@ from layers.import_review import (
     read_coordinates,
     read_fields,
 )
-from layers.importer import ImportFileError, identity, map_headers, read_table, review_import
+from layers.edits.importer import ImportFileError, identity, map_headers, read_table, review_import
+from layers.geo.boundaries import county_names
+from layers.geo.coords import distance_m, from_wgs84
 
 # A true WGS-84 position inside 任城区 and what AMap, Baidu and a GIS would show for it.
 TRUE = (116.5870, 35.4152)
@@ -96,8 +96,8 @@ def test_coordinates_that_look_wrong_are_errors_with_row_and_column(lon, lat, cr
 
 def _lonlat_beyond_border(km: float) -> tuple[float, float]:
     """A point ``km`` outside Jining's border (to the west, where no other city's text lies)."""
-    from layers.boundaries import load_city
-    from layers.coords import GK_CRS
+    from layers.geo.boundaries import load_city
+    from layers.geo.coords import GK_CRS
 
     city = load_city().to_crs(GK_CRS).geometry.iloc[0]
     ring = city.buffer(km * 1000).exterior

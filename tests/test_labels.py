@@ -18,7 +18,7 @@ def test_the_chinese_register_table_shows_no_english_codes_or_empty_values():
     """Regression: 类型 and 空间形态 showed programme / city / point, and empty values "None"."""
     import re
 
-    from layers.details import register_table
+    from layers.selection.details import register_table
 
     table = register_table(load_projects(), "zh")
     data_columns = {"编号", "措施"}  # ids, and the measures' own titles (one says "APP")
@@ -32,7 +32,7 @@ def test_the_chinese_register_table_shows_no_english_codes_or_empty_values():
 def test_location_sources_are_summarised_in_the_ui_language():
     import re
 
-    from layers.details import measure_details, source_summary
+    from layers.selection.details import measure_details, source_summary
 
     projects = load_projects()
     for src in projects["geometry_source"].unique():

@@ -6,8 +6,8 @@ import folium
 import streamlit_folium as sf
 
 from layers import load_projects
-from layers.filtering import Filters, filter_projects
-from layers.mapping import APP_MAP_HEIGHT_PX, base_map, fit_view, is_large, overlay_groups
+from layers.selection.filtering import Filters, filter_projects
+from layers.webmap.mapping import APP_MAP_HEIGHT_PX, base_map, fit_view, is_large, overlay_groups
 from ui import map_view as mv
 
 

@@ -6,11 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layers import load_counties, load_projects
-from layers.basemaps import available_basemaps, tianditu_key
-from layers.coords import distance_m
-from layers.filtering import Filters, filter_projects
-from layers.map_layers import _Clusters, _FeatureLayer
-from layers.mapping import (
+from layers.geo.coords import distance_m
+from layers.selection.filtering import Filters, filter_projects
+from layers.webmap.basemaps import available_basemaps, tianditu_key
+from layers.webmap.map_layers import _Clusters, _FeatureLayer
+from layers.webmap.mapping import (
     LABEL_CLASS,
     MIN_ZOOM,
     POINT_CLASS,
@@ -19,7 +19,7 @@ from layers.mapping import (
     marker_html,
     script_json,
 )
-from layers.offline import LEAFLET_JS_URL, ensure_leaflet_assets
+from layers.webmap.offline import LEAFLET_JS_URL, ensure_leaflet_assets
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +231,7 @@ def test_large_selections_switch_to_canvas_circles_without_tooltips():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from synthetic import synthetic_projects
 
-    from layers.mapping import LARGE_SELECTION
+    from layers.webmap.mapping import LARGE_SELECTION
 
     big = synthetic_projects(LARGE_SELECTION + 500)
     m = build_map(big, Filters())
@@ -253,8 +253,8 @@ def test_large_selections_switch_to_canvas_circles_without_tooltips():
 def test_the_base_map_carries_the_context_under_the_measures():
     import json as _json
 
-    from layers.context import load_context
-    from layers.map_base import _context_payload, base_map
+    from layers.geo.context import load_context
+    from layers.webmap.map_base import _context_payload, base_map
 
     page = base_map().get_root().render()
     payload = _json.loads(re.search(r"var c = (\{.*\});\n", page).group(1))
@@ -271,8 +271,8 @@ def test_the_base_map_carries_the_context_under_the_measures():
 
 
 def test_the_context_follows_the_gcj02_basemap():
-    from layers.coords import wgs84_to_gcj02
-    from layers.map_base import _context_payload
+    from layers.geo.coords import wgs84_to_gcj02
+    from layers.webmap.map_base import _context_payload
 
     wgs, gcj = _context_payload(False, "zh"), _context_payload(True, "zh")
     lat, lon = wgs["towns"][0][:2]

@@ -5,16 +5,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layers import load_projects
-from layers.export_map import render_map
-from layers.filtering import Filters, filter_projects
-from layers.map_layers import _Clusters, _FeatureLayer, _Highlight
-from layers.mapping import (
+from layers.exports.print_map import render_map
+from layers.selection.filtering import Filters, filter_projects
+from layers.selection.numbering import NO_NUMBER, drawn_measures, list_table, measure_numbers
+from layers.webmap.map_layers import _Clusters, _FeatureLayer, _Highlight
+from layers.webmap.mapping import (
     FOCUS_ZOOM,
     build_map,
     focus_view,
     highlight_group,
 )
-from layers.numbering import NO_NUMBER, drawn_measures, list_table, measure_numbers
 
 PROJECTS = load_projects()
 

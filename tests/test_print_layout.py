@@ -14,10 +14,10 @@ import pytest
 from pdfwords import outside, overlaps, printed_words
 
 from layers import load_projects
-from layers.boundaries import county_names
-from layers.export_map import KEY_LIMIT, render_map, save
-from layers.filtering import Filters, filter_projects
-from layers.print_page import OVERFLOW_NOTE
+from layers.exports.print_map import KEY_LIMIT, render_map, save
+from layers.exports.print_page import OVERFLOW_NOTE
+from layers.geo.boundaries import county_names
+from layers.selection.filtering import Filters, filter_projects
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from synthetic import synthetic_projects  # noqa: E402
@@ -136,7 +136,7 @@ def test_a_pack_continues_a_long_key_on_the_next_pages(tmp_path):
     is listed exactly once. No page overprints."""
     import subprocess
 
-    from layers.export_pack import pack_pdf
+    from layers.exports.pack import pack_pdf
 
     many = synthetic_projects(4000)
     many["action"] = 8

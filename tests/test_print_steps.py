@@ -6,8 +6,8 @@ from __future__ import annotations
 import shapely
 
 from layers import load_counties, load_projects
-from layers.coords import GK_CRS
-from layers.export_map import (
+from layers.exports.print_base import TILES_NOT_FOR_PRINT
+from layers.exports.print_map import (
     KEY_LIMIT,
     base_map,
     features,
@@ -20,10 +20,10 @@ from layers.export_map import (
     numbers,
     tiles,
 )
-from layers.filtering import Filters
-from layers.numbering import measure_numbers
-from layers.print_base import TILES_NOT_FOR_PRINT
-from layers.print_page import OVERFLOW_NOTE, setup_fonts
+from layers.exports.print_page import OVERFLOW_NOTE, setup_fonts
+from layers.geo.coords import GK_CRS
+from layers.selection.filtering import Filters
+from layers.selection.numbering import measure_numbers
 
 PROJECTS = load_projects()
 

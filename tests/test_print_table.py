@@ -11,8 +11,8 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from layers import print_table  # noqa: E402
-from layers.print_page import setup_fonts as _setup_fonts  # noqa: E402
+from layers.exports import print_table  # noqa: E402
+from layers.exports.print_page import setup_fonts as _setup_fonts  # noqa: E402
 
 
 @pytest.fixture(scope="module")

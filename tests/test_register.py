@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from layers import RegisterError, load_register, validate_register
-from layers.register import FIELDS, read_register
+from layers.geo.register import FIELDS, read_register
 
 GOOD = dict(
     id="A03-90",

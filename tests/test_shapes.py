@@ -2,9 +2,9 @@ import geopandas as gpd
 import pytest
 
 from layers import GazetteerError
-from layers.coords import GK_CRS
-from layers.gazetteer import read_gazetteer
-from layers.shapes import build_shapes, county_lengths_km, find_shape, load_shapes, read_shape_defs
+from layers.geo.coords import GK_CRS
+from layers.geo.gazetteer import read_gazetteer
+from layers.geo.shapes import build_shapes, county_lengths_km, find_shape, load_shapes, read_shape_defs
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_zone_areas_follow_their_published_size(shapes):
 def _seat(name):
     import shapely
 
-    from layers.gazetteer import geocode
+    from layers.geo.gazetteer import geocode
 
     r = geocode(name)
     assert r.town_name == name and r.precision == "town"
@@ -110,7 +110,7 @@ def test_the_lake_area_is_the_lake_and_its_shore_towns_not_the_county(shapes, co
 
 
 def test_the_canal_is_the_gshhg_line_not_a_schematic_one(shapes):
-    from layers.context import load_context
+    from layers.geo.context import load_context
 
     canal = find_shape("运河主航道", shapes).geometry
     water = load_context().set_index("name_zh").loc["京杭运河"].geometry

@@ -1,7 +1,7 @@
 from layers import load_projects
-from layers.details import measure_details
-from layers.filtering import Filters, filter_projects
-from layers.stats import stats_by_action_district
+from layers.selection.details import measure_details
+from layers.selection.filtering import Filters, filter_projects
+from layers.selection.stats import stats_by_action_district
 
 
 def test_stats_table_counts_follow_the_selection():
@@ -34,9 +34,9 @@ def test_details_carry_the_articles_words_target_precision_and_source():
 
 
 def test_the_chart_orders_districts_officially_and_actions_by_number_in_the_maps_colours():
-    from layers.actions import load_actions
-    from layers.boundaries import county_names
-    from layers.stats import stats_chart, stats_long
+    from layers.geo.actions import load_actions
+    from layers.geo.boundaries import county_names
+    from layers.selection.stats import stats_chart, stats_long
 
     projects = load_projects()
     spec = stats_chart(projects, "zh").to_dict()
@@ -56,7 +56,7 @@ def test_the_chart_orders_districts_officially_and_actions_by_number_in_the_maps
 
 
 def test_the_chart_follows_the_selection_and_the_language():
-    from layers.stats import stats_long
+    from layers.selection.stats import stats_long
 
     projects = load_projects()
     part = projects[projects["action"] == 4]

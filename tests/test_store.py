@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from layers import load_projects
-from layers.changes import changes_key, merge_changes, record_from_row, with_location
-from layers.store import ConflictError, Store
+from layers.edits.changes import changes_key, merge_changes, record_from_row, with_location
+from layers.edits.store import ConflictError, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,7 +81,7 @@ def test_undo_last_restores_and_is_audited(store):
 
 def test_undo_is_per_author_and_never_drops_a_later_change(store):
     """Regression: B's undo used to revert A's change."""
-    from layers.store import UndoError
+    from layers.edits.store import UndoError
 
     a1 = store.save([rec("IMP-1")], "A")
     store.save([rec("IMP-2")], "B")
@@ -145,7 +145,7 @@ def test_merge_keeps_register_and_marks_changes(store):
 
 WRITER = textwrap.dedent("""
     import sys
-    from layers.store import Store
+    from layers.edits.store import Store
     s = Store(sys.argv[1])
     n = 0
     while True:
@@ -205,7 +205,7 @@ def test_concurrent_processes_on_the_same_measure_get_a_conflict_not_a_silent_ov
         s.save([rec("A03-09")], "a")
     script = textwrap.dedent("""
         import sys, time
-        from layers.store import Store, ConflictError
+        from layers.edits.store import Store, ConflictError
         s = Store(sys.argv[1])
         v = s.version("A03-09")
         time.sleep(0.5)  # both processes loaded version 1 before either saves
@@ -231,7 +231,7 @@ def test_uploaded_geojson_and_kml_replace_a_line(tmp_path):
     import geopandas as gpd
     import shapely
 
-    from layers.geofile import read_geometry_file
+    from layers.edits.geofile import read_geometry_file
 
     line = shapely.LineString([(116.5, 35.4), (116.6, 35.45), (116.7, 35.5)])
     gdf = gpd.GeoDataFrame({"name": ["新线"]}, geometry=[line], crs=4326)
@@ -272,8 +272,8 @@ def test_replicas_starting_together_on_a_new_store_all_start(store_target):
     script = textwrap.dedent("""
         import sys, time
         start = float(sys.argv[2])
-        from layers.auth import Accounts
-        from layers.store import Store
+        from layers.edits.auth import Accounts
+        from layers.edits.store import Store
         time.sleep(max(0, start - time.time()))  # all at the same moment
         with Store(sys.argv[1]) as s:
             Accounts(s)

@@ -51,6 +51,6 @@ def test_an_unreachable_database_is_one_sentence(monkeypatch):
 
 @pytest.mark.parametrize("url", ["postgresql://u:secret@localhost:1/db", "postgres://u:secret@h/db?x=1"])
 def test_a_database_password_never_shows(url):
-    from layers.store import redact
+    from layers.edits.store import redact
 
     assert "secret" not in redact(url) and "***" in redact(url)

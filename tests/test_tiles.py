@@ -1,4 +1,4 @@
-"""Web tiles for the static maps (layers.tiles), against a local tile server: never the network."""
+"""Web tiles for the static maps (layers.exports.tiles), against a local tile server: never the network."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import pytest
 from PIL import Image
 from pyproj import Transformer
 
-from layers import tiles
-from layers.coords import GK_CRS
-from layers.tiles import TilesUnavailable, choose_zoom, fetch_basemap, tile_source, tile_url
+from layers.exports import tiles
+from layers.exports.tiles import TilesUnavailable, choose_zoom, fetch_basemap, tile_source, tile_url
+from layers.geo.coords import GK_CRS
 
 TO_GK = Transformer.from_crs("EPSG:4326", GK_CRS, always_xy=True)
 TO_LL = Transformer.from_crs(GK_CRS, "EPSG:4326", always_xy=True)
@@ -414,13 +414,13 @@ def test_interpolated_projection_grid_matches_the_exact_projection():
         assert np.abs(a - b).max() < 0.01
 
 
-# --- Tiles under the printed maps (layers.export_map) ---------------------------------
+# --- Tiles under the printed maps (layers.exports.print_map) ---------------------------------
 
 
 def _render(basemap, lang="zh", **kw):
     from layers import load_projects
-    from layers.export_map import render_map
-    from layers.filtering import Filters
+    from layers.exports.print_map import render_map
+    from layers.selection.filtering import Filters
 
     projects = load_projects()
     return render_map(projects[projects["action"] == 4], Filters((4,)), "a4", lang=lang, basemap=basemap, **kw)
@@ -429,8 +429,8 @@ def _render(basemap, lang="zh", **kw):
 def test_a_printed_map_draws_tiles_under_the_measures_and_credits_them(server, tmp_path, monkeypatch):
     from pdfwords import overlaps, printed_words
 
-    from layers.export_map import save
-    from layers.print_base import TILES_FALLBACK
+    from layers.exports.print_base import TILES_FALLBACK
+    from layers.exports.print_map import save
 
     monkeypatch.setenv(tiles.ENV_URL, server.url)
     monkeypatch.setenv("JINING_TILE_CACHE", str(tmp_path / "cache"))
@@ -449,8 +449,8 @@ def test_a_printed_map_draws_tiles_under_the_measures_and_credits_them(server, t
 def test_without_tiles_the_printed_map_falls_back_to_the_offline_map_and_says_so(tmp_path, monkeypatch, lang):
     from pdfwords import overlaps, printed_words
 
-    from layers.export_map import save
-    from layers.print_base import TILES_FALLBACK
+    from layers.exports.print_base import TILES_FALLBACK
+    from layers.exports.print_map import save
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
@@ -466,8 +466,8 @@ def test_without_tiles_the_printed_map_falls_back_to_the_offline_map_and_says_so
 
 
 def test_the_export_form_says_what_a_printed_map_will_have_under_it():
-    from layers.basemaps import available_basemaps
-    from layers.print_base import PRINT_TILES, print_basemap_note
+    from layers.exports.print_base import PRINT_TILES, print_basemap_note
+    from layers.webmap.basemaps import available_basemaps
 
     for key in available_basemaps("k"):
         zh, en = print_basemap_note(key, "zh"), print_basemap_note(key, "en")

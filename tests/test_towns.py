@@ -7,10 +7,10 @@ import pytest
 
 from layers import GazetteerError, Geocoder, geocode, load_counties
 from layers._paths import PROVENANCE_JSON, TOWNS_CSV
-from layers.boundaries import county_at
-from layers.coords import distance_m, gcj02_to_wgs84
-from layers.gazetteer import load_town_cells, read_gazetteer
-from layers.towns import read_towns
+from layers.geo.boundaries import county_at
+from layers.geo.coords import distance_m, gcj02_to_wgs84
+from layers.geo.gazetteer import load_town_cells, read_gazetteer
+from layers.geo.towns import read_towns
 
 #: Units per county in the 2024 official list (AreaCity-JsSpider-StatsGov, ok_data_level4.csv);
 #: the five streets that statistics list under 济宁高新区 are counted in 任城 (3) and 兖州 (2).

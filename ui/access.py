@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from layers._errors import describe
-from layers.auth import ROLES, Accounts, AuthError, Identity, client_address
+from layers.edits.auth import ROLES, Accounts, AuthError, Identity, client_address
+from layers.edits.store import Store, StoreWriteError, writing
 from layers.labels import md_escape, t
-from layers.store import Store, StoreWriteError, writing
 
 TOKEN = "auth_token"
 
@@ -125,7 +125,7 @@ def _connection() -> tuple[str | None, tuple[str, ...]]:
 
 
 def _client(conf: AccessSettings) -> str:
-    """The client's address, for the limits on failed sign-ins (``layers.auth.client_address``):
+    """The client's address, for the limits on failed sign-ins (``layers.edits.auth.client_address``):
     the socket's peer, or with ``trust_proxy`` the address a trusted proxy forwards."""
     peer, forwarded = _connection()
     return client_address(peer, forwarded if conf.trust_proxy else (), conf.trusted_proxies)
@@ -153,7 +153,7 @@ def sign_in_form(lang: str, state, conf: AccessSettings, where=None) -> None:
 
 def sidebar(lang: str, state, conf: AccessSettings, who: Identity | None) -> None:
     """Who is signed in, with a sign-out; or the sign-in form."""
-    from layers.auth import ROLE_WORDS
+    from layers.edits.auth import ROLE_WORDS
 
     sb = st.sidebar
     sb.divider()

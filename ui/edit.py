@@ -8,11 +8,9 @@ import shapely
 import streamlit as st
 
 from layers._errors import describe, in_lang
-from layers.changes import changes_key, record_from_row, with_location
-from layers.coords import SYSTEMS, canonical_system, to_wgs84
-from layers.details import source_summary
-from layers.geofile import read_geometry_file
-from layers.importer import (
+from layers.edits.changes import changes_key, record_from_row, with_location
+from layers.edits.geofile import read_geometry_file
+from layers.edits.importer import (
     CONFLICT_CHOICES,
     FIELDS,
     MAX_BYTES,
@@ -22,10 +20,12 @@ from layers.importer import (
     review_import,
     sheet_names,
 )
+from layers.edits.privacy import mask_history
+from layers.edits.store import ConflictError, Store, StoreWriteError, UndoError, writing
+from layers.edits.validate import InvalidRecordError, check_geometry
+from layers.geo.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, md_escape, t
-from layers.privacy import mask_history
-from layers.store import ConflictError, Store, StoreWriteError, UndoError, writing
-from layers.validate import InvalidRecordError, check_geometry
+from layers.selection.details import source_summary
 
 MAX_MB = MAX_BYTES // 2**20
 
@@ -201,7 +201,7 @@ def _correct(projects, lang, who, state):
 
 def _history(lang, who, anonymous=False):
     """The history, and (for an editor: ``who``) the undo of their own last change. For a
-    visitor who is not signed in (``anonymous``) no account names (``layers.privacy``)."""
+    visitor who is not signed in (``anonymous``) no account names (``layers.edits.privacy``)."""
     st.subheader(t("hist_heading", lang))
     c1, c2 = st.columns(2)
     if who and c1.button(t("undo", lang), key="undo"):
@@ -273,7 +273,7 @@ def _uploader_in(lang: str) -> None:
 
 def _accounts(lang: str, me) -> None:
     """An admin's view of the accounts: list, add, change the role, remove."""
-    from layers.auth import ROLE_WORDS, ROLES, Accounts, AuthError
+    from layers.edits.auth import ROLE_WORDS, ROLES, Accounts, AuthError
 
     st.subheader(t("acc_heading", lang))
     with Store(read_only=True) as store:

@@ -21,8 +21,16 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
-from layers.filtering import Filters
-from layers.mapping import APP_MAP_HEIGHT_PX, base_map, fit_view, focus_view, highlight_group, is_large, overlay_groups
+from layers.selection.filtering import Filters
+from layers.webmap.mapping import (
+    APP_MAP_HEIGHT_PX,
+    base_map,
+    fit_view,
+    focus_view,
+    highlight_group,
+    is_large,
+    overlay_groups,
+)
 
 #: What the app reads back from the map: a clicked feature, and a clicked point. Moving
 #: or zooming the map changes neither, so it never reruns the script.
@@ -97,7 +105,7 @@ def map_view(
     """Draw the map of ``selected``; return what the user clicked (``RETURNED``), as st_folium does.
 
     ``data_key`` must change whenever the data behind ``selected`` does (see
-    ``layers.changes.changes_key``): overlays are cached under it and the filters.
+    ``layers.edits.changes.changes_key``): overlays are cached under it and the filters.
     ``selected_id`` is ringed on the map; with ``focus``, the view moves to it.
     """
     f = filters

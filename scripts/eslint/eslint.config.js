@@ -1,7 +1,7 @@
-// ESLint for the browser scripts of the web map (layers/js). Run from the repository root:
+// ESLint for the browser scripts of the web map (layers/webmap/js). Run from the repository root:
 //   npx --prefix scripts/eslint eslint -c scripts/eslint/eslint.config.js layers
 // Each file is one function expression that Python calls with its target and a JSON
-// payload (layers/map_scripts.py), so the files are classic scripts, not modules, and
+// payload (layers/webmap/map_scripts.py), so the files are classic scripts, not modules, and
 // their one statement is an expression (no-unused-expressions stays off).
 const js = require("@eslint/js");
 const globals = require("globals");

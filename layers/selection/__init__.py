@@ -1,0 +1,1 @@
+"""What a selection shows: filters, numbering, statistics and the detail panel."""
