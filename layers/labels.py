@@ -88,9 +88,9 @@ TEXT = {
     "login_required": {"zh": "请先登录后查看。", "en": "Please sign in to see the map."},
     "editing_as": {"zh": "以 {name} 的身份修改,记入修改记录。", "en": "Changes are recorded as {name}."},
     "edit_off": {
-        "zh": "编辑功能未启用:管理员在服务器上运行 `python -m layers users add 姓名 --role editor`"
+        "zh": "编辑功能未启用:管理员在服务器的项目文件夹中运行 `.venv/bin/python -m layers users add 姓名 --role editor`"
         "(密码从标准输入读取)添加编辑账户后,编辑人员即可在左侧登录,导入、更正或撤销。",
-        "en": "Editing is off: an admin enables it on the server with `python -m layers users add NAME "
+        "en": "Editing is off: an admin enables it in the project folder on the server with `.venv/bin/python -m layers users add NAME "
         "--role editor` (the password is read from standard input); editors then sign in on the left.",
     },
     "edit_sign_in": {
@@ -177,8 +177,8 @@ TEXT = {
         "en": "They are left out of the map and the exports. Undo the change that saved them, or import a fixed row.",
     },
     "q_cli": {
-        "zh": "命令行可列出并撤销任一次修改:`python -m layers changes list` / `undo 批次号`",
-        "en": "The command line lists and undoes any change: `python -m layers changes list` / `undo BATCH`",
+        "zh": "命令行可列出并撤销任一次修改:`.venv/bin/python -m layers changes list` / `undo 批次号`",
+        "en": "The command line lists and undoes any change: `.venv/bin/python -m layers changes list` / `undo BATCH`",
     },
 }
 

@@ -74,3 +74,31 @@ def test_app_and_ui_carry_no_inline_translations():
     for path in [root / "app.py", *sorted((root / "ui").glob("*.py"))]:
         code = path.read_text(encoding="utf-8")
         assert not re.search(r"if zh\b|if lang == .zh. else", code), path.name
+
+
+def test_the_commands_the_app_prints_run_as_printed_from_the_project_folder():
+    """The read-only edit tab once printed `python -m layers users add …`, which outside the
+    virtual environment failed with ModuleNotFoundError: every command in the catalogue is run
+    here as printed (with --help), from the project folder."""
+    import re
+    import shlex
+    import subprocess
+    from pathlib import Path
+
+    from layers.labels import TEXT
+
+    root = Path(__file__).resolve().parents[1]
+    commands = {
+        m.group(1)
+        for texts in TEXT.values()
+        if isinstance(texts, dict)
+        for text in texts.values()
+        if isinstance(text, str)
+        for m in re.finditer(r"`([^`]*-m layers [^`]*)`", text)
+    }
+    assert commands
+    for command in commands:
+        words = shlex.split(command)
+        head = words[: words.index("layers") + 2]  # interpreter, -m, layers, subcommand
+        res = subprocess.run([*head, "--help"], cwd=root, capture_output=True, text=True)
+        assert res.returncode == 0, (command, res.stderr[-300:])
