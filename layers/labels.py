@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from layers._text import md_escape  # noqa: F401  (the UI's words and their escape, imported together)
 
 LANGS = ("zh", "en")
@@ -285,3 +287,22 @@ def t(key: str, lang: str, **values):
     """The UI text ``key`` in ``lang``, with ``values`` filled into its {placeholders}."""
     text = TEXT[key][lang]
     return text.format(**values) if values else text
+
+
+#: Jining's clock: China Standard Time, UTC+8, with no daylight saving since 1991, so a
+#: fixed offset is exact for every date the app shows (and needs no time-zone database).
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_time(stamp) -> str:
+    """A stored ISO time (any offset) as Jining reads it: ``2026-12-05 14:03``; text that is
+    not a time is returned as it is, and an empty value as ""."""
+    if not stamp or not isinstance(stamp, str):
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")

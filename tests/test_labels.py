@@ -102,3 +102,27 @@ def test_the_commands_the_app_prints_run_as_printed_from_the_project_folder():
         head = words[: words.index("layers") + 2]  # interpreter, -m, layers, subcommand
         res = subprocess.run([*head, "--help"], cwd=root, capture_output=True, text=True)
         assert res.returncode == 0, (command, res.stderr[-300:])
+
+
+def test_times_are_shown_in_jining_local_time():
+    from layers.labels import local_time
+
+    assert local_time("2026-12-05T06:03:59+00:00") == "2026-12-05 14:03"
+    assert local_time("2026-12-05T14:03:00+08:00") == "2026-12-05 14:03"
+    assert local_time("2026-12-31T20:30:00-05:00") == "2027-01-01 09:30"
+    assert local_time("") == "" and local_time(None) == "" and local_time("昨天") == "昨天"
+
+
+def test_the_detail_panel_and_the_register_table_show_local_times():
+    from layers import load_projects
+    from layers.edits.changes import merge_changes, record_from_row
+    from layers.selection.details import measure_details, register_table
+
+    p = load_projects()
+    rec = record_from_row(p.iloc[0])
+    rec.update(_updated_by="zhang", _updated_at="2026-12-05T06:03:59+00:00", origin="manual")
+    merged = merge_changes(p, {rec["id"]: rec})
+    row = merged[merged["id"] == rec["id"]].iloc[0]
+    changed = dict(measure_details(row, "zh"))["已修改"]
+    assert "2026-12-05 14:03" in changed and "T06" not in changed
+    assert "2026-12-05 14:03" in " ".join(register_table(merged, "zh").astype(str).iloc[0])

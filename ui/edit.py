@@ -24,7 +24,7 @@ from layers.edits.privacy import mask_history
 from layers.edits.store import ConflictError, Store, StoreWriteError, UndoError, writing
 from layers.edits.validate import InvalidRecordError, check_geometry
 from layers.geo.coords import SYSTEMS, canonical_system, to_wgs84
-from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, md_escape, t
+from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, local_time, md_escape, t
 from layers.selection.details import source_summary
 
 MAX_MB = MAX_BYTES // 2**20
@@ -231,7 +231,10 @@ def _history(lang, who, anonymous=False):
         st.dataframe(
             hist[["at", "who", "what", "measure_id"]]
             .iloc[::-1]
-            .assign(what=lambda h: [CHANGE_WORDS.get(w, {}).get(lang, w) for w in h["what"]])
+            .assign(
+                what=lambda h: [CHANGE_WORDS.get(w, {}).get(lang, w) for w in h["what"]],
+                at=lambda h: h["at"].map(local_time),
+            )
             .rename(columns=t("hist_columns", lang)),
             hide_index=True,
             width="stretch",

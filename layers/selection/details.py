@@ -9,7 +9,7 @@ import pandas as pd
 
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names
-from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION
+from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION, local_time
 
 #: The label of the cited source notes, which are kept as written (in English): the app
 #: shows them folded under this label in the Chinese view, so nobody meets them by accident.
@@ -48,7 +48,7 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
             0,
             (
                 "已修改" if zh else "Changed",
-                f"{rec.get('changed_by', '')} {rec.get('changed_at', '')} "
+                f"{rec.get('changed_by', '')} {local_time(rec.get('changed_at', ''))} "
                 f"({CHANGE_WORDS.get(rec.get('origin', ''), {}).get(lang, rec.get('origin', ''))})",
             ),
         )
@@ -145,7 +145,7 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             "source": projects["geometry_source"].map(
                 {v: source_summary(v, lang) for v in projects["geometry_source"].unique()}
             ),
-            "changed": (projects["changed_by"] + " " + projects["changed_at"]).str.strip()
+            "changed": (projects["changed_by"] + " " + projects["changed_at"].map(local_time)).str.strip()
             if "changed_by" in projects
             else "",
         }
