@@ -292,3 +292,23 @@ def test_replicas_starting_together_on_a_new_store_all_start(store_target):
     ]
     outs = [p.communicate(timeout=60) for p in procs]
     assert [o.strip() for o, _ in outs] == ["started"] * 4, [e[-300:] for _, e in outs]
+
+
+def test_the_history_csv_is_readable_columns_not_json(store):
+    import io
+
+    projects = load_projects()
+    row = projects[projects["id"] == "A10-09"].iloc[0]
+    import shapely
+
+    moved = with_location(record_from_row(row), shapely.Point(116.72, 35.57), "王五", "map click", 20)
+    store.save([moved], "王五", "set_location")
+    hist = pd.read_csv(io.BytesIO(store.history_csv()), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(hist.columns) == [
+        "seq", "batch", "at", "who", "what", "measure_id", "title", "fields", "before", "after", "undone_by"
+    ]  # fmt: skip
+    (r,) = hist.to_dict("records")
+    assert r["measure_id"] == "A10-09" and r["title"] == row["title_zh"] and r["who"] == "王五"
+    assert "geometry" in r["fields"].split(", ") and "Point 116.72000, 35.57000" in r["after"]
+    assert "{" not in r["before"] + r["after"]  # no JSON
+    assert len(r["at"]) == 16 and "T" not in r["at"]  # 2026-12-05 14:03, local time

@@ -295,17 +295,21 @@ class Store:
         )
 
     def history_csv(self, hide_names: str | None = None) -> bytes:
-        """The audit trail as CSV bytes (UTF-8 with BOM, for Excel), every text cell defused
+        """The audit trail as CSV bytes (UTF-8 with BOM, for Excel) in readable columns
+        (``layers.edits.history.readable_history``: local times, the title, the fields that
+        changed with their values before and after), every text cell defused
         against formula injection (a ``who`` of ``=HYPERLINK(…)`` stays text). ``hide_names``
         (a language, for a visitor who is not signed in): no account names
         (``layers.edits.privacy.mask_history``)."""
         from layers._text import defuse
+        from layers.edits.history import readable_history
 
         hist = self.history()
         if hide_names:
             from layers.edits.privacy import mask_history
 
             hist = mask_history(hist, hide_names)
+        hist = readable_history(hist)  # columns a planner reads, not the records' JSON
         for col in hist.columns:
             if pd.api.types.is_object_dtype(hist[col]) or pd.api.types.is_string_dtype(hist[col]):
                 hist[col] = hist[col].map(defuse)
