@@ -299,6 +299,8 @@ def local_time(stamp) -> str:
     not a time is returned as it is, and an empty value as ""."""
     if not stamp or not isinstance(stamp, str):
         return ""
+    if "T" not in stamp and " " not in stamp.strip():  # a date alone stays a date
+        return stamp
     try:
         when = dt.datetime.fromisoformat(stamp)
     except ValueError:

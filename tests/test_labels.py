@@ -126,3 +126,13 @@ def test_the_detail_panel_and_the_register_table_show_local_times():
     changed = dict(measure_details(row, "zh"))["已修改"]
     assert "2026-12-05 14:03" in changed and "T06" not in changed
     assert "2026-12-05 14:03" in " ".join(register_table(merged, "zh").astype(str).iloc[0])
+
+
+def test_a_hand_set_location_is_described_in_the_view_language():
+    """The Chinese view once read "人工更正:张工,2026-12-05T14:03+08:00(map)"."""
+    from layers.selection.details import source_summary
+
+    text = "manual: set by 张工 on 2026-12-05T14:03+08:00 (map)"
+    assert source_summary(text, "zh") == "人工更正:张工,2026-12-05 14:03(在地图上点选)"
+    assert source_summary(text, "en") == "Corrected by hand: 张工, 2026-12-05 14:03 (click the map)"
+    assert "(paste)" not in source_summary(text.replace("(map)", "(paste)"), "zh")

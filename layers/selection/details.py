@@ -9,7 +9,7 @@ import pandas as pd
 
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names
-from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION, local_time
+from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION, TEXT, local_time
 
 #: The label of the cited source notes, which are kept as written (in English): the app
 #: shows them folded under this label in the Chinese view, so nobody meets them by accident.
@@ -87,7 +87,9 @@ def source_summary(geometry_source: str, lang: str = "zh") -> str:
     if text.startswith("manual: set by "):  # manual: set by WHO on WHEN (METHOD)
         m = re.match(r"manual: set by (.*) on (\S+) \((.*)\)$", text)
         if m:
-            return f"人工更正:{m[1]},{m[2]}({m[3]})" if zh else f"Corrected by hand: {m[1]}, {m[2]} ({m[3]})"
+            how = TEXT.get(f"method_{m[3]}", {}).get(lang, m[3])  # map, paste, file: in the UI's words
+            when = local_time(m[2])
+            return f"人工更正:{m[1]},{when}({how})" if zh else f"Corrected by hand: {m[1]}, {when} ({how})"
     if text.startswith("imported coordinates"):
         inner = text[text.find("(") :]
         return f"导入的坐标{inner}" if zh else f"Imported coordinates {inner}"
