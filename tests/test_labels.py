@@ -136,3 +136,12 @@ def test_a_hand_set_location_is_described_in_the_view_language():
     assert source_summary(text, "zh") == "人工更正:张工,2026-12-05 14:03(在地图上点选)"
     assert source_summary(text, "en") == "Corrected by hand: 张工, 2026-12-05 14:03 (click the map)"
     assert "(paste)" not in source_summary(text.replace("(map)", "(paste)"), "zh")
+
+
+def test_the_english_register_table_names_districts_in_english():
+    from layers import load_projects
+    from layers.selection.details import register_table
+
+    table = register_table(load_projects(), "en")
+    districts = " ".join(table.iloc[:, 9].astype(str))  # the districts column
+    assert "Qufu" in districts and "曲阜" not in districts

@@ -20,13 +20,13 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
     """(label, value) pairs describing one measure: title, action, kind, the article's words,
     target, precision and the source of its location."""
     actions = load_actions()
-    names = county_names()
+    names = county_names(lang)
     zh = lang == "zh"
     target = "" if pd.isna(rec["target"]) else f"{rec['target']:g} {rec['target_unit']}".strip()
     precision = PRECISION.get(rec["precision"], {}).get(lang, rec["precision"])
     if pd.notna(rec["precision_m"]) and rec["precision_m"]:
         precision += f"(±{rec['precision_m'] / 1000:g} km)" if zh else f" (±{rec['precision_m'] / 1000:g} km)"
-    counties = "、".join(names.get(c, c) for c in str(rec["county_adcodes"] or "").split(",") if c)
+    counties = ("、" if zh else ", ").join(names.get(c, c) for c in str(rec["county_adcodes"] or "").split(",") if c)
     rows = [
         ("措施" if zh else "Measure", rec["title_zh"] if zh else f"{rec['title_en']} ({rec['title_zh']})"),
         (
@@ -120,11 +120,11 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The register as a display table with localised headers and labels: codes as words
     in the UI's language, empty values as "—"."""
     actions = load_actions()
-    names = county_names()
+    names = county_names(lang)
     name_col = "name_zh" if lang == "zh" else "name_en"
 
     def counties(codes: str) -> str:
-        return "、".join(names.get(c, c) for c in codes.split(",") if c) if codes else ""
+        return ("、" if lang == "zh" else ", ").join(names.get(c, c) for c in codes.split(",") if c) if codes else ""
 
     def target(rec) -> str:
         if pd.isna(rec["target"]):
