@@ -59,9 +59,13 @@ BASEMAPS = available_basemaps(TDT_KEY)
 
 def pick_from_list(key: str, ids: tuple, filter_key: str):
     """A row (or any cell of it) clicked in the list beside the map: select its measure, show
-    its row as selected, and move the map to it."""
+    its row as selected, and move the map to it.
+
+    The cell wins over the row: once a row is shown as selected (written below), the next
+    click on a cell arrives with that old row still in ``rows`` and the new cell in
+    ``cells``. A click on a row's checkbox arrives with no cell, as every pick clears them."""
     chosen = st.session_state[key].selection
-    pos = chosen.rows[0] if chosen.rows else chosen.cells[0][0] if chosen.cells else None
+    pos = chosen.cells[0][0] if chosen.cells else chosen.rows[0] if chosen.rows else None
     if pos is not None:
         st.session_state["selected_id"] = ids[pos]
         st.session_state["focus"] = (ids[pos], filter_key)
@@ -92,9 +96,11 @@ if "initialised" not in st.session_state:
     st.session_state["basemap"] = bm if bm in BASEMAPS else "none"
     if bm not in BASEMAPS:
         st.session_state["url_warnings"].append(f"basemap={bm}")
-# A county clicked on the map in the previous run becomes the district filter.
+# A county clicked on the map, or a bar of the chart, in the previous run becomes the
+# district filter; None (the selected district's bar clicked again) clears it.
 if "pending_district" in st.session_state:
-    st.session_state["f_districts"] = [st.session_state.pop("pending_district")]
+    pending = st.session_state.pop("pending_district")
+    st.session_state["f_districts"] = [pending] if pending else []
 
 
 TABS = {lang: t("tabs", lang) for lang in LANGS}
@@ -298,20 +304,23 @@ if tab_map.open:
         # The side scrolls within the map's height; the page itself does not.
         with col_side, st.container(height=MAP_HEIGHT_PX, border=False, key="side"):
             st.markdown(f"**{t('list_heading', lang)}**")
-            st.dataframe(
-                listed,
-                hide_index=True,
-                height=LIST_HEIGHT_PX,
-                width="stretch",
-                key=list_key,
-                on_select=partial(pick_from_list, list_key, tuple(list_ids), filter_key),
-                selection_mode=["single-row", "single-cell"],
-                # Number and title in view; districts and action one scroll to the right.
-                column_config={
-                    listed.columns[0]: st.column_config.TextColumn(width=44),
-                    listed.columns[1]: st.column_config.TextColumn(width=200),
-                },
-            )
+            # An empty grid says "empty" in English whatever the language: no grid then (the
+            # warning above the map already says nothing matches).
+            if not listed.empty:
+                st.dataframe(
+                    listed,
+                    hide_index=True,
+                    height=LIST_HEIGHT_PX,
+                    width="stretch",
+                    key=list_key,
+                    on_select=partial(pick_from_list, list_key, tuple(list_ids), filter_key),
+                    selection_mode=["single-row", "single-cell"],
+                    # Number and title in view; districts and action one scroll to the right.
+                    column_config={
+                        listed.columns[0]: st.column_config.TextColumn(width=44),
+                        listed.columns[1]: st.column_config.TextColumn(width=200),
+                    },
+                )
             if sel_id:
                 rec = selected[selected["id"] == sel_id].iloc[0]
                 with st.container(border=True, key="details"):
@@ -322,7 +331,7 @@ if tab_map.open:
                                 st.markdown(md_escape(value))
                         else:
                             st.markdown(f"**{md_escape(label)}**  \n{md_escape(value)}")
-            else:
+            elif not listed.empty:
                 st.info(t("map_hint", lang))
         with st.expander(t("precision_help", lang)):
             st.markdown(PRECISION_HELP[lang])
@@ -333,12 +342,16 @@ if tab_stats.open:
         # Tall enough for every row: the 合计 row is never hidden below a scroll.
         st.dataframe(table, width="stretch", height=35 * (len(table) + 1) + 3, key="stats_table")
         # Districts in official order, actions 1-10 in the map's colours; a click on a bar
-        # filters the map to that district.
-        picked = st.altair_chart(stats_chart(selected, lang, table), on_select="rerun", key="stats_chart")
+        # filters the map to that district, a click on the selected district's bar clears it.
+        # Each handled click starts a new chart (a new key): its selection is empty again, so
+        # the next click on any bar, the same one included, is a new event.
+        n = state.get("stats_chart_n", 0)
+        picked = st.altair_chart(stats_chart(selected, lang, table), on_select="rerun", key=f"stats_chart_{n}")
         points = ((picked or {}).get("selection") or {}).get("district") or []
         code = points[0].get("adcode") if points else None
-        if code in set(district_codes()) and [code] != list(filters.districts):
-            state["pending_district"] = code
+        if code in set(district_codes()):
+            state["pending_district"] = None if [code] == list(filters.districts) else code
+            state["stats_chart_n"] = n + 1
             st.rerun()
 
 if tab_table.open:

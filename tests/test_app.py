@@ -231,3 +231,12 @@ def test_filter_change_keeps_the_base_map_and_swaps_only_the_layers(app):
     assert before["key"] == after["key"] and before["script"] == after["script"]
     assert before["feature_group"] != after["feature_group"]
     assert "A04-11" in after["feature_group"] and "A03-06" not in after["feature_group"]
+
+
+def test_an_empty_result_shows_no_empty_grid(app):
+    """Streamlit's empty data grid says "empty" in English whatever the language: with nothing
+    to list, the list beside the map is left out (the warning says nothing matches)."""
+    assert any("序号" in d.value.columns[0] for d in app.dataframe)  # the list, with measures
+    app.text_input(key="f_q").set_value("不存在的关键词").run()
+    assert not any(len(d.value.columns) and "序号" in d.value.columns[0] for d in app.dataframe)
+    assert any("没有符合" in w.value for w in app.warning)

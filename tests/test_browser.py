@@ -628,3 +628,75 @@ def test_the_chinese_view_shows_no_english(offline_page, server):
     if words:
         found["措施详情"] = sorted(words)
     assert found == {}, found
+
+
+#: The row's checkbox, left of the first column of the list.
+ROW_MARKER_X = 15
+
+
+def details_title(page) -> str | None:
+    """The measure title the details panel under the list shows (the line after 措施)."""
+    details = page.locator(".st-key-details")
+    if details.count() == 0:
+        return None
+    lines = [s.strip() for s in details.inner_text().splitlines() if s.strip()]
+    return next((b for a, b in zip(lines, lines[1:], strict=False) if a == "措施"), None)
+
+
+def test_every_click_on_any_row_of_the_list_selects_that_row(offline_page, server):
+    """Cell clicks one after another, in any order, each select their own row's measure
+    (once, only the first click did; the later ones drew a cell outline and nothing else)."""
+    from layers.selection.numbering import list_table
+
+    page = offline_page
+    open_map(page, f"{server}/?action=3")
+    listed = list_table(selection({"action": "3"}), "zh")
+    # Titles of rows 1, 3, 6 and 1 again, then row 4's checkbox and row 2's title.
+    for row, x in ((0, 120), (2, 120), (5, 120), (0, 120), (3, ROW_MARKER_X), (1, 120)):
+        title = listed.iloc[row, 1]  # the list's title cell of that row
+        click_list_row(page, row, x)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and details_title(page) != title:
+            page.wait_for_timeout(200)
+        assert details_title(page) == title, f"row {row}"
+        # The selected row's id is in the details, and the map rings one measure.
+        expect(page.locator(".st-key-details")).to_contain_text(listed.index[row])
+
+
+def stats_bar(page, district: str):
+    """The rendered bar (its lowest segment, an SVG path of the Vega view) of ``district``
+    in the 统计 tab's chart, scrolled on screen; Vega labels each segment with its tooltip."""
+    bar = page.locator(f"[data-testid=stVegaLiteChart] g.mark-rect path[aria-label^='县市区: {district};']").first
+    bar.wait_for(timeout=30000)
+    bar.scroll_into_view_if_needed()  # the chart is below the table; scrolling is no click
+    page.wait_for_timeout(300)  # let the scroll settle before measuring
+    return bar
+
+
+def test_clicking_a_districts_bar_in_the_chart_filters_to_it_and_again_clears_it(offline_page, server):
+    """Issue 20: a click on a bar of the 统计 chart left the URL and the count as they were
+    (the bars' aggregation dropped the adcode the selection is on). A click on 曲阜市's bar
+    filters to 曲阜市; a click on that bar again clears the filter."""
+    page = offline_page
+    open_map(page, server)
+    total = len(selection({}))
+    n_qufu = len(selection({"district": "370881"}))
+    assert n_qufu < total
+    page.get_by_text(f"{total} 条(共 {total} 条)").wait_for(timeout=30000)
+    mouse_click(page, page.get_by_role("tab", name="统计"))
+    for _ in range(2):
+        # Each time the bar as drawn now: a real mouse click at its centre.
+        box = stats_bar(page, "曲阜市").bounding_box()
+        before = page.url
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        if "district=" not in before:
+            page.wait_for_url("**district=370881**", timeout=30000)
+            page.get_by_text(f"{n_qufu} 条(共 {total} 条)").wait_for(timeout=30000)
+            page.locator('[data-testid="stMultiSelect"]', has_text="曲阜市").wait_for(timeout=30000)
+        else:
+            page.get_by_text(f"{total} 条(共 {total} 条)").wait_for(timeout=30000)
+            deadline = time.monotonic() + 30
+            while "district=" in page.url and time.monotonic() < deadline:
+                page.wait_for_timeout(200)
+            assert "district=" not in page.url
+            expect(page.locator('[data-testid="stMultiSelect"]', has_text="曲阜市")).to_have_count(0)

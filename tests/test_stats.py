@@ -63,3 +63,20 @@ def test_the_chart_follows_the_selection_and_the_language():
     long = stats_long(part, "en")
     assert set(long["action_id"]) == {4}
     assert "全市" not in set(long["district"]) and all(d.isascii() for d in long["district"])
+
+
+def test_every_bar_carries_the_adcode_its_click_selects():
+    """Issue 20: the click selection is on ``adcode``, which was in the data but in no
+    encoding, so the bars' aggregation dropped it and a click selected nothing."""
+    from layers.geo.boundaries import county_names
+    from layers.selection.stats import stats_chart
+
+    spec = stats_chart(load_projects(), "zh").to_dict()
+    (param,) = [p for p in spec["params"] if p["name"] == "district"]
+    assert param["select"]["fields"] == ["adcode"]
+    encoded = {e["field"] for e in spec["encoding"].values() if isinstance(e, dict) and "field" in e}
+    assert "adcode" in encoded  # a grouping field of the aggregation, so every bar keeps it
+    assert spec["encoding"]["detail"]["field"] == "adcode"
+    (rows,) = spec["datasets"].values()
+    assert {r["adcode"] for r in rows} <= {*county_names(), "city", "outside"}
+    assert {r["adcode"] for r in rows} >= set(county_names())

@@ -203,25 +203,45 @@ def test_concurrent_processes_on_the_same_measure_get_a_conflict_not_a_silent_ov
     path = store_target
     with Store(path) as s:
         s.save([rec("A03-09")], "a")
+    # A barrier on pipes, not on time: each process reads its version, says "loaded" and
+    # waits; only when both have loaded version 1 does either get "go" and save.
     script = textwrap.dedent("""
-        import sys, time
+        import sys
         from layers.edits.store import Store, ConflictError
         s = Store(sys.argv[1])
         v = s.version("A03-09")
-        time.sleep(0.5)  # both processes loaded version 1 before either saves
+        print("loaded", v, flush=True)
+        assert sys.stdin.readline() == "go\\n"
         try:
             s.save([{"id": "A03-09", "title_zh": sys.argv[2], "action": 3, "form": "city", "year": 2020,
                      "geometry": None}],
                    sys.argv[2], expected={"A03-09": v})
-            print("saved")
+            print("saved", flush=True)
         except ConflictError as exc:
-            print("conflict", exc)
+            print("conflict", exc, flush=True)
     """)
     procs = [
-        subprocess.Popen([sys.executable, "-c", script, str(path), who], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(path), who],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for who in ("甲", "乙")
     ]
-    outs = [p.communicate(timeout=60)[0] for p in procs]
+    try:
+        # readline blocks until the child has loaded (or died: then "" and the assert fails).
+        assert [p.stdout.readline() for p in procs] == ["loaded 1\n", "loaded 1\n"]
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outs = [p.communicate(timeout=60)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     assert sorted(o.split()[0] for o in outs) == ["conflict", "saved"]
     with Store(path) as s:
         assert s.version("A03-09") == 2 and s.integrity_ok()

@@ -68,7 +68,8 @@ def stats_long(selected: pd.DataFrame, lang: str = "zh", table: pd.DataFrame | N
 def stats_chart(selected: pd.DataFrame, lang: str = "zh", table: pd.DataFrame | None = None):
     """A stacked bar chart (Altair) of measures per district and action: districts in
     official order, then 全市 and 市外; actions 1-10 in order, in the map's colours. Bars can
-    be clicked (a point selection named ``district`` on the adcode)."""
+    be clicked: a point selection named ``district`` on the ``adcode`` field, which every bar
+    carries (a detail channel, so it survives the aggregation)."""
     import altair as alt
 
     zh = lang == "zh"
@@ -93,6 +94,9 @@ def stats_chart(selected: pd.DataFrame, lang: str = "zh", table: pd.DataFrame | 
                 legend=alt.Legend(title="行动" if zh else "Action", orient="bottom", columns=2, labelLimit=320),
             ),
             order=alt.Order("action_id:Q"),
+            # The adcode is the selection's field: without an encoding of its own the bars'
+            # aggregation drops it, and a click would select nothing.
+            detail=alt.Detail("adcode:N"),
             tooltip=[
                 alt.Tooltip("district:N", title="县市区" if zh else "District"),
                 alt.Tooltip("action:N", title="行动" if zh else "Action"),
