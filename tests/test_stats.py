@@ -30,7 +30,7 @@ def test_details_carry_the_articles_words_target_precision_and_source():
     assert rows["位置来源"] == "示意图形:中心城区"  # in Chinese, naming the shape
     assert "shape central_urban" in rows["来源说明(英文原文)"]  # the cited notes as they are
     en = dict(measure_details(p.loc["A10-09"], "en"))
-    assert en["Precision"].startswith("town") and "兖州区" in en["Districts"]  # at 颜店镇
+    assert en["Precision"].startswith("town") and en["Districts"] == "Yanzhou District"  # at 颜店镇, in English
 
 
 def test_the_chart_orders_districts_officially_and_actions_by_number_in_the_maps_colours():
