@@ -150,6 +150,13 @@ def _merged(data_version: str):
     return merged, quarantined, stored
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _public(data_version: str, lang: str):
+    """The merged projects without account names, for a visitor who is not signed in: masked
+    once per data version and language, not on every rerun."""
+    return mask_projects(_merged(data_version)[0], lang)
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _list_table(data_version: str, filter_key: str, lang: str, _selected):
     """The numbered list of one filter state, computed once per data version (``_selected``
@@ -167,7 +174,7 @@ try:
     _projects, quarantined, stored = _merged(data_version)
     # A visitor who is not signed in never sees an editor's account name (detail panel,
     # register table, exports): layers.edits.privacy.
-    projects = _projects.copy() if who else mask_projects(_projects, lang).copy()
+    projects = (_projects if who else _public(data_version, lang)).copy()
 except DataError as exc:
     st.error(f"{t('error', lang)}\n\n{exc}")
     st.stop()

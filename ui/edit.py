@@ -10,6 +10,7 @@ import streamlit as st
 from layers._errors import describe, in_lang
 from layers.edits.changes import changes_key, record_from_row, with_location
 from layers.edits.geofile import read_geometry_file
+from layers.edits.history import history_csv, readable_history
 from layers.edits.importer import (
     CONFLICT_CHOICES,
     FIELDS,
@@ -24,7 +25,7 @@ from layers.edits.privacy import mask_history
 from layers.edits.store import ConflictError, Store, StoreWriteError, UndoError, writing
 from layers.edits.validate import InvalidRecordError, check_geometry
 from layers.geo.coords import SYSTEMS, canonical_system, to_wgs84
-from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, local_time, md_escape, t
+from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, md_escape, t
 from layers.selection.details import source_summary
 
 MAX_MB = MAX_BYTES // 2**20
@@ -60,13 +61,14 @@ def _import(lang, who):
     if up is None:
         return
     data = up.getvalue()
+    digest = hashlib.sha256(data).hexdigest()  # the caches below know the file by it
     sheet = None
     try:
         if up.name.lower().endswith(".xlsx"):
-            sheets = _sheets(hashlib.sha256(data).hexdigest(), up.name, data)
+            sheets = _sheets(digest, up.name, data)
             if len(sheets) > 1:
                 sheet = c2.selectbox(t("imp_sheet", lang), sheets, key="imp_sheet")
-        df, notes = _read(hashlib.sha256(data).hexdigest(), up.name, sheet, data)
+        df, notes = _read(digest, up.name, sheet, data)
     except ImportFileError as exc:
         st.error(md_escape(describe(exc, lang)))
         return
@@ -80,7 +82,7 @@ def _import(lang, who):
     with Store(read_only=True) as store:
         stored = store.records()
     report = _review(
-        hashlib.sha256(data).hexdigest(),
+        digest,
         sheet,
         crs,
         tuple(sorted(overrides.items())),
@@ -216,13 +218,11 @@ def _history(lang, who, anonymous=False):
             st.rerun()
         st.info(t("nothing_to_undo", lang))
     with Store(read_only=True) as store:
-        hist = store.history()
-        hist_csv = store.history_csv(hide_names=lang if anonymous else None)
-    if anonymous:
-        hist = mask_history(hist, lang)
+        hist = store.history()  # read once, for the table and the download
+    hist = readable_history(mask_history(hist, lang) if anonymous else hist)
     c2.download_button(
         t("hist_download", lang),
-        hist_csv,
+        history_csv(hist),
         file_name="jining_changes_history.csv",
         mime="text/csv",
         key="history_download",
@@ -231,10 +231,7 @@ def _history(lang, who, anonymous=False):
         st.dataframe(
             hist[["at", "who", "what", "measure_id"]]
             .iloc[::-1]
-            .assign(
-                what=lambda h: [CHANGE_WORDS.get(w, {}).get(lang, w) for w in h["what"]],
-                at=lambda h: h["at"].map(local_time),
-            )
+            .assign(what=lambda h: [CHANGE_WORDS.get(w, {}).get(lang, w) for w in h["what"]])
             .rename(columns=t("hist_columns", lang)),
             hide_index=True,
             width="stretch",

@@ -8,6 +8,7 @@ import json
 
 import pandas as pd
 
+from layers._text import defuse
 from layers.labels import local_time
 
 #: Fields that say nothing to a reader of the history (bookkeeping, or derived from the geometry).
@@ -82,3 +83,13 @@ def readable_history(hist: pd.DataFrame) -> pd.DataFrame:
         )
     columns = ["seq", "batch", "at", "who", "what", "measure_id", "title", "fields", "before", "after", "undone_by"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def history_csv(readable: pd.DataFrame) -> bytes:
+    """A :func:`readable_history` frame as CSV bytes (UTF-8 with BOM, for Excel), every text
+    cell defused against formula injection (a ``who`` of ``=HYPERLINK(…)`` stays text)."""
+    out = readable.copy()
+    for col in out.columns:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(defuse)
+    return out.to_csv(index=False).encode("utf-8-sig")

@@ -301,19 +301,14 @@ class Store:
         against formula injection (a ``who`` of ``=HYPERLINK(…)`` stays text). ``hide_names``
         (a language, for a visitor who is not signed in): no account names
         (``layers.edits.privacy.mask_history``)."""
-        from layers._text import defuse
-        from layers.edits.history import readable_history
+        from layers.edits.history import history_csv, readable_history
 
         hist = self.history()
         if hide_names:
             from layers.edits.privacy import mask_history
 
             hist = mask_history(hist, hide_names)
-        hist = readable_history(hist)  # columns a planner reads, not the records' JSON
-        for col in hist.columns:
-            if pd.api.types.is_object_dtype(hist[col]) or pd.api.types.is_string_dtype(hist[col]):
-                hist[col] = hist[col].map(defuse)
-        return hist.to_csv(index=False).encode("utf-8-sig")
+        return history_csv(readable_history(hist))  # columns a planner reads, not the records' JSON
 
     def export_history(self, path: str | Path) -> Path:
         """Write :meth:`history_csv` to ``path``."""
