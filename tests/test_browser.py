@@ -665,7 +665,10 @@ def test_every_click_on_any_row_of_the_list_selects_that_row(offline_page, serve
 
 def stats_bar(page, district: str):
     """The rendered bar (its lowest segment, an SVG path of the Vega view) of ``district``
-    in the 统计 tab's chart, scrolled on screen; Vega labels each segment with its tooltip."""
+    in the 统计 tab's chart, scrolled on screen; Vega labels each segment with its tooltip.
+    Measured only once the app's run is over: a click lands in the chart as redrawn, not in the
+    one a rerun is replacing (under load that click was lost)."""
+    page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=30000)
     bar = page.locator(f"[data-testid=stVegaLiteChart] g.mark-rect path[aria-label^='县市区: {district};']").first
     bar.wait_for(timeout=30000)
     bar.scroll_into_view_if_needed()  # the chart is below the table; scrolling is no click
