@@ -40,13 +40,14 @@ from layers.webmap.basemaps import available_basemaps, tianditu_key
 from layers.webmap.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
 from layers.webmap.offline import ensure_leaflet_assets
 from ui import access, edit
-from ui.map_view import map_view
+from ui.map_view import map_view, scroll_list_script
 
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
 ensure_leaflet_assets()
 
 #: The numbered list beside the map: its height leaves room for the details under it.
 LIST_HEIGHT_PX = 250
+LIST_SELECTOR = ".st-key-side [data-testid=stDataFrame]"
 FILTER_KEYS = ("f_actions", "f_districts", "f_forms", "f_kinds", "f_q", "f_citywide")
 try:
     secrets = dict(st.secrets)
@@ -272,11 +273,9 @@ if tab_map.open:
         list_key = "measure_list_" + hashlib.sha1(f"{filter_key}{lang}".encode()).hexdigest()[:10]
         # What was clicked on the map in the last run (the component's value reaches the
         # state before the script runs): handled first, so the map already rings it.
+        # A click here filters (a county) or selects (a measure); picking a point for a
+        # correction is done on the edit tab's own map, where a click only picks.
         out = state.get("map") or {}
-        if out.get("last_clicked"):
-            # Kept for "correct a location": the planner clicks the map, then saves that point.
-            lc = out["last_clicked"]
-            state["map_click"] = (lc["lng"], lc["lat"], state.basemap)
         clicked = out.get("last_active_drawing")
         if clicked:
             stamp = json.dumps(clicked, sort_keys=True)
@@ -289,8 +288,10 @@ if tab_map.open:
                 elif props.get("id") in list_ids and props["id"] != state.get("selected_id"):
                     state["selected_id"] = props["id"]
                     state.pop("focus", None)  # a click on the map keeps the view
-                    # The list shows the clicked measure's row as selected.
-                    state[list_key] = {"selection": {"rows": [list_ids.index(props["id"])], "columns": [], "cells": []}}
+                    # The list shows the clicked measure's row as selected, scrolled into view.
+                    row = list_ids.index(props["id"])
+                    state[list_key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+                    state["scroll_list"] = (props["id"], row)
         sel_id = state.get("selected_id")
         if sel_id not in set(list_ids):
             sel_id = None
@@ -342,6 +343,8 @@ if tab_map.open:
                 st.info(t("map_hint", lang))
         with st.expander(t("precision_help", lang)):
             st.markdown(PRECISION_HELP[lang])
+        if "scroll_list" in state:  # a measure clicked on the map: its row scrolled into view
+            st.html(scroll_list_script(*state.pop("scroll_list"), LIST_SELECTOR), unsafe_allow_javascript=True)
 
 if tab_stats.open:
     with tab_stats:
@@ -432,4 +435,4 @@ if tab_edit.open:
     with tab_edit:
         with Store(read_only=True) as _store:
             can_enable = ACCESS.oidc or Accounts(_store).has_editor()
-        edit.render(projects, lang, state, quarantined, stored, who, can_enable)
+        edit.render(projects, lang, state, quarantined, stored, who, can_enable, TDT_KEY)

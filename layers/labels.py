@@ -144,6 +144,19 @@ TEXT = {
     "imp_nothing": {"zh": "没有新的或有变化的行。", "en": "No new or changed rows."},
     "imp_save": {"zh": "确认保存 {n} 行", "en": "Save {n} rows"},
     "saved": {"zh": "已保存。", "en": "Saved."},
+    "saved_n": {
+        "zh": "已保存 {n} 条(新增 {new},更新 {updated})。[查看修改记录](#history)",
+        "en": "Saved {n} (new {new}, updated {updated}). [See the history](#history)",
+    },
+    "saved_none": {
+        "zh": "没有变化:与已保存的内容相同,未写入。",
+        "en": "No change: identical to what is saved; nothing written.",
+    },
+    "imp_map_caption": {
+        "zh": "各行在地图上的位置(保存前):绿色按坐标,蓝色按地名,灰色无变化,橙色冲突。",
+        "en": "Where each row would go (before saving): green by coordinates, blue by place name, grey unchanged, "
+        "orange conflict.",
+    },
     "upload_browse": {"zh": "上传文件", "en": "Upload"},
     "upload_limit": {"zh": "单个文件不超过 {mb} MB", "en": "{mb} MB per file"},
     "fix_heading": {"zh": "更正位置", "en": "Correct a location"},
@@ -152,8 +165,12 @@ TEXT = {
     "method_map": {"zh": "在地图上点选", "en": "click the map"},
     "method_paste": {"zh": "粘贴坐标", "en": "paste coordinates"},
     "method_file": {"zh": "上传线/面 GeoJSON、KML", "en": "upload a GeoJSON/KML line or area"},
-    "fix_clicked": {"zh": "地图点击位置", "en": "Clicked"},
-    "fix_click_first": {"zh": "先在“地图”页点击位置。", "en": "Click the location on the Map tab first."},
+    "fix_clicked": {"zh": "已选点", "en": "Picked"},
+    "fix_click_first": {
+        "zh": "在下面的地图上点击新位置(此处的点击只选点,不筛选)。环形标记为现在的位置。",
+        "en": "Click the new location on the map below (a click here only picks a point; it filters nothing). "
+        "The ring marks where it is now.",
+    },
     "fix_lonlat": {"zh": "经度, 纬度", "en": "lon, lat"},
     "fix_system": {"zh": "坐标系", "en": "System"},
     "fix_two_numbers": {"zh": "请输入两个数字:经度, 纬度", "en": "Give two numbers: lon, lat"},

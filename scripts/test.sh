@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q -r requirements-dev.txt
 .venv/bin/python -m ruff check .
-# The web map's browser scripts (layers/webmap/js) with ESLint, pinned in scripts/eslint.
+# The browser scripts (layers/webmap/js, ui/js) with ESLint, pinned in scripts/eslint.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "scripts/test.sh: node and npm are needed to lint layers/webmap/js (apt-get install nodejs npm)" >&2
   exit 1
@@ -17,5 +17,5 @@ fi
 if [ ! -d scripts/eslint/node_modules ]; then
   npm ci --prefix scripts/eslint --no-audit --no-fund
 fi
-npx --prefix scripts/eslint eslint -c scripts/eslint/eslint.config.js layers
+npx --prefix scripts/eslint eslint -c scripts/eslint/eslint.config.js layers ui
 exec .venv/bin/python -m pytest "$@"

@@ -182,6 +182,8 @@ def test_correct_a_location_by_pasting_amap_coordinates_then_undo(isolated_store
     at.text_input(key="fix_text").set_value(f"{x:.8f}, {y:.8f}").run()
     at.button(key="fix_save").click().run()
     assert not at.exception
+    # The save says what it did, and links to the history.
+    assert [s.value for s in at.success] == ["已保存 1 条(新增 0,更新 1)。[查看修改记录](#history)"]
     with Store(isolated_store) as s:
         rec = s.records()["A10-09"]
     lon, lat = rec["geometry"]["coordinates"]

@@ -255,11 +255,36 @@ def test_the_review_table_speaks_the_ui_language():
     header = ["项目名称", "所属行动", "县区", "经度", "纬度"]
     rep = review(csv_bytes([["p", "3", "", "", ""], ["q", "99", "", "", ""]], header))
     zh, en = rep.table("zh"), rep.table("en")
-    assert list(zh.columns) == ["行号", "状态", "编号", "名称", "位置精度", "说明"]
-    assert list(en.columns) == ["row", "status", "id", "title", "precision", "message"]
+    assert list(zh.columns)[:4] == ["行号", "状态", "编号", "名称"] and list(zh.columns)[-1] == "说明"
+    assert list(en.columns)[:4] == ["row", "status", "id", "title"] and list(en.columns)[-1] == "message"
     assert set(zh["状态"]) <= {"正常", "按地名定位", "未定位", "无变化", "错误", "冲突"}
     assert "错误" in set(zh["状态"]) and "error" in set(en["status"])
     assert rep.counts_text("zh").count(":") == len(rep.counts()) and "错误" in rep.counts_text("zh")
+
+
+def test_the_review_shows_where_each_row_was_located_before_saving():
+    """Located by, the approximate town, the district and ± km, for each row; and the points
+    the small map of the review draws."""
+    from layers.geo.gazetteer import read_gazetteer
+
+    nishan = read_gazetteer().set_index("name_zh").loc["尼山镇"]
+    header = ["项目名称", "所属行动", "县区", "地点", "经度", "纬度"]
+    rows = [
+        ["by point", "3", "", "", "117.19", "35.50"],  # in 尼山镇's cell
+        ["by place", "3", "曲阜市", "尼山镇", "", ""],
+        ["nowhere", "3", "", "", "", ""],
+    ]
+    rep = review(csv_bytes(rows, header))
+    zh, en = rep.table("zh").set_index("名称"), rep.table("en").set_index("title")
+    assert zh.loc["by point", "定位依据"] == "117.19000, 35.50000" and zh.loc["by point", "误差(公里)"] == "±0.05"
+    assert zh.loc["by point", "乡镇(约)"] == "尼山镇" and en.loc["by point", "town (approx.)"] == "Nishan Town"
+    assert zh.loc["by place", "定位依据"] == "尼山镇" and zh.loc["by place", "县市区"] == "曲阜市"
+    assert en.loc["by place", "district"] == "Qufu City" or en.loc["by place", "district"].startswith("Qufu")
+    assert zh.loc["by place", "误差(公里)"] == f"±{nishan['precision_m'] / 1000:g}"
+    assert zh.loc["nowhere", "定位依据"] == "—" and zh.loc["nowhere", "乡镇(约)"] == "—"
+    points = {p["title"]: p for p in rep.located_points()}
+    assert set(points) == {"by point", "by place"}
+    assert (points["by place"]["lon"], points["by place"]["lat"]) == pytest.approx((nishan["lon"], nishan["lat"]))
 
 
 LATIN = re.compile(r"[A-Za-z]{2,}")

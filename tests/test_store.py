@@ -332,3 +332,16 @@ def test_the_history_csv_is_readable_columns_not_json(store):
     assert "geometry" in r["fields"].split(", ") and "Point 116.72000, 35.57000" in r["after"]
     assert "{" not in r["before"] + r["after"]  # no JSON
     assert len(r["at"]) == 16 and "T" not in r["at"]  # 2026-12-05 14:03, local time
+
+
+def test_a_save_reports_how_many_measures_it_added_and_updated(store):
+    """The summary after a save ("已保存 N 条(新增 a,更新 b)") counts from the history."""
+    from layers.edits.changes import save_summary
+
+    known = {"IMP-OLD", "IMP-OTHER"}  # on the map before the save
+    store.save([rec("IMP-OLD")], "zhang")
+    first = store.save([rec("IMP-OLD", "改名"), rec("IMP-NEW"), rec("IMP-NEW2")], "zhang")
+    again = store.save([rec("IMP-NEW")], "zhang")  # identical: nothing written
+    hist = store.history()
+    assert save_summary(hist, first, known) == {"n": 3, "new": 2, "updated": 1}
+    assert again is None and save_summary(hist, again, known) == {"n": 0, "new": 0, "updated": 0}

@@ -6,9 +6,10 @@ import hashlib
 
 import shapely
 import streamlit as st
+from streamlit_folium import st_folium
 
 from layers._errors import describe, in_lang
-from layers.edits.changes import changes_key, record_from_row, with_location
+from layers.edits.changes import changes_key, record_from_row, save_summary, with_location
 from layers.edits.geofile import read_geometry_file
 from layers.edits.history import history_csv, readable_history
 from layers.edits.importer import (
@@ -27,6 +28,7 @@ from layers.edits.validate import InvalidRecordError, check_geometry
 from layers.geo.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, md_escape, t
 from layers.selection.details import source_summary
+from layers.webmap.small_maps import SMALL_MAP_HEIGHT_PX, pick_map, picked_group, review_map
 
 MAX_MB = MAX_BYTES // 2**20
 
@@ -52,8 +54,37 @@ def _review(digest, sheet, crs, overrides, store_key, _df, _stored, _notes):
     return review_import(_df, crs, dict(overrides), _stored, _notes)
 
 
-def _import(lang, who):
+def _saved(state, section: str, lang: str, batch: str | None, known_ids) -> None:
+    """Remember what a save did, for the section to say after the rerun (:func:`_said`)."""
+    with Store(read_only=True) as store:
+        summary = save_summary(store.history(), batch, known_ids)
+    state["flash"] = (section, t("saved_n", lang, **summary) if summary["n"] else t("saved_none", lang))
+
+
+def _said(state, section: str) -> None:
+    """The message of the last save made in ``section``, once."""
+    flash = state.get("flash")
+    if flash and flash[0] == section:
+        st.success(state.pop("flash")[1])
+
+
+def _small_map(m, centre, zoom, key: str, feature_group=None):
+    """A small map of the edit tab; only its clicked point comes back (moving it never reruns)."""
+    return st_folium(
+        m,
+        center=centre,
+        zoom=zoom,
+        height=SMALL_MAP_HEIGHT_PX,
+        use_container_width=True,
+        key=key,
+        returned_objects=["last_clicked"] if feature_group is not None else [],
+        feature_group_to_add=feature_group,
+    )
+
+
+def _import(lang, who, state, known_ids, basemap, tdt_key):
     st.subheader(t("imp_heading", lang))
+    _said(state, "import")
     st.caption(t("imp_caption", lang))
     up = st.file_uploader(t("imp_file", lang), type=["csv", "xlsx"], key="imp_file")
     c1, c2 = st.columns(2)
@@ -95,6 +126,10 @@ def _import(lang, who):
     for n in report.notes:
         st.caption(n)
     st.dataframe(report.table(lang), hide_index=True, width="stretch", key="imp_preview")
+    points = report.located_points()
+    if points:
+        st.caption(t("imp_map_caption", lang))
+        _small_map(*review_map(points, basemap, lang, tdt_key), key=f"imp_map_{digest[:10]}_{lang}")
     if report.has_errors:
         st.error(t("imp_errors", lang))
         return
@@ -118,17 +153,71 @@ def _import(lang, who):
     if st.button(t("imp_save", lang, n=len(records)), key="imp_save", type="primary"):
         try:
             with Store() as store:
-                store.save(records, who, "import", expected=report.expected_versions())
+                batch = store.save(records, who, "import", expected=report.expected_versions())
         # The review checks the same rules (a safety net); a full disk or a read-only store: one sentence.
         except (InvalidRecordError, ConflictError, StoreWriteError) as exc:
             st.error(md_escape(describe(exc, lang)))
             return
-        st.success(t("saved", lang))
+        _saved(state, "import", lang, batch, known_ids)
         st.rerun()
 
 
-def _correct(projects, lang, who, state):
+def _picked_on_map(projects, mid, lang, state, basemap, tdt_key):
+    """The point picked on the pick map for ``mid`` (WGS-84), or None. A click on this map
+    picks a point and does nothing else: it never filters (the main map's county clicks do)."""
+    picked = state.get("map_pick")
+    lon, lat = picked[1:] if picked and picked[0] == mid else (None, None)
+    m, centre, zoom = pick_map(projects, mid, basemap, lang, tdt_key)
+    out = _small_map(m, centre, zoom, key=f"pick_map_{mid}_{basemap}", feature_group=picked_group(lon, lat, basemap))
+    click = (out or {}).get("last_clicked")
+    if click:
+        x, y = click["lng"], click["lat"]
+        if basemap == "gaode":  # the map was showing GCJ-02
+            x, y = to_wgs84(x, y, "gcj02")
+        if (x, y) != (lon, lat):
+            state["map_pick"] = (mid, x, y)
+            st.rerun()  # the picked point is drawn on the map and named below it
+    if lon is None:
+        st.info(t("fix_click_first", lang))
+        return None
+    st.write(f"{t('fix_clicked', lang)}: {lon:.6f}, {lat:.6f} (WGS-84)")
+    return shapely.Point(lon, lat)
+
+
+def _pasted(lang):
+    """A point from pasted coordinates in a chosen system (WGS-84), or None."""
+    c1, c2 = st.columns(2)
+    text = c1.text_input(t("fix_lonlat", lang), key="fix_text", placeholder="116.5870, 35.4152")
+    system = c2.selectbox(t("fix_system", lang), SYSTEMS, key="fix_crs", format_func=lambda s: SYSTEM_LABELS[s][lang])
+    if not text.strip():
+        return None
+    try:
+        x, y = (float(v) for v in text.replace(",", ",").replace(" ", ",").split(",") if v.strip())
+        lon, lat = to_wgs84(x, y, canonical_system(system))
+    except ValueError:
+        st.error(t("fix_two_numbers", lang))
+        return None
+    st.write(f"WGS-84: {lon:.6f}, {lat:.6f}")
+    return shapely.Point(lon, lat)
+
+
+def _uploaded_shape(lang):
+    """A line or area from an uploaded GeoJSON or KML file, or None."""
+    up = st.file_uploader("GeoJSON / KML", type=["geojson", "json", "kml"], key="fix_file")
+    if up is None:
+        return None
+    try:
+        geom = read_geometry_file(up.getvalue(), up.name)
+    except ValueError as exc:
+        st.error(t("fix_unreadable", lang) + md_escape(describe(exc, lang)[:300]))
+        return None
+    st.write(t("geometry_read", lang, kind=GEOMETRY_WORDS.get(geom.geom_type, {}).get(lang, geom.geom_type)))
+    return geom
+
+
+def _correct(projects, lang, who, state, basemap, tdt_key):
     st.subheader(t("fix_heading", lang))
+    _said(state, "correct")
     titles = dict(zip(projects["id"], projects[f"title_{lang}"], strict=True))
     mid = st.selectbox(
         t("fix_measure", lang), list(projects["id"]), key="fix_id", format_func=lambda i: f"{i} {titles[i]}"
@@ -145,66 +234,39 @@ def _correct(projects, lang, who, state):
         horizontal=True,
         format_func=lambda m: t(f"method_{m}", lang),
     )
-    geom, how, precision_m = None, method, 10.0
     if method == "map":
-        click = state.get("map_click")
-        if click:
-            lon, lat, basemap = click
-            if basemap == "gaode":  # the map was showing GCJ-02 then
-                lon, lat = to_wgs84(lon, lat, "gcj02")
-            geom = shapely.Point(lon, lat)
-            st.write(f"{t('fix_clicked', lang)}: {lon:.6f}, {lat:.6f} (WGS-84)")
-        else:
-            st.info(t("fix_click_first", lang))
+        geom, precision_m = _picked_on_map(projects, mid, lang, state, basemap, tdt_key), 10.0
     elif method == "paste":
-        c1, c2 = st.columns(2)
-        text = c1.text_input(t("fix_lonlat", lang), key="fix_text", placeholder="116.5870, 35.4152")
-        system = c2.selectbox(
-            t("fix_system", lang), SYSTEMS, key="fix_crs", format_func=lambda s: SYSTEM_LABELS[s][lang]
-        )
-        if text.strip():
-            try:
-                x, y = (float(v) for v in text.replace(",", ",").replace(" ", ",").split(",") if v.strip())
-                lon, lat = to_wgs84(x, y, canonical_system(system))
-                geom = shapely.Point(lon, lat)
-                precision_m = 1.0
-                st.write(f"WGS-84: {lon:.6f}, {lat:.6f}")
-            except ValueError:
-                st.error(t("fix_two_numbers", lang))
+        geom, precision_m = _pasted(lang), 1.0
     else:
-        up = st.file_uploader("GeoJSON / KML", type=["geojson", "json", "kml"], key="fix_file")
-        if up is not None:
-            try:
-                geom = read_geometry_file(up.getvalue(), up.name)
-                st.write(
-                    t("geometry_read", lang, kind=GEOMETRY_WORDS.get(geom.geom_type, {}).get(lang, geom.geom_type))
-                )
-            except ValueError as exc:
-                st.error(t("fix_unreadable", lang) + md_escape(describe(exc, lang)[:300]))
+        geom, precision_m = _uploaded_shape(lang), 10.0
     if geom is not None:
         # The rules the store applies, checked before the button: NaN, (0, 0) or a world-sized area never get that far.
         geom, reason = check_geometry(geom)
         if reason:
             st.error(t("fix_unusable", lang) + md_escape(in_lang(reason, lang)))
     if geom is not None and st.button(t("fix_save", lang), key="fix_save", type="primary"):
-        new = with_location(record_from_row(rec), geom, who, how, precision_m)
+        new = with_location(record_from_row(rec), geom, who, method, precision_m)
         try:
             with Store() as store:
-                store.save([new], who, "set_location", expected={mid: loaded})
+                batch = store.save([new], who, "set_location", expected={mid: loaded})
                 state["fix_versions"][mid] = store.version(mid)
-            st.success(t("saved", lang))
-            st.rerun()
         except ConflictError as exc:
             st.error(md_escape(describe(exc, lang)))
             state["fix_versions"].pop(mid, None)
+            return
         except (InvalidRecordError, StoreWriteError) as exc:  # a full disk, a read-only store: one sentence
             st.error(md_escape(describe(exc, lang)))
+            return
+        state.pop("map_pick", None)
+        _saved(state, "correct", lang, batch, projects["id"])
+        st.rerun()
 
 
 def _history(lang, who, anonymous=False):
     """The history, and (for an editor: ``who``) the undo of their own last change. For a
     visitor who is not signed in (``anonymous``) no account names (``layers.edits.privacy``)."""
-    st.subheader(t("hist_heading", lang))
+    st.subheader(t("hist_heading", lang), anchor="history")  # the saves' messages link here
     c1, c2 = st.columns(2)
     if who and c1.button(t("undo", lang), key="undo"):
         try:
@@ -311,10 +373,12 @@ def _accounts(lang: str, me) -> None:
                     st.error(md_escape(describe(exc, lang)))
 
 
-def render(projects, lang, state, quarantined=None, stored=None, who=None, can_enable=False):
+def render(projects, lang, state, quarantined=None, stored=None, who=None, can_enable=False, tdt_key=None):
     """The tab. ``who`` is the signed-in identity (None: nobody); only an editor or an
     admin may import, correct and undo, and every change is recorded under their name.
-    ``can_enable``: an editor account or an identity provider exists."""
+    ``can_enable``: an editor account or an identity provider exists. The small maps use
+    the basemap chosen in the sidebar (``state.basemap``; ``tdt_key`` for Tianditu)."""
+    basemap = state.get("basemap", "none")
     _uploader_in(lang)
     if quarantined:
         _quarantine(quarantined, stored or {}, lang)
@@ -326,9 +390,9 @@ def render(projects, lang, state, quarantined=None, stored=None, who=None, can_e
         _history(lang, None, anonymous=who is None)
         return
     st.caption(t("editing_as", lang, name=md_escape(who.name)))
-    _import(lang, who.name)
+    _import(lang, who.name, state, projects["id"], basemap, tdt_key)
     st.divider()
-    _correct(projects, lang, who.name, state)
+    _correct(projects, lang, who.name, state, basemap, tdt_key)
     st.divider()
     _history(lang, who.name)
     if who.is_admin:

@@ -16,12 +16,14 @@ is pinned in requirements.txt; tests/test_map_view.py checks that the arguments 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import folium
 import streamlit as st
 import streamlit_folium as sf
 
 from layers.selection.filtering import Filters
+from layers.webmap.map_scripts import script_json
 from layers.webmap.mapping import (
     APP_MAP_HEIGHT_PX,
     base_map,
@@ -32,13 +34,29 @@ from layers.webmap.mapping import (
     overlay_groups,
 )
 
-#: What the app reads back from the map: a clicked feature, and a clicked point. Moving
-#: or zooming the map changes neither, so it never reruns the script.
-RETURNED = ("last_active_drawing", "last_clicked")
+#: What the app reads back from the map: the clicked feature (a county or a measure). Moving
+#: or zooming the map does not change it, so it never reruns the script.
+RETURNED = ("last_active_drawing",)
 #: Filter states whose overlays are kept per process (at 50,000 measures one is ~4 MB).
 OVERLAY_CACHE_ENTRIES = 32
 #: The highlight group's variable number: after any number of action groups.
 HIGHLIGHT_GROUP = 999
+#: Streamlit's data grid draws rows of this height (its default), below a header as tall.
+ROW_PX = 35
+SCROLL_JS = Path(__file__).with_name("js") / "scroll_list.js"
+
+
+@lru_cache(maxsize=1)
+def _scroll_js() -> str:
+    return SCROLL_JS.read_text(encoding="utf-8")
+
+
+def scroll_list_script(measure_id: str, row: int, selector: str) -> str:
+    """A script that scrolls the list (the data grid at ``selector``) to ``row``, for
+    ``st.html``; ``measure_id`` makes each click's script new, so it runs again. Streamlit
+    has no way to scroll a data grid (``js/scroll_list.js``)."""
+    payload = script_json({"row": int(row), "row_px": ROW_PX, "selector": selector, "id": measure_id})
+    return f"<script>{_scroll_js().strip().removesuffix(';')}({payload});</script>"
 
 
 @lru_cache(maxsize=16)

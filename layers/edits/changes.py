@@ -128,3 +128,14 @@ def with_location(rec: dict, geom, who: str, method: str, precision_m: float) ->
         out["form"] = "line" if "Line" in geom.geom_type else "area"
     out["geometry_source"] = f"manual: set by {who or 'unknown'} on {when} ({method})"
     return out
+
+
+def save_summary(history: pd.DataFrame, batch: str | None, known_ids) -> dict[str, int]:
+    """What one save did, from the history: ``n`` measures written, ``new`` ones the map did
+    not have before (``known_ids``: the ids shown before the save) and ``updated`` ones it
+    had. A save that changed nothing (``batch`` None) wrote nothing: all zero."""
+    if batch is None or history.empty:
+        return {"n": 0, "new": 0, "updated": 0}
+    ids = set(history.loc[history["batch"] == batch, "measure_id"])
+    new = len(ids - set(known_ids))
+    return {"n": len(ids), "new": new, "updated": len(ids) - new}

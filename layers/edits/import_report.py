@@ -34,8 +34,8 @@ STATUS_LABELS = {
     "conflict": {"zh": "冲突", "en": "conflict"},
 }
 REVIEW_COLUMNS = {
-    "zh": ["行号", "状态", "编号", "名称", "位置精度", "说明"],
-    "en": ["row", "status", "id", "title", "precision", "message"],
+    "zh": ["行号", "状态", "编号", "名称", "定位依据", "乡镇(约)", "县市区", "位置精度", "误差(公里)", "说明"],
+    "en": ["row", "status", "id", "title", "located by", "town (approx.)", "district", "precision", "± km", "message"],
 }
 
 
@@ -50,6 +50,21 @@ class RowResult:
     precision: str = ""
     record: dict | None = None
     version: int = 0  # the stored version the review saw (0: not stored)
+    # Where the review located the row (import_review.located): shown before saving.
+    matched: str = ""  # the gazetteer's name it matched, or the WGS-84 point read
+    lonlat: tuple[float, float] | None = None
+    town: dict | None = None  # layers.geo.gazetteer.town_at: town_code, name_zh, name_en
+    county: str = ""  # adcode
+    precision_m: float | None = None
+
+    def place_cells(self, lang: str) -> list[str]:
+        """Located by, town, district and ± km as the review table shows them ("—": none)."""
+        from layers.geo.boundaries import county_names
+
+        town = (self.town or {}).get(f"name_{lang}") or (self.town or {}).get("name_zh") or "—"
+        district = county_names(lang).get(self.county, "—") if self.county else "—"
+        km = f"±{self.precision_m / 1000:g}" if self.precision_m else "—"
+        return [self.matched or "—", town, district, km]
 
     @property
     def message(self) -> str:
@@ -119,21 +134,36 @@ class ImportReport:
         """The review as a table, all in ``lang``: headers, statuses, precisions and messages."""
         from layers.labels import PRECISION
 
-        columns = REVIEW_COLUMNS[lang]
-        return pd.DataFrame(
+        rows = [
             [
-                {
-                    columns[0]: r.row,
-                    columns[1]: STATUS_LABELS.get(r.status, {}).get(lang, r.status),
-                    columns[2]: r.id,
-                    columns[3]: r.title,
-                    columns[4]: PRECISION.get(r.precision, {}).get(lang, r.precision) if r.precision else "—",
-                    columns[5]: r.message_in(lang) or "—",
-                }
-                for r in self.rows
-            ],
-            columns=columns,
-        )
+                r.row,
+                STATUS_LABELS.get(r.status, {}).get(lang, r.status),
+                r.id,
+                r.title,
+                *r.place_cells(lang)[:3],
+                PRECISION.get(r.precision, {}).get(lang, r.precision) if r.precision else "—",
+                r.place_cells(lang)[3],
+                r.message_in(lang) or "—",
+            ]
+            for r in self.rows
+        ]
+        return pd.DataFrame(rows, columns=REVIEW_COLUMNS[lang])
+
+    def located_points(self) -> list[dict]:
+        """The rows the review placed at a point (WGS-84), for the small map before saving:
+        row, status, title, lon, lat and precision_m."""
+        return [
+            {
+                "row": r.row,
+                "status": r.status,
+                "title": r.title,
+                "lon": r.lonlat[0],
+                "lat": r.lonlat[1],
+                "precision_m": r.precision_m,
+            }
+            for r in self.rows
+            if r.lonlat is not None
+        ]
 
     def counts_text(self, lang: str = "en") -> str:
         """The status counts as one line in ``lang``, e.g. "ok: 3 · error: 1"."""

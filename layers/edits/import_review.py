@@ -33,7 +33,7 @@ from layers.edits.validate import by_normalised_id, check_record
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_at, county_code, county_names, km_outside_city, load_counties
 from layers.geo.coords import canonical_system, is_projected, to_wgs84
-from layers.geo.gazetteer import default_geocoder, normalise
+from layers.geo.gazetteer import default_geocoder, normalise, town_at
 from layers.geo.register import KINDS
 
 #: Canonical import fields and the headers planners use for them (compared after normalising).
@@ -239,6 +239,7 @@ class Location:
     source: str = ""
     form: str = "point"
     county: str | None = None
+    matched: str = ""  # what the row was located by: the gazetteer's name, or the WGS-84 point
 
 
 @dataclass
@@ -402,7 +403,15 @@ def locate_by_coordinates(
         return Location(
             None, "outside", None, f"outside Jining: imported coordinates ({crs}: {x}, {y})", "outside", county
         )
-    return Location(shapely.Point(lon, lat), "site", 50.0, f"imported coordinates ({crs}: {x}, {y})", "point", county)
+    return Location(
+        shapely.Point(lon, lat),
+        "site",
+        50.0,
+        f"imported coordinates ({crs}: {x}, {y})",
+        "point",
+        county,
+        f"{lon:.5f}, {lat:.5f}",
+    )
 
 
 def locate_by_place(cells: RowCells, fields: RowFields, names: dict[str, str], geocoder) -> Location:
@@ -415,7 +424,9 @@ def locate_by_place(cells: RowCells, fields: RowFields, names: dict[str, str], g
     if g.status == "ok":
         cells.result.status = "geocoded"
         source = f"geocoded {text!r} to gazetteer: {g.matched} — {g.source}"
-        loc = Location(shapely.Point(g.lon, g.lat), g.precision, g.precision_m, source, county=g.county_adcode)
+        loc = Location(
+            shapely.Point(g.lon, g.lat), g.precision, g.precision_m, source, county=g.county_adcode, matched=g.matched
+        )
         if g.precision in ("county", "city") and not place and district:
             loc.form, loc.geometry = "county", None  # only a district: a county-wide measure
         return loc
@@ -523,7 +534,21 @@ def review_row(row: int, raw: dict, ctx: ReviewContext) -> RowResult:
         cells.result.status = "error"
         return cells.result
     match_stored(cells, rec, loc.precision, ctx.seen, ctx.existing)
+    located(cells.result, loc)
     return cells.result
+
+
+def located(res: RowResult, loc: Location) -> None:
+    """Where the review put the row, for the planner to check before saving: what it was
+    located by, the point, its approximate town (:func:`layers.geo.gazetteer.town_at`) and
+    how far off it may be."""
+    res.matched = loc.matched
+    res.precision_m = loc.precision_m
+    if isinstance(loc.geometry, shapely.Point):
+        res.lonlat = (loc.geometry.x, loc.geometry.y)
+        res.town = town_at(loc.geometry.x, loc.geometry.y)
+    if loc.county:
+        res.county = loc.county
 
 
 def review_import(

@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from layers._errors import GazetteerError, Msg, Problem
 from layers._paths import GAZETTEER_CSV
@@ -419,3 +420,20 @@ def load_town_cells() -> gpd.GeoDataFrame:
     """The approximate town areas (:func:`layers.geo.towns.town_cells`) of the committed gazetteer,
     whose derived rows give every town a seat (cached)."""
     return _cells().copy()
+
+
+@lru_cache(maxsize=1)
+def _cell_tree() -> tuple[shapely.STRtree, list[dict]]:
+    cells = _cells()
+    rows = cells.drop(columns="geometry").to_dict("records")
+    return shapely.STRtree(list(cells.geometry)), rows
+
+
+def town_at(lon: float, lat: float) -> dict | None:
+    """The approximate town (its cell, :func:`layers.geo.towns.town_cells`) a WGS-84 point
+    lies in: ``town_code``, ``name_zh``, ``name_en`` and ``county_adcode``; None outside
+    every cell. Cells are Voronoi areas around the town seats, not legal boundaries: near a
+    border the answer may be the neighbouring town."""
+    tree, rows = _cell_tree()
+    hits = tree.query(shapely.Point(lon, lat), predicate="intersects")
+    return dict(rows[int(min(hits))]) if len(hits) else None

@@ -110,9 +110,11 @@ def town_cells(places: pd.DataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataF
 
     ``places`` are gazetteer rows (resolved coordinates) with a ``town_code``;
     towns that fall back to their county get no cell. Returns ``town_code``,
-    ``name_zh``, ``county_adcode`` and the cell, EPSG:4326.
+    ``name_zh`` (and ``name_en`` when the places have it), ``county_adcode`` and the cell,
+    EPSG:4326.
     """
     towns = places[(places["town_code"] != "") & (places["precision"] == "town")]
+    names = ["name_zh", "name_en"] if "name_en" in towns else ["name_zh"]
     pts = gpd.GeoSeries(gpd.points_from_xy(towns["lon"], towns["lat"]), crs=WGS84, index=towns.index).to_crs(GK_CRS)
     polys = counties.to_crs(GK_CRS).set_index("adcode").geometry
     cells = {}
@@ -123,7 +125,7 @@ def town_cells(places: pd.DataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataF
         for i, pt in group.items():
             cells[i] = next(c for c in voronoi.geoms if c.contains(pt)).intersection(poly)
     out = gpd.GeoDataFrame(
-        towns.loc[list(cells), ["town_code", "name_zh", "county_adcode"]],
+        towns.loc[list(cells), ["town_code", *names, "county_adcode"]],
         geometry=list(cells.values()),
         crs=GK_CRS,
     )

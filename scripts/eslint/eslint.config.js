@@ -1,5 +1,6 @@
-// ESLint for the browser scripts of the web map (layers/webmap/js). Run from the repository root:
-//   npx --prefix scripts/eslint eslint -c scripts/eslint/eslint.config.js layers
+// ESLint for the browser scripts of the web map (layers/webmap/js) and the app (ui/js). Run
+// from the repository root:
+//   npx --prefix scripts/eslint eslint -c scripts/eslint/eslint.config.js layers ui
 // Each file is one function expression that Python calls with its target and a JSON
 // payload (layers/webmap/map_scripts.py), so the files are classic scripts, not modules, and
 // their one statement is an expression (no-unused-expressions stays off).

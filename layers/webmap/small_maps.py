@@ -1,0 +1,88 @@
+"""Small maps of the edit tab, each with one meaning for a click.
+
+``pick_map``: the map a planner clicks to correct a measure's location. It shows the
+measure where it is now; a click there picks a point and does nothing else (the main map's
+county clicks filter; this map's never do). ``picked_group`` marks the picked point.
+``review_map``: the rows of an imported list where the review placed them, before saving.
+
+Both are built on :func:`layers.webmap.map_base.base_map` (counties, offline geography,
+the chosen basemap), so they work offline. Coordinates go to the page in the basemap's
+system (GCJ-02 for AMap); the app converts a click back to WGS-84. Titles from a file are
+shown as text: escaped before they reach a tooltip, which Leaflet inserts as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+
+from layers.geo.coords import from_wgs84
+from layers.webmap.basemaps import needs_gcj02
+from layers.webmap.map_base import base_map, fit_view
+from layers.webmap.mapping import focus_view, highlight_group
+
+#: Small maps' height in the edit tab, and the width their views are fitted to.
+SMALL_MAP_HEIGHT_PX = 360
+SMALL_MAP_WIDTH_PX = 700
+#: Jining's whole extent (WGS-84): the view when there is nothing to show.
+CITY_VIEW = ([35.4, 116.75], 8)
+#: Review rows by status: a saved row in the colours the planner reads as ok, warning, error.
+STATUS_COLOURS = {"ok": "#2e7d32", "geocoded": "#1565c0", "unchanged": "#757575", "conflict": "#ef6c00"}
+PICKED_COLOUR = "#d81b60"
+
+
+def _display(lon: float, lat: float, basemap: str) -> tuple[float, float]:
+    """A WGS-84 point in the system the basemap is drawn in (lon, lat)."""
+    return from_wgs84(lon, lat, "gcj02") if needs_gcj02(basemap) else (lon, lat)
+
+
+def pick_map(
+    projects: gpd.GeoDataFrame, measure_id: str, basemap: str, lang: str, tdt_key: str | None
+) -> tuple[folium.Map, list[float], int]:
+    """The map to pick ``measure_id``'s location on: the measure ringed where it is now, the
+    view on it (the whole city when it has no place). Returns the map, its centre and zoom."""
+    m = base_map(basemap, lang, tdt_key)
+    highlight_group(projects, measure_id, basemap).add_to(m)
+    centre, zoom = focus_view(projects, measure_id, basemap) or CITY_VIEW
+    return m, centre, zoom
+
+
+def picked_group(lon: float | None, lat: float | None, basemap: str) -> folium.FeatureGroup:
+    """The picked point (WGS-84) as a marked dot; an empty group when nothing is picked."""
+    group = folium.FeatureGroup(name="picked", control=False)
+    if lon is not None and lat is not None:
+        x, y = _display(lon, lat, basemap)
+        folium.CircleMarker(
+            [y, x], radius=7, color="white", weight=2, fill=True, fill_color=PICKED_COLOUR, fill_opacity=1
+        ).add_to(group)
+    return group
+
+
+def review_map(points: list[dict], basemap: str, lang: str, tdt_key: str | None) -> tuple[folium.Map, list[float], int]:
+    """The review's located rows (``ImportReport.located_points``) as dots coloured by
+    status, each with its row number and title as a tooltip, the view fitted to them."""
+    m = base_map(basemap, lang, tdt_key)
+    shown = []
+    for p in points:
+        x, y = _display(p["lon"], p["lat"], basemap)
+        shown.append((x, y))
+        label = f"第 {p['row']} 行:{p['title']}" if lang == "zh" else f"row {p['row']}: {p['title']}"
+        folium.CircleMarker(
+            [y, x],
+            radius=6,
+            color="white",
+            weight=1.5,
+            fill=True,
+            fill_color=STATUS_COLOURS.get(p["status"], "#616161"),
+            fill_opacity=0.95,
+            tooltip=html.escape(label[:120]),
+        ).add_to(m)
+    if not shown:
+        return m, *CITY_VIEW
+    xs, ys = [x for x, _ in shown], [y for _, y in shown]
+    pad = 0.02  # degrees (~2 km): a single row is shown with its town around it
+    bounds = (min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)
+    centre, zoom = fit_view(bounds, SMALL_MAP_WIDTH_PX, SMALL_MAP_HEIGHT_PX)
+    return m, centre, min(zoom, 14)
