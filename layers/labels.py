@@ -167,9 +167,9 @@ TEXT = {
     "method_file": {"zh": "上传线/面 GeoJSON、KML", "en": "upload a GeoJSON/KML line or area"},
     "fix_clicked": {"zh": "已选点", "en": "Picked"},
     "fix_click_first": {
-        "zh": "在下面的地图上点击新位置(此处的点击只选点,不筛选)。环形标记为现在的位置。",
-        "en": "Click the new location on the map below (a click here only picks a point; it filters nothing). "
-        "The ring marks where it is now.",
+        "zh": "在下面的地图上点击新位置(这张图上的点击只选点,不筛选)。环形标记为现在的位置。",
+        "en": "Click the new location on the map below (a click on this map only picks a point; it filters "
+        "nothing). The ring marks where it is now.",
     },
     "fix_lonlat": {"zh": "经度, 纬度", "en": "lon, lat"},
     "fix_system": {"zh": "坐标系", "en": "System"},

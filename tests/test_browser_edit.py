@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import (  # noqa: F401  (browser is a fixture)
+from test_browser import (  # noqa: F401  (browser and server are fixtures)
     LIST,
     MAP,
     ROW_PX,
@@ -19,6 +19,7 @@ from test_browser import (  # noqa: F401  (browser is a fixture)
     mouse_click,
     open_map,
     selection,
+    server,
     start_server,
     stop_server,
 )
@@ -170,12 +171,12 @@ def test_the_import_review_shows_each_rows_place_on_a_map_and_the_save_counts_th
     page.get_by_text("已保存 2 条(新增 2,更新 0)。").wait_for(timeout=30000)
 
 
-def test_a_click_on_a_measure_on_the_map_scrolls_the_list_to_its_row(page, editor_server):
+def test_a_click_on_a_measure_on_the_map_scrolls_the_list_to_its_row(page, server):  # noqa: F811
     """Item 5: the measure clicked on the map is selected in the list and its row scrolled
     into view (it was selected below the list's visible rows, out of sight)."""
     from layers.selection.numbering import list_table
 
-    frame = open_map(page, editor_server)
+    frame = open_map(page, server)  # nothing saved: the list is the register's
     listed = list(list_table(selection({}), "zh").index)
     page.locator(LIST).wait_for(timeout=30000)
     page.wait_for_timeout(1000)

@@ -62,10 +62,12 @@ def _saved(state, section: str, lang: str, batch: str | None, known_ids) -> None
 
 
 def _said(state, section: str) -> None:
-    """The message of the last save made in ``section``, once."""
+    """The message of the last save made in ``section``, once. Its place is kept (empty)
+    when there is none, so the message never moves the section's map (see ``render``)."""
+    slot = st.empty()
     flash = state.get("flash")
     if flash and flash[0] == section:
-        st.success(state.pop("flash")[1])
+        slot.success(state.pop("flash")[1])
 
 
 def _small_map(m, centre, zoom, key: str, feature_group=None):
@@ -167,6 +169,7 @@ def _picked_on_map(projects, mid, lang, state, basemap, tdt_key):
     picks a point and does nothing else: it never filters (the main map's county clicks do)."""
     picked = state.get("map_pick")
     lon, lat = picked[1:] if picked and picked[0] == mid else (None, None)
+    note = st.empty()  # above the map, in one place whether a point is picked or not
     m, centre, zoom = pick_map(projects, mid, basemap, lang, tdt_key)
     out = _small_map(m, centre, zoom, key=f"pick_map_{mid}_{basemap}", feature_group=picked_group(lon, lat, basemap))
     click = (out or {}).get("last_clicked")
@@ -178,9 +181,9 @@ def _picked_on_map(projects, mid, lang, state, basemap, tdt_key):
             state["map_pick"] = (mid, x, y)
             st.rerun()  # the picked point is drawn on the map and named below it
     if lon is None:
-        st.info(t("fix_click_first", lang))
+        note.info(t("fix_click_first", lang))
         return None
-    st.write(f"{t('fix_clicked', lang)}: {lon:.6f}, {lat:.6f} (WGS-84)")
+    note.success(f"{t('fix_clicked', lang)}: {lon:.6f}, {lat:.6f} (WGS-84)")
     return shapely.Point(lon, lat)
 
 
@@ -390,9 +393,14 @@ def render(projects, lang, state, quarantined=None, stored=None, who=None, can_e
         _history(lang, None, anonymous=who is None)
         return
     st.caption(t("editing_as", lang, name=md_escape(who.name)))
-    _import(lang, who.name, state, projects["id"], basemap, tdt_key)
+    # Each section in a container of its own: the elements a section adds (a review, its
+    # map) never move the next section's, so its map is not re-created by the page's browser
+    # side (a map whose place in the page moved was left blank).
+    with st.container(key="import_section"):
+        _import(lang, who.name, state, projects["id"], basemap, tdt_key)
     st.divider()
-    _correct(projects, lang, who.name, state, basemap, tdt_key)
+    with st.container(key="correct_section"):
+        _correct(projects, lang, who.name, state, basemap, tdt_key)
     st.divider()
     _history(lang, who.name)
     if who.is_admin:
