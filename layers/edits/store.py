@@ -43,6 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from layers._errors import Msg
+from layers.edits.progress_db import restore as restore_progress
 from layers.edits.store_db import (  # noqa: F401 - the store's public names, and helpers accounts use
     StoreUnavailable,
     _begin_write,
@@ -56,6 +57,8 @@ from layers.edits.store_db import (  # noqa: F401 - the store's public names, an
     redact,
 )
 
+#: Audit keys of plans and reports (``layers.edits.progress_db``), which undo restores there.
+PROGRESS_KEYS = ("plan:", "report:")
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "store.sqlite"
 _log = logging.getLogger(__name__)
 
@@ -353,6 +356,21 @@ class Store:
             raise
         return batch if changed else None
 
+    @_writes
+    def save_progress(
+        self, rows: list[tuple[str, dict]], who: str, expected: dict[str, int] | None = None
+    ) -> str | None:
+        """Save plans and reports (``rows``: ("plan" or "report", record)) in one transaction,
+        audited as one batch that :meth:`undo` reverts; return the batch id (None when every
+        row equals what is stored). ``expected``: key → version the caller loaded
+        (``layers.edits.progress_db``); a mismatch raises :class:`ConflictError`."""
+        from layers.edits.progress_db import save_rows
+        from layers.edits.validate import TEXT_LIMITS, clean_text
+
+        who = clean_text(who, TEXT_LIMITS["who"]) or "unknown"
+        batch = uuid.uuid4().hex[:12]
+        return batch if save_rows(self._db, rows, (batch, _now(), who), expected) else None
+
     def batches(self) -> pd.DataFrame:
         """One row per saved change (batch), newest first: batch, at, who, what, records, undone_by."""
         return _frame(
@@ -412,7 +430,9 @@ class Store:
             undo = uuid.uuid4().hex[:12]
             at = _now()
             for _seq, _what, mid, old, new, _undone in rows:
-                if old is None:
+                if mid.startswith(PROGRESS_KEYS):  # a plan or a report (layers.edits.progress_db)
+                    restore_progress(db, mid, old, at, who)
+                elif old is None:
                     db.execute("DELETE FROM measures WHERE id=?", (mid,))
                 else:  # back as it was; a row a save moved to its normalised id comes back
                     db.execute(

@@ -52,6 +52,25 @@ CREATE TABLE IF NOT EXISTS audit (
     undone_by TEXT                 -- batch that undid this one
 );
 CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
+CREATE TABLE IF NOT EXISTS plans (
+    measure_id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,          -- JSON: unit, leader, start, end, investment, milestones
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reports (
+    measure_id TEXT NOT NULL,
+    report_date TEXT NOT NULL,     -- YYYY-MM-DD: the day the report speaks for
+    status TEXT NOT NULL,
+    progress REAL,
+    record TEXT NOT NULL,          -- JSON: every field of the report
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (measure_id, report_date)
+);
+CREATE INDEX IF NOT EXISTS reports_by_date ON reports(report_date);
 """
 
 # The same tables in PostgreSQL: a sequence for the audit order, and the geometry in PostGIS.
@@ -76,6 +95,25 @@ CREATE TABLE IF NOT EXISTS audit (
     undone_by TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
+CREATE TABLE IF NOT EXISTS plans (
+    measure_id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reports (
+    measure_id TEXT NOT NULL,
+    report_date TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress DOUBLE PRECISION,
+    record TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (measure_id, report_date)
+);
+CREATE INDEX IF NOT EXISTS reports_by_date ON reports(report_date);
 """
 #: Any number: the key of the advisory lock that makes writers take turns.
 _PG_WRITE_LOCK = 7_428_110

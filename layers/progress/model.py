@@ -71,3 +71,67 @@ class Report:
     problems: str = ""
     source: str = ""
     reporter: str = ""
+
+
+#: Bounds of what a plan or report may hold (text in characters, money in 万元).
+LIMITS = {"unit": 100, "leader": 50, "name": 100, "problems": 2000, "source": 500, "milestones": 50}
+EARLIEST, LATEST = dt.date(2015, 1, 1), dt.date(2040, 12, 31)
+MAX_MONEY = 1e9
+
+
+def read_date(value) -> dt.date | None:
+    """A date from a cell: a date, a datetime, an ISO string (2020-06-30 or 2020/6/30), or
+    Excel's 2020年6月30日; None when empty. Anything else raises ValueError."""
+    if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = (
+        str(value).strip().replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    )
+    y, m, d = (int(p) for p in text.split(" ")[0].split("-"))
+    return dt.date(y, m, d)
+
+
+def read_number(value) -> float | None:
+    """A number from a cell (``1,234.5``, ``45%``); None when empty; ValueError otherwise."""
+    if value is None or str(value).strip() == "" or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    n = float(str(value).strip().replace(",", "").replace(",", "").rstrip("%%"))
+    if n != n or n in (float("inf"), float("-inf")):
+        raise ValueError(value)
+    return n
+
+
+def _problem(problems: list, field: str, en: str, zh: str) -> None:
+    from layers._errors import Msg
+
+    problems.append((field, Msg(en, zh)))
+
+
+def check_dates(rec: dict, fields: tuple[str, ...], problems: list) -> None:
+    """Each of ``fields`` of ``rec`` read as a date within EARLIEST..LATEST (in place)."""
+    for f in fields:
+        try:
+            rec[f] = read_date(rec.get(f))
+        except (TypeError, ValueError):
+            _problem(
+                problems,
+                f,
+                f"{rec.get(f)!r} is not a date: write 2020-06-30",
+                f"“{rec.get(f)}”不是日期:请写成 2020-06-30",
+            )
+            rec[f] = None
+            continue
+        if rec[f] is not None and not EARLIEST <= rec[f] <= LATEST:
+            _problem(
+                problems,
+                f,
+                f"{rec[f]} is outside {EARLIEST.year}-{LATEST.year}",
+                f"{rec[f]} 不在 {EARLIEST.year}—{LATEST.year} 年之间",
+            )
+            rec[f] = None
