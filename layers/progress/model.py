@@ -101,7 +101,7 @@ def read_number(value) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    n = float(str(value).strip().replace(",", "").replace(",", "").rstrip("%").rstrip("％"))
+    n = float(str(value).strip().replace(",", "").replace("，", "").rstrip("%").rstrip("％"))
     if n != n or n in (float("inf"), float("-inf")):
         raise ValueError(value)
     return n
