@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.progress.lights import RULES_PATH, light_of, lights_table, load_rules
+from layers.progress.lights import RULES_PATH, light_of, lights_table, load_rules, milestones_frame
 from layers.progress.model import LIGHTS, Milestone, Plan, Report, parse_status
 
 R = load_rules()
@@ -139,10 +139,9 @@ def test_the_register_table_gives_each_measure_its_own_light(measures, asof):
     import pandas as pd
 
     ids = [f"M{i}" for i in range(len(measures))]
+    by_id = {i: p for i, (p, _) in zip(ids, measures, strict=True) if p}
     plans = pd.DataFrame(
-        [{"start": p.start, "end": p.end, "milestones": p.milestones} for p, _ in measures if p],
-        index=[i for i, (p, _) in zip(ids, measures, strict=True) if p],
-        columns=["start", "end", "milestones"],
+        [{"start": p.start, "end": p.end} for p in by_id.values()], index=list(by_id), columns=["start", "end"]
     )
     latest = {}
     for i, (_, reports) in zip(ids, measures, strict=True):
@@ -150,7 +149,9 @@ def test_the_register_table_gives_each_measure_its_own_light(measures, asof):
         if seen:
             last = max(seen, key=lambda r: r.date)
             latest[i] = {"date": last.date, "status": last.status, "progress": last.progress}
-    table = lights_table(ids, plans, pd.DataFrame.from_dict(latest, orient="index"), asof)
+    table = lights_table(
+        ids, plans, pd.DataFrame.from_dict(latest, orient="index"), asof, None, milestones_frame(by_id)
+    )
     assert list(table["light"]) == [oracle(p, r, asof) for p, r in measures]
 
 

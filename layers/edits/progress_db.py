@@ -54,10 +54,17 @@ def _write(db, key: str, record_json: str | None, at: str, who: str) -> None:
     _, version = _row(db, key)
     if kind == "plan":
         db.execute("DELETE FROM plans WHERE measure_id=?", (rest,))
+        db.execute("DELETE FROM plan_milestones WHERE measure_id=?", (rest,))
         if record_json is not None:
+            rec = json.loads(record_json)
             db.execute(
-                "INSERT INTO plans (measure_id, record, version, updated_at, updated_by) VALUES (?,?,?,?,?)",
-                (rest, record_json, version + 1, at, who),
+                "INSERT INTO plans (measure_id, start_date, end_date, record, version, updated_at, updated_by) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (rest, rec["start"], rec["end"], record_json, version + 1, at, who),
+            )
+            db.executemany(
+                "INSERT INTO plan_milestones (measure_id, seq, name, due, met) VALUES (?,?,?,?,?)",
+                [(rest, i, m["name"], m["due"], m.get("met")) for i, m in enumerate(rec.get("milestones") or [])],
             )
         return
     mid, _, date = rest.rpartition(":")
@@ -123,8 +130,23 @@ def versions(db, keys: list[str]) -> dict[str, int]:
 
 
 def plans_frame(db) -> pd.DataFrame:
-    """Every plan: ``measure_id`` and its JSON ``record``."""
-    return _frame(db, "SELECT measure_id, record, version FROM plans ORDER BY measure_id")
+    """Every plan's dates, as the lights read them: ``measure_id``, ``start``, ``end``."""
+    return _frame(db, "SELECT measure_id, start_date AS start, end_date AS \"end\" FROM plans ORDER BY measure_id")
+
+
+def plan_records(db, measure_ids: list[str] | None = None) -> dict[str, dict]:
+    """The plans' records (every field) by measure id; all of them, or those of ``measure_ids``."""
+    sql = "SELECT measure_id, record FROM plans"
+    if measure_ids is not None:
+        if not measure_ids:
+            return {}
+        sql += f" WHERE measure_id IN ({','.join('?' * len(measure_ids))})"
+    return {mid: json.loads(rec) for mid, rec in db.execute(sql, tuple(measure_ids or ())).fetchall()}
+
+
+def milestones_frame(db) -> pd.DataFrame:
+    """Every plan's milestones, one row each: ``id``, ``name``, ``due``, ``met``."""
+    return _frame(db, "SELECT measure_id AS id, name, due, met FROM plan_milestones ORDER BY measure_id, seq")
 
 
 def latest_reports(db, asof: str) -> pd.DataFrame:

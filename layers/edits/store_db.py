@@ -54,10 +54,20 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
 CREATE TABLE IF NOT EXISTS plans (
     measure_id TEXT PRIMARY KEY,
+    start_date TEXT NOT NULL,      -- YYYY-MM-DD, as in the record: the lights read these columns
+    end_date TEXT NOT NULL,
     record TEXT NOT NULL,          -- JSON: unit, leader, start, end, investment, milestones
     version INTEGER NOT NULL,
     updated_at TEXT NOT NULL,
     updated_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plan_milestones (
+    measure_id TEXT NOT NULL,      -- the plan's milestones, as in its record, one row each
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    due TEXT NOT NULL,
+    met TEXT,
+    PRIMARY KEY (measure_id, seq)
 );
 CREATE TABLE IF NOT EXISTS reports (
     measure_id TEXT NOT NULL,
@@ -97,10 +107,20 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
 CREATE TABLE IF NOT EXISTS plans (
     measure_id TEXT PRIMARY KEY,
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
     record TEXT NOT NULL,
     version INTEGER NOT NULL,
     updated_at TEXT NOT NULL,
     updated_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plan_milestones (
+    measure_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    due TEXT NOT NULL,
+    met TEXT,
+    PRIMARY KEY (measure_id, seq)
 );
 CREATE TABLE IF NOT EXISTS reports (
     measure_id TEXT NOT NULL,

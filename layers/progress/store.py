@@ -47,21 +47,9 @@ def report_from_record(rec: dict) -> Report:
     )
 
 
-def plans(store) -> dict[str, Plan]:
-    """Every stored plan, by measure id."""
-    frame = progress_db.plans_frame(store._db)
-    return {
-        mid: plan_from_record(json.loads(rec)) for mid, rec in zip(frame["measure_id"], frame["record"], strict=True)
-    }
-
-
-def plans_table(by_id: dict[str, Plan]) -> pd.DataFrame:
-    """Plans as the frame :func:`~layers.progress.lights.lights_table` reads."""
-    return pd.DataFrame(
-        [{"start": p.start, "end": p.end, "milestones": p.milestones} for p in by_id.values()],
-        index=pd.Index(list(by_id), name="id"),
-        columns=["start", "end", "milestones"],
-    )
+def plans(store, measure_ids: list[str] | None = None) -> dict[str, Plan]:
+    """The stored plans (all, or those of ``measure_ids``), by measure id."""
+    return {mid: plan_from_record(rec) for mid, rec in progress_db.plan_records(store._db, measure_ids).items()}
 
 
 def latest(store, asof: dt.date) -> pd.DataFrame:
@@ -70,8 +58,11 @@ def latest(store, asof: dt.date) -> pd.DataFrame:
 
 
 def lights_asof(store, ids, asof: dt.date, rules: Rules | None = None) -> pd.DataFrame:
-    """The light of every measure in ``ids`` as of ``asof`` (``lights.COLUMNS``)."""
-    return lights_table(ids, plans_table(plans(store)), latest(store, asof), asof, rules)
+    """The light of every measure in ``ids`` as of ``asof`` (``lights.COLUMNS``): three
+    queries over typed columns (plans' dates, milestones, the latest reports), no JSON."""
+    db = store._db
+    plans_ = progress_db.plans_frame(db).set_index("measure_id")
+    return lights_table(ids, plans_, latest(store, asof), asof, rules, progress_db.milestones_frame(db))
 
 
 def reports(store, measure_id: str) -> list[Report]:
