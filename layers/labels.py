@@ -201,6 +201,17 @@ TEXT = {
     },
 }
 
+#: The progress lights (layers.progress.lights), in the order a legend lists them.
+LIGHT_WORDS = {
+    "red": {"zh": "红 严重滞后", "en": "red: well behind"},
+    "yellow": {"zh": "黄 进度滞后", "en": "yellow: behind"},
+    "blue": {"zh": "蓝 正常推进", "en": "blue: on schedule"},
+    "completed": {"zh": "完成", "en": "completed"},
+    "cancelled": {"zh": "取消", "en": "cancelled"},
+    "stale": {"zh": "未报告", "en": "not reported"},
+    "no_plan": {"zh": "无计划", "en": "no plan"},
+}
+
 PRECISION = {
     "site": {"zh": "地点(精确)", "en": "site (exact)"},
     "manual": {"zh": "手动定位", "en": "set by hand"},

@@ -92,3 +92,26 @@ def test_district_options_and_labels():
     assert len(codes) == 11 + len(ZONES)
     assert district_label("370881") == "曲阜市" and district_label("370881", "en") == "Qufu City"
     assert district_label("etdz") == "济宁经济技术开发区"
+
+
+def test_the_light_filter_keeps_the_measures_of_those_lights_and_round_trips_in_the_url():
+    import datetime as dt
+
+    from layers.selection.filtering import filters_from_query, filters_to_query, view_from_query
+
+    projects = load_projects()
+    lit = projects.assign(light=["red" if i % 3 == 0 else "blue" for i in range(len(projects))])
+    red = filter_projects(lit, Filters(lights=("red",)))
+    assert len(red) == (len(projects) + 2) // 3 and set(red["light"]) == {"red"}
+    # Without the lights joined, every measure has no plan.
+    assert len(filter_projects(projects, Filters(lights=("no_plan",)))) == len(projects)
+    assert filter_projects(projects, Filters(lights=("red",))).empty
+    f = filters_from_query({"light": "red,yellow,purple"})
+    assert f.lights == ("red", "yellow") and "light=purple" in f.warnings
+    assert filters_to_query(f) == {"light": "red,yellow"}
+    today = dt.date(2026, 12, 5)
+    assert view_from_query({"asof": "2020-09-30", "color": "progress"}, today) == (dt.date(2020, 9, 30), "progress", [])
+    assert view_from_query({}, today) == (today, "action", [])
+    asof, colour, warn = view_from_query({"asof": "2020-02-30", "color": "<b>"}, today)
+    assert (asof, colour) == (today, "action") and warn == ["asof=2020-02-30", "color=<b>"]
+    assert view_from_query({"asof": "1900-01-01"}, today)[2] == ["asof=1900-01-01"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from layers.labels import LIGHT_WORDS
+
 #: Report statuses: code -> words. The workbook accepts the Chinese word or the code.
 STATUSES = {
     "not_started": {"zh": "未开工", "en": "not started"},
@@ -20,16 +22,8 @@ STATUSES = {
     "suspended": {"zh": "暂停", "en": "suspended"},
     "cancelled": {"zh": "取消", "en": "cancelled"},
 }
-#: The lights, in the order a legend lists them: code -> words.
-LIGHTS = {
-    "red": {"zh": "红 严重滞后", "en": "red: well behind"},
-    "yellow": {"zh": "黄 进度滞后", "en": "yellow: behind"},
-    "blue": {"zh": "蓝 正常推进", "en": "blue: on schedule"},
-    "completed": {"zh": "完成", "en": "completed"},
-    "cancelled": {"zh": "取消", "en": "cancelled"},
-    "stale": {"zh": "未报告", "en": "not reported"},
-    "no_plan": {"zh": "无计划", "en": "no plan"},
-}
+#: The lights, in the order a legend lists them: code -> words (the UI's catalogue holds them).
+LIGHTS = LIGHT_WORDS
 
 
 def parse_status(text: str) -> str | None:

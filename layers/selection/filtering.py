@@ -9,6 +9,7 @@ off.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,6 +20,7 @@ import pandas as pd
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names
 from layers.geo.register import FORMS, KINDS
+from layers.labels import LIGHT_WORDS
 
 #: Functional zones offered as districts: id -> shape id in geodata/shapes.csv.
 ZONES = {
@@ -44,6 +46,8 @@ class Filters:
     q: str = ""
     include_citywide: bool = True
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: Progress lights (layers.labels.LIGHT_WORDS codes), as of the app's date.
+    lights: tuple[str, ...] = ()
 
     @property
     def is_default(self) -> bool:
@@ -96,6 +100,10 @@ def filter_projects(projects: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoData
         ).str.casefold()
         for word in filters.q.casefold().split():
             mask &= text.str.contains(word, regex=False)
+    if filters.lights:
+        # The lights are columns the app joins as of its date; without them every measure has no plan.
+        light = projects["light"] if "light" in projects.columns else pd.Series("no_plan", index=projects.index)
+        mask &= light.isin(filters.lights)
     citywide = projects["form"] == "city"
     if filters.districts:
         mask &= _matches_district(projects, filters.districts) | (citywide & filters.include_citywide)
@@ -153,6 +161,8 @@ def filters_from_query(params: dict) -> Filters:
 
     q = clean_text(q, URL_MAX_VALUE_CHARS * 2)
     citywide = str(params.get("citywide", "1")) != "0"
+    lights = [x for x in _split(params.get("light")) if x in LIGHT_WORDS]
+    warnings += [f"light={x}" for x in _split(params.get("light")) if x not in LIGHT_WORDS]
     return Filters(
         tuple(dict.fromkeys(actions)),
         tuple(dict.fromkeys(districts)),
@@ -161,6 +171,7 @@ def filters_from_query(params: dict) -> Filters:
         str(q),
         citywide,
         tuple(warnings),
+        tuple(dict.fromkeys(lights)),
     )
 
 
@@ -179,10 +190,42 @@ def filters_to_query(filters: Filters) -> dict[str, str]:
         out["q"] = filters.q.strip()
     if not filters.include_citywide:
         out["citywide"] = "0"
+    if filters.lights:
+        out["light"] = ",".join(filters.lights)
     return out
 
 
+#: The map's colourings (URL ``color``): by action (the default) or by progress light.
+COLOURINGS = ("action", "progress")
+
+
+def view_from_query(params: dict, today: dt.date) -> tuple[dt.date, str, list[str]]:
+    """The as-of date (URL ``asof=YYYY-MM-DD``, default ``today``) and the colouring (URL
+    ``color``) of the view, and what was ignored (as ``filters_from_query`` reports it)."""
+    warnings = []
+    asof = today
+    raw = str(params.get("asof") or "")[:URL_MAX_VALUE_CHARS].strip()
+    if raw:
+        try:
+            asof = dt.date.fromisoformat(raw)
+            if not ASOF_RANGE[0] <= asof <= ASOF_RANGE[1]:
+                raise ValueError(raw)
+        except ValueError:
+            asof = today
+            warnings.append(f"asof={raw}")
+    colour = str(params.get("color") or "action")[:URL_MAX_VALUE_CHARS]
+    if colour not in COLOURINGS:
+        warnings.append(f"color={colour}")
+        colour = "action"
+    return asof, colour, warnings
+
+
+#: Dates an as-of may take: the plan's years, with room on either side.
+ASOF_RANGE = (dt.date(2015, 1, 1), dt.date(2040, 12, 31))
+
+
 __all__ = [
+    "COLOURINGS",
     "Filters",
     "ZONES",
     "counts_per_action",
@@ -191,4 +234,5 @@ __all__ = [
     "filter_projects",
     "filters_from_query",
     "filters_to_query",
+    "view_from_query",
 ]
