@@ -80,3 +80,24 @@ def test_every_bar_carries_the_adcode_its_click_selects():
     (rows,) = spec["datasets"].values()
     assert {r["adcode"] for r in rows} <= {*county_names(), "city", "outside"}
     assert {r["adcode"] for r in rows} >= set(county_names())
+
+
+def test_lights_by_action_and_by_district_count_each_measure_where_it_belongs():
+    from layers import load_projects
+    from layers.labels import LIGHT_WORDS
+    from layers.selection.stats import stats_by_light
+
+    projects = load_projects()
+    lit = projects.assign(light=["red" if a == 3 else "no_plan" for a in projects["action"]])
+    by_action = stats_by_light(lit, "action", "zh")
+    assert list(by_action.columns) == [w["zh"] for w in LIGHT_WORDS.values()] + ["合计"]
+    n3 = int((projects["action"] == 3).sum())
+    assert by_action.loc[by_action.index.str.startswith("3. "), "红 严重滞后"].item() == n3
+    assert by_action.loc["合计", "合计"] == len(projects) and by_action.loc["合计", "红 严重滞后"] == n3
+    by_district = stats_by_light(lit, "district", "en")
+    assert by_district.loc["Total", "Total"] == len(projects)
+    qufu = [i for i in by_district.index if i.startswith("Qufu")][0]
+    in_qufu = projects[projects["county_adcodes"].fillna("").str.contains("370881") & (projects["action"] == 3)]
+    assert by_district.loc[qufu, "red: well behind"] == len(in_qufu)
+    # Nothing joined: every measure has no plan.
+    assert stats_by_light(projects, "action", "zh").loc["合计", "无计划"] == len(projects)

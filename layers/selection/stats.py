@@ -107,3 +107,40 @@ def stats_chart(selected: pd.DataFrame, lang: str = "zh", table: pd.DataFrame | 
         .add_params(pick)
         .properties(height=360)
     )
+
+
+def stats_by_light(selected: pd.DataFrame, by: str = "action", lang: str = "zh") -> pd.DataFrame:
+    """Counts of measures per progress light (columns, in the legend's order) and action or
+    district (rows, ``by``), with totals; a district counts every measure that touches it
+    (city-wide and outside ones in their own rows), like :func:`stats_by_action_district`.
+    Without the lights joined (``light`` column), every measure has no plan."""
+    from layers.labels import LIGHT_WORDS
+
+    zh = lang == "zh"
+    lights = selected["light"] if "light" in selected.columns else pd.Series("no_plan", index=selected.index)
+    if by == "action":
+        actions = load_actions()
+        keys = pd.Series(selected["action"].to_numpy(), index=selected.index)
+        name = "name_zh" if zh else "name_en"
+        order = {a: f"{a}. {actions.loc[a, name]}" for a in actions.index}
+        pairs = pd.DataFrame({"row": keys.map(order), "light": lights})
+    else:
+        names = county_names(lang)
+        special = {"city": "全市" if zh else "city-wide", "outside": "市外" if zh else "outside"}
+        order = {**names, **special}
+        rows = []
+        for rec, light in zip(selected.itertuples(), lights, strict=True):
+            codes = [c for c in str(rec.county_adcodes or "").split(",") if c]
+            codes += [rec.form] if rec.form in special else []
+            rows += [(order[c], light) for c in codes if c in order]
+        pairs = pd.DataFrame(rows, columns=["row", "light"])
+    table = pd.crosstab(pairs["row"], pairs["light"]).reindex(index=list(order.values()), columns=list(LIGHT_WORDS))
+    table = table.fillna(0).astype(int)
+    table.columns = [LIGHT_WORDS[c][lang] for c in LIGHT_WORDS]
+    total = "合计" if zh else "Total"
+    table[total] = table.sum(axis=1)
+    table = table[table[total] > 0] if by == "district" else table
+    table.loc[total] = table.sum()
+    if by == "district":  # a measure in two counties counts in both rows, once in the total
+        table.loc[total] = [int((lights == c).sum()) for c in LIGHT_WORDS] + [len(selected)]
+    return table
