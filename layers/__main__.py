@@ -1,4 +1,4 @@
-"""Command line: ``python -m layers build|geocode|export`` (see ``--help``)."""
+"""Command line: ``python -m layers build|geocode|export|changes|users|backup|import|progress`` (see ``--help``)."""
 
 from __future__ import annotations
 
@@ -375,11 +375,28 @@ def _add_import(sub) -> None:
     i.set_defaults(func=_import)
 
 
+def _register(store):
+    """The register merged with the store, as the app shows it, and the quarantined ids."""
+    from layers import load_projects
+    from layers.edits.changes import apply_store
+    from layers.edits.store import read_stored
+
+    return apply_store(load_projects(), read_stored(store))
+
+
+def _add_progress(sub) -> None:
+    """``progress template|import|lights`` (``layers.progress.cli``)."""
+    from layers.progress.cli import add_progress
+
+    add_progress(sub, _STORE_HELP, _register)
+
+
 def _parser() -> argparse.ArgumentParser:
     """The command line's parser: one subcommand per ``_add_…`` function, in the order ``--help`` lists them."""
     parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_build, _add_geocode, _add_export, _add_changes, _add_users, _add_backup, _add_import):
+    adders = (_add_build, _add_geocode, _add_export, _add_changes, _add_users, _add_backup, _add_import, _add_progress)
+    for add in adders:
         add(sub)
     return parser
 
