@@ -4,6 +4,7 @@ Everything shown here comes from plain functions in ``layers/``; this file only
 wires widgets, the URL query string and the map component together.
 """
 
+import datetime as dt
 import hashlib
 import json
 import tempfile
@@ -23,9 +24,11 @@ from layers.exports.fonts import FontNotFoundError
 from layers.exports.print_base import print_basemap_note
 from layers.exports.print_page import LAYOUTS, default_title
 from layers.geo.actions import load_actions
-from layers.labels import FORM, KIND, LANGS, PRECISION_HELP, md_escape, t
-from layers.selection.details import SOURCE_NOTES, measure_details, register_table
+from layers.labels import FORM, KIND, LANGS, LIGHT_WORDS, LOCAL_TZ, PRECISION_HELP, md_escape, t
+from layers.selection.details import FOLDED, measure_details, register_table
 from layers.selection.filtering import (
+    ASOF_RANGE,
+    COLOURINGS,
     Filters,
     counts_per_action,
     district_codes,
@@ -33,13 +36,14 @@ from layers.selection.filtering import (
     filter_projects,
     filters_from_query,
     filters_to_query,
+    view_from_query,
 )
 from layers.selection.numbering import list_table
-from layers.selection.stats import stats_by_action_district, stats_chart
+from layers.selection.stats import stats_by_action_district, stats_by_light, stats_chart
 from layers.webmap.basemaps import available_basemaps, tianditu_key
 from layers.webmap.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
 from layers.webmap.offline import ensure_leaflet_assets
-from ui import access, edit
+from ui import access, edit, progress_panel
 from ui.map_view import map_view, scroll_list_script
 
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
@@ -48,7 +52,7 @@ ensure_leaflet_assets()
 #: The numbered list beside the map: its height leaves room for the details under it.
 LIST_HEIGHT_PX = 250
 LIST_SELECTOR = ".st-key-side [data-testid=stDataFrame]"
-FILTER_KEYS = ("f_actions", "f_districts", "f_forms", "f_kinds", "f_q", "f_citywide")
+FILTER_KEYS = ("f_actions", "f_districts", "f_forms", "f_kinds", "f_q", "f_citywide", "f_lights")
 try:
     secrets = dict(st.secrets)
 except Exception:  # no secrets.toml: that is the normal case
@@ -56,6 +60,8 @@ except Exception:  # no secrets.toml: that is the normal case
 TDT_KEY = tianditu_key(secrets)
 ACCESS = access.settings_from(secrets)
 BASEMAPS = available_basemaps(TDT_KEY)
+#: Today in Jining: the default as-of date (a URL's asof=YYYY-MM-DD sets another).
+TODAY = dt.datetime.now(LOCAL_TZ).date()
 
 
 def pick_from_list(key: str, ids: tuple, filter_key: str):
@@ -74,7 +80,7 @@ def pick_from_list(key: str, ids: tuple, filter_key: str):
 
 
 def reset_filters():
-    for k, v in zip(FILTER_KEYS, ([], [], [], [], "", True), strict=True):
+    for k, v in zip(FILTER_KEYS, ([], [], [], [], "", True, []), strict=True):
         st.session_state[k] = v
     st.session_state.pop("selected_id", None)
 
@@ -90,9 +96,12 @@ if "initialised" not in st.session_state:
         f_kinds=list(f.kinds),
         f_q=f.q,
         f_citywide=f.include_citywide,
+        f_lights=list(f.lights),
         initialised=True,
         url_warnings=list(f.warnings),
     )
+    st.session_state["asof"], st.session_state["colouring"], view_warnings = view_from_query(params, TODAY)
+    st.session_state["url_warnings"] += view_warnings
     bm = params.get("basemap", "none")
     st.session_state["basemap"] = bm if bm in BASEMAPS else "none"
     if bm not in BASEMAPS:
@@ -111,7 +120,7 @@ def keep_filters():
     """Before a language switch: the filter widgets and the tabs get new labels, hence new
     identities, and would start over. Re-assigning their values makes Streamlit carry them
     over; the open tab is carried over by its position."""
-    for k in (*FILTER_KEYS, "basemap", "selected_id"):
+    for k in (*FILTER_KEYS, "basemap", "selected_id", "asof", "colouring"):
         if k in st.session_state:
             st.session_state[k] = st.session_state[k]
     new = st.session_state.get("lang", "zh")
@@ -182,6 +191,9 @@ except DataError as exc:
 except StoreUnavailable as exc:  # PostgreSQL down or unreachable: one sentence, and nothing else runs
     st.error(md_escape(describe(exc, lang)))
     st.stop()
+# Each measure's progress light as of the view's date (layers.progress), read once per data
+# version and date: the filters, the map, the list and the statistics all see it.
+projects, has_progress = progress_panel.with_lights_asof(projects, data_version, st.session_state["asof"])
 if ACCESS.require_login and who is None:
     st.info(t("login_required", lang))
     access.sign_in_form(lang, st.session_state, ACCESS, where=st)
@@ -226,6 +238,25 @@ for field, words in (("form", FORM), ("kind", KIND)):
     )
 sb.text_input(t("f_keyword", lang), key="f_q", placeholder=t("f_keyword_hint", lang))
 sb.checkbox(t("f_citywide", lang), key="f_citywide")
+per_light = progress_panel.counts_without_lights(projects, state)
+sb.multiselect(
+    t("f_light", lang),
+    list(LIGHT_WORDS),
+    key="f_lights",
+    format_func=lambda c: f"{LIGHT_WORDS[c][lang]} ({per_light[c]})",
+    placeholder=t("f_all", lang),
+    select_all=False,
+)
+sb.date_input(t("asof", lang), key="asof", min_value=ASOF_RANGE[0], max_value=ASOF_RANGE[1], help=t("asof_help", lang))
+sb.radio(
+    t("colouring", lang),
+    COLOURINGS,
+    key="colouring",
+    horizontal=True,
+    format_func=lambda c: t(f"colour_{c}", lang),
+)
+if not has_progress:
+    sb.caption(t("no_progress_yet", lang))
 sb.button(t("reset", lang), on_click=reset_filters, key="reset", width="stretch")
 sb.selectbox(
     t("basemap", lang),
@@ -244,8 +275,13 @@ filters = Filters(
     tuple(state.f_kinds),
     state.f_q,
     state.f_citywide,
+    lights=tuple(state.f_lights),
 )
 query = filters_to_query(filters)
+if state.asof != TODAY:
+    query["asof"] = state.asof.isoformat()
+if state.colouring != "action":
+    query["color"] = state.colouring
 if state.basemap != "none":
     query["basemap"] = state.basemap
 if query != st.query_params.to_dict():
@@ -334,11 +370,12 @@ if tab_map.open:
                 with st.container(border=True, key="details"):
                     st.markdown(f"**{t('details', lang)}**")
                     for label, value in measure_details(rec, lang):
-                        if label == SOURCE_NOTES["zh"]:  # cited notes in English: folded in the Chinese view
+                        if label in FOLDED[lang]:  # quoted text in the other language: folded
                             with st.expander(label):
                                 st.markdown(md_escape(value))
                         else:
                             st.markdown(f"**{md_escape(label)}**  \n{md_escape(value)}")
+                    progress_panel.details(rec, state.asof, lang)
             elif not listed.empty:
                 st.info(t("map_hint", lang))
         with st.expander(t("precision_help", lang)):
@@ -363,6 +400,13 @@ if tab_stats.open:
             state["pending_district"] = None if [code] == list(filters.districts) else code
             state["stats_chart_n"] = n + 1
             st.rerun()
+
+if tab_stats.open:
+    with tab_stats:
+        for by in ("action", "district"):
+            st.markdown(f"**{t(f'stats_lights_{by}', lang)}**")
+            lights_table = stats_by_light(selected, by, lang)
+            st.dataframe(lights_table, width="stretch", height=35 * (len(lights_table) + 1) + 3, key=f"lights_{by}")
 
 if tab_table.open:
     with tab_table:

@@ -31,6 +31,9 @@ TEXT = {
     "legend_approx_shape": {"zh": "近似线/面(示意)", "en": "approximate line/area (schematic)"},
     "legend_county": {"zh": "县域措施所在县", "en": "county of a county-wide measure"},
     "legend_note": {"zh": "示意图,边界不作权属依据", "en": "Schematic map; boundaries are no basis for ownership"},
+    "legend_heading": {"zh": "图例", "en": "Legend"},
+    "legend_expand": {"zh": "展开图例", "en": "Show the legend"},
+    "legend_collapse": {"zh": "收起图例", "en": "Hide the legend"},
     "html_hint": {
         "zh": "点击地图上的编号或列表中的措施查看详情。",
         "en": "Click a number on the map or a measure in the list for its details.",
@@ -58,6 +61,23 @@ TEXT = {
     "f_keyword_hint": {"zh": "如:尼山、断头路", "en": "e.g. Nishan"},
     "f_citywide": {"zh": "包含全市性措施", "en": "Include city-wide measures"},
     "reset": {"zh": "重置筛选", "en": "Reset filters"},
+    "f_light": {"zh": "进度灯", "en": "Progress light"},
+    "asof": {"zh": "截至日期", "en": "As of"},
+    "asof_help": {
+        "zh": "地图、列表、详情和统计显示截至该日已填报的进度。",
+        "en": "The map, list, details and statistics show the progress reported up to this date.",
+    },
+    "colouring": {"zh": "着色", "en": "Colour by"},
+    "colour_action": {"zh": "按行动", "en": "action"},
+    "colour_progress": {"zh": "按进度", "en": "progress"},
+    "no_progress_yet": {
+        "zh": "尚未填报任何进度:原文只有计划目标,全部措施均为“无计划”。进度在“导入与更正”页按模板填报。",
+        "en": "No progress has been reported yet: the article states plans only, so every measure shows "
+        "'no plan'. Progress is reported with the workbook on the Import & correct tab.",
+    },
+    "stats_lights_action": {"zh": "进度灯:按行动", "en": "Progress lights by action"},
+    "stats_lights_district": {"zh": "进度灯:按县市区", "en": "Progress lights by district"},
+    "progress_heading": {"zh": "进度", "en": "Progress"},
     "basemap": {"zh": "底图", "en": "Basemap"},
     "basemap_online": {
         "zh": "在线底图需要联网;无网络时请选“简图(离线)”。",
@@ -279,6 +299,14 @@ COLUMNS = {
     "changed": {"zh": "修改", "en": "Changed"},
 }
 
+#: The register's target units. A counter (个, 条) has no English word of its own: the English
+#: title names what is counted ("35 major projects"), so English shows the number alone. A
+#: unit not listed here (an imported row's) is shown as written.
+TARGET_UNITS = {
+    "个": {"zh": "个", "en": ""},
+    "条": {"zh": "条", "en": ""},
+    "条工作线": {"zh": "条工作线", "en": "work lines"},
+}
 
 #: The coordinate systems a planner picks from, named as their pickers and devices name them.
 SYSTEM_LABELS = {

@@ -132,9 +132,12 @@ def open_tab(at, label):
 
 
 def test_tabs_show_statistics_and_the_register(app):
-    (stats,) = (d.value for d in open_tab(app, "统计").dataframe)
+    # The counts, then the lights by action and by district.
+    stats, by_action, by_district = (d.value for d in open_tab(app, "统计").dataframe)
     (table,) = (d.value for d in open_tab(app, "登记表").dataframe)
     assert stats.loc["合计", "合计"] == len(load_projects())
+    # Nothing reported: every measure has no plan, by action and by district.
+    assert by_action.loc["合计", "无计划"] == by_district.loc["合计", "无计划"] == len(load_projects())
     assert list(table["编号"]) == list(load_projects()["id"])
 
 

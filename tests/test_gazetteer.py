@@ -188,3 +188,93 @@ def test_outside_rows_really_lie_outside_jining(gaz):
 @pytest.mark.parametrize("text", ["滕州", "泰安市宁阳县", "单县", "北京市", "菏泽"])
 def test_neighbours_and_other_cities_are_outside(text):
     assert geocode(text).status == "outside"
+
+
+# ---- place text in English (layers.geo.placenames.english_place) -----------------------------
+
+CJK = r"[\u4e00-\u9fff]"
+
+
+@pytest.fixture(scope="module")
+def names():
+    from layers.selection.details import place_names
+
+    return place_names()
+
+
+def sourced_english() -> list[str]:
+    """Every English name the data has (gazetteer, towns, shapes), and the counties' short
+    forms (Qufu for Qufu City), longest first."""
+    from layers.geo.shapes import load_shapes
+
+    gaz = read_gazetteer()
+    shorts = [n.split()[0] for n in gaz.loc[gaz["kind"] == "county", "name_en"]]
+    return sorted({*gaz["name_en"], *load_shapes()["name_en"], *shorts} - {""}, key=len, reverse=True)
+
+
+def test_every_place_of_the_register_reads_in_english_from_sourced_names(names):
+    """The register's place texts in English: no Chinese left (every place it names has a
+    sourced English name), and nothing but those names, commas and semicolons: no word is
+    made up."""
+    import re
+
+    from layers import load_projects
+    from layers.geo.placenames import english_place
+
+    english = sourced_english()
+    for place in load_projects()["place"].dropna().unique():
+        text = english_place(place, names)
+        assert not re.search(CJK, text), (place, text)
+        rest = text
+        for name in english:
+            rest = rest.replace(name, "")
+        assert re.fullmatch(r"[,; ]*", rest), (place, text, rest)
+
+
+def test_a_place_in_a_town_of_a_county_reads_smallest_first(names):
+    from layers.geo.placenames import english_place
+
+    gaz = read_gazetteer().set_index("name_zh")
+    town, county = gaz.loc["尼山镇", "name_en"], gaz.loc["曲阜市", "name_en"]
+    assert county.split()[0] == "Qufu" and town == "Nishan Town"  # as towns.csv and the gazetteer have them
+    for text in ("曲阜市尼山镇", "曲阜尼山", "山东省济宁市曲阜市尼山镇", " 曲阜市尼山镇 "):
+        assert english_place(text, names) == "Nishan Town, Qufu", text
+    assert english_place("曲阜市", names) == "Qufu City"  # a county alone: its whole name
+    assert english_place("孔子博物馆", names) == gaz.loc["孔子博物馆", "name_en"]
+    # What has no English name stays as written, before the places it lies in.
+    assert english_place("曲阜市尼山镇某某村", names) == "某某村, Nishan Town, Qufu"
+    assert english_place("曲阜市某某村", names) == "某某村, Qufu"
+    assert english_place("某某村", names) == "某某村"
+    assert english_place("", names) == "" and english_place(None, names) is None
+
+
+def test_several_places_are_joined_by_semicolons(names):
+    from layers.geo.placenames import english_place
+    from layers.geo.shapes import load_shapes
+
+    shapes = load_shapes().set_index("name_zh")["name_en"]
+    assert english_place("济微高速;梁山县", names) == f"{shapes['济微高速']}; Liangshan County"
+    assert english_place("济微高速、某某路", names) == f"{shapes['济微高速']}; 某某路"
+
+
+def test_a_name_of_several_places_needs_its_county():
+    """Two towns of one name in two counties: the county decides, and without one the text
+    stays as written (never a guess); a town loses to another place of its name (金乡 is the
+    county, not 金乡街道)."""
+    from layers.geo.placenames import EnglishName, english_place, name_table
+
+    table = name_table(
+        [
+            ("甲县", "", EnglishName("Jia County", "county", "1")),
+            ("乙县", "", EnglishName("Yi County", "county", "2")),
+            ("城关镇", "", EnglishName("Chengguan Town", "town", "1")),
+            ("城关镇", "", EnglishName("Chengguan Town (B)", "town", "2")),
+            ("甲县街道", "", EnglishName("Jiaxian Subdistrict", "town", "1")),
+            ("无名", "", EnglishName("")),
+        ]
+    )
+    assert english_place("乙县城关镇", table) == "Chengguan Town (B), Yi"
+    assert english_place("城关镇", table) == "城关镇"
+    assert english_place("甲县", table) == "Jia County"
+    assert english_place("甲县街道", table) == "Jiaxian Subdistrict"
+    assert english_place("无名", table) == "无名"

@@ -145,3 +145,27 @@ def test_the_english_register_table_names_districts_in_english():
     table = register_table(load_projects(), "en")
     districts = " ".join(table.iloc[:, 9].astype(str))  # the districts column
     assert "Qufu" in districts and "曲阜" not in districts
+
+
+def test_the_english_register_table_and_detail_panel_show_no_chinese():
+    """Issue 20, item 6: in English, place, target and location source read in English (every
+    place of the register has a sourced English name); Chinese stays only in what is quoted as
+    written: the measure's own title beside its English one, the article's words, the cited notes."""
+    import re
+
+    from layers.selection.details import ARTICLE_WORDS, measure_details, register_table
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    projects = load_projects()
+    cells = register_table(projects, "en").astype(str).to_numpy().ravel()
+    assert [c for c in cells if cjk.search(c)] == []
+    quoted = {"Measure", ARTICLE_WORDS["en"], "Source notes"}
+    for _, rec in projects.iterrows():
+        rows = {label: value for label, value in measure_details(rec, "en") if label not in quoted}
+        assert {k: v for k, v in rows.items() if cjk.search(str(v))} == {}, rec["id"]
+    by_id = projects.set_index("id", drop=False)
+    assert dict(measure_details(by_id.loc["A02-02"], "en"))["Place"] == "Nishan Town, Qufu"  # 曲阜尼山
+    # A target: the number and the unit's English; a counter (个) says nothing the title does not.
+    assert dict(measure_details(by_id.loc["A01-03"], "en"))["Target"] == "10 work lines"
+    assert dict(measure_details(by_id.loc["A03-01"], "en"))["Target"] == "35"
+    assert dict(measure_details(by_id.loc["A03-01"], "zh"))["目标"] == "35 个"

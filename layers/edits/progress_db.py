@@ -131,7 +131,7 @@ def versions(db, keys: list[str]) -> dict[str, int]:
 
 def plans_frame(db) -> pd.DataFrame:
     """Every plan's dates, as the lights read them: ``measure_id``, ``start``, ``end``."""
-    return _frame(db, "SELECT measure_id, start_date AS start, end_date AS \"end\" FROM plans ORDER BY measure_id")
+    return _frame(db, 'SELECT measure_id, start_date AS start, end_date AS "end" FROM plans ORDER BY measure_id')
 
 
 def plan_records(db, measure_ids: list[str] | None = None) -> dict[str, dict]:
@@ -179,3 +179,8 @@ def all_reports(db, upto: str | None = None) -> pd.DataFrame:
         sql + (" WHERE report_date <= ?" if upto else "") + " ORDER BY measure_id, report_date",
         (upto,) if upto else (),
     )
+
+
+def has_rows(db) -> bool:
+    """Whether any plan or report is stored."""
+    return any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in ("plans", "reports"))

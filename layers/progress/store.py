@@ -69,3 +69,8 @@ def reports(store, measure_id: str) -> list[Report]:
     """One measure's reports, oldest first."""
     frame = progress_db.reports_of(store._db, measure_id)
     return [report_from_record(json.loads(r)) for r in frame["record"]]
+
+
+def has_progress(store) -> bool:
+    """Whether any plan or report is stored at all."""
+    return progress_db.has_rows(store._db)

@@ -9,11 +9,15 @@ import pandas as pd
 
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names
-from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION, TEXT, local_time
+from layers.geo.placenames import EnglishName, english_place, name_table
+from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION, TARGET_UNITS, TEXT, local_time
 
 #: The label of the cited source notes, which are kept as written (in English): the app
 #: shows them folded under this label in the Chinese view, so nobody meets them by accident.
 SOURCE_NOTES = {"zh": "来源说明(英文原文)", "en": "Source notes"}
+ARTICLE_WORDS = {"zh": "原文", "en": "Article's words (Chinese)"}
+#: Rows the detail panel folds: quoted text in the other language (one language per view).
+FOLDED = {"zh": {SOURCE_NOTES["zh"]}, "en": {SOURCE_NOTES["en"], ARTICLE_WORDS["en"]}}
 
 
 def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
@@ -22,7 +26,7 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
     actions = load_actions()
     names = county_names(lang)
     zh = lang == "zh"
-    target = "" if pd.isna(rec["target"]) else f"{rec['target']:g} {rec['target_unit']}".strip()
+    target = target_text(rec["target"], rec["target_unit"], lang)
     precision = PRECISION.get(rec["precision"], {}).get(lang, rec["precision"])
     if pd.notna(rec["precision_m"]) and rec["precision_m"]:
         precision += f"(±{rec['precision_m'] / 1000:g} km)" if zh else f" (±{rec['precision_m'] / 1000:g} km)"
@@ -34,9 +38,9 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
             f"{rec['action']}. {actions.loc[rec['action'], 'name_zh' if zh else 'name_en']}",
         ),
         ("类型" if zh else "Kind", f"{KIND[rec['kind']][lang]} · {FORM[rec['form']][lang]}"),
-        ("原文" if zh else "Article's words", rec["summary_zh"]),
+        (ARTICLE_WORDS[lang], rec["summary_zh"]),
         ("目标" if zh else "Target", target or ("—")),
-        ("地点" if zh else "Place", rec["place"] or "—"),
+        ("地点" if zh else "Place", place_text(rec["place"], lang) or "—"),
         ("涉及县市区" if zh else "Districts", counties or ("全市" if zh else "city-wide")),
         ("位置精度" if zh else "Precision", precision),
         ("位置来源" if zh else "Location source", source_summary(rec["geometry_source"], lang)),
@@ -55,10 +59,46 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
     return rows
 
 
+def target_text(target, unit, lang: str = "zh") -> str:
+    """A measure's target as the view shows it: "35 个"; in English with the unit's English
+    (:data:`layers.labels.TARGET_UNITS`), "35"; "" when there is none."""
+    if pd.isna(target):
+        return ""
+    unit = "" if pd.isna(unit) else str(unit)
+    return f"{target:g} {TARGET_UNITS.get(unit, {}).get(lang, unit)}".strip()
+
+
 _SOURCE_KINDS = {
     "gazetteer": {"zh": "地名库", "en": "Gazetteer"},
     "shape": {"zh": "示意图形", "en": "Drawn shape"},
 }
+
+
+@lru_cache(maxsize=1)
+def place_names() -> dict[str, tuple[EnglishName, ...]]:
+    """The sourced English names of every place a place text may name: the gazetteer with
+    its towns (towns.csv) and counties, and the shapes (shapes.csv); see
+    :func:`layers.geo.placenames.name_table`."""
+    from layers.geo.gazetteer import read_gazetteer
+    from layers.geo.shapes import load_shapes
+
+    gaz = read_gazetteer()
+    rows = [
+        (
+            r.name_zh,
+            r.aliases,
+            EnglishName(r.name_en, "county" if r.kind == "county" else "town" if r.town_code else "", r.county_adcode),
+        )
+        for r in gaz.itertuples()
+    ]
+    rows += [(r.name_zh, r.aliases, EnglishName(r.name_en)) for r in load_shapes().itertuples()]
+    return name_table(rows)
+
+
+def place_text(text, lang: str = "zh"):
+    """A place text as the view shows it: as written in Chinese; in English, with the places'
+    sourced English names (:func:`layers.geo.placenames.english_place`)."""
+    return english_place(text, place_names()) if lang != "zh" else text
 
 
 @lru_cache(maxsize=2)
@@ -83,7 +123,7 @@ def source_summary(geometry_source: str, lang: str = "zh") -> str:
         return fixed[text][0 if zh else 1]
     if text.startswith("outside Jining:"):
         where = text.split(":", 1)[1].strip()
-        return f"济宁市外:{where}" if zh else f"Outside Jining: {where}"
+        return f"济宁市外:{where}" if zh else f"Outside Jining: {place_text(where, lang)}"
     if text.startswith("manual: set by "):  # manual: set by WHO on WHEN (METHOD)
         m = re.match(r"manual: set by (.*) on (\S+) \((.*)\)$", text)
         if m:
@@ -96,7 +136,9 @@ def source_summary(geometry_source: str, lang: str = "zh") -> str:
     if text.startswith("geocoded "):
         m = re.match(r"geocoded '(.*)' to gazetteer: (.*?) — ", text)
         if m:
-            return f"导入地名“{m[1]}”,地名库:{m[2]}" if zh else f"Imported place '{m[1]}', gazetteer: {m[2]}"
+            if zh:
+                return f"导入地名“{m[1]}”,地名库:{m[2]}"
+            return f"Imported place '{place_text(m[1], lang)}', gazetteer: {place_text(m[2], lang)}"
     if text == "no place and no coordinates given":
         return "未给出地点和坐标,未定位" if zh else "No place and no coordinates given: not located"
     if text.startswith("no gazetteer match"):
@@ -112,7 +154,7 @@ def source_summary(geometry_source: str, lang: str = "zh") -> str:
             parts.append(f"{label}:{names.get(key, key)}" if zh else f"{label}: {names.get(key, key)}")
         else:
             name = head[1].strip() if len(head) > 1 else ""
-            parts.append(f"{label}:{name}" if zh else f"{label}: {name}")
+            parts.append(f"{label}:{name}" if zh else f"{label}: {place_text(name, lang)}")
     return ";".join(parts) if zh else "; ".join(parts)
 
 
@@ -127,9 +169,7 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         return ("、" if lang == "zh" else ", ").join(names.get(c, c) for c in codes.split(",") if c) if codes else ""
 
     def target(rec) -> str:
-        if pd.isna(rec["target"]):
-            return ""
-        return f"{rec['target']:g} {rec['target_unit']}".strip()
+        return target_text(rec["target"], rec["target_unit"], lang)
 
     out = pd.DataFrame(
         {
@@ -138,7 +178,12 @@ def register_table(projects: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             "title": projects["title_zh" if lang == "zh" else "title_en"],
             "kind": projects["kind"].map(lambda k: KIND.get(k, {}).get(lang, k)),
             "form": projects["form"].map(lambda f: FORM.get(f, {}).get(lang, f)),
-            "place": projects["place"].map(lambda v: v if isinstance(v, str) and v.strip() else "—"),
+            "place": projects["place"].map(
+                {
+                    v: place_text(v, lang) if isinstance(v, str) and v.strip() else "—"
+                    for v in projects["place"].unique()
+                }
+            ),
             "target": projects.apply(target, axis=1).replace("", "—"),
             "precision": projects["precision"].map(lambda p: PRECISION.get(p, {}).get(lang, p)),
             "precision_m": projects["precision_m"].map(lambda v: "—" if pd.isna(v) or not v else f"{v:,.0f}"),

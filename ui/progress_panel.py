@@ -1,0 +1,62 @@
+"""Progress in the app: each measure's light as of the view's date, the counts the light
+filter offers, and a measure's progress under its details.
+
+The rule and the text are ``layers.progress``'s; this module reads the store (read only)
+once per data version and date, and draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from layers.edits.store import Store
+from layers.labels import md_escape, t
+from layers.progress import store as progress
+from layers.progress.view import light_counts, progress_details, with_lights
+from layers.selection.filtering import Filters, filter_projects
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _lights(data_version: str, asof: dt.date, _ids: tuple):
+    """Every measure's light as of ``asof``, and whether any plan or report is stored: read
+    once per data version (which every save changes) and date (``_ids`` follow the version)."""
+    with Store(read_only=True) as store:
+        table = progress.lights_asof(store, list(_ids), asof)
+        any_progress = progress.has_progress(store)
+    return table, any_progress
+
+
+def with_lights_asof(projects, data_version: str, asof: dt.date):
+    """``projects`` with their lights as of ``asof`` (``layers.progress.view.with_lights``),
+    and whether any progress has been reported at all."""
+    table, any_progress = _lights(data_version, asof, tuple(projects["id"]))
+    return with_lights(projects, table), any_progress
+
+
+def counts_without_lights(projects, state) -> dict[str, int]:
+    """The measures per light that the other filters keep (the light filter's own counts)."""
+    others = Filters(
+        tuple(state.f_actions),
+        tuple(state.f_districts),
+        tuple(state.f_forms),
+        tuple(state.f_kinds),
+        state.f_q,
+        state.f_citywide,
+    )
+    return light_counts(filter_projects(projects, others))
+
+
+def details(rec, asof: dt.date, lang: str) -> None:
+    """The selected measure's progress as of ``asof``, under its details: light, plan, latest
+    report, milestones and reports (text typed by people is escaped)."""
+    with Store(read_only=True) as store:
+        plan = progress.plans(store, [rec["id"]]).get(rec["id"])
+        reports = progress.reports(store, rec["id"])
+    row = {k.removeprefix("light_"): rec.get(k) for k in rec.index if k.startswith("light")}
+    row["light"] = rec.get("light")
+    st.markdown(f"**{t('progress_heading', lang)}**")
+    for label, value in progress_details(plan, reports, row, asof, lang):
+        lines = "  \n".join(md_escape(line) for line in str(value).splitlines())
+        st.markdown(f"**{md_escape(label)}**  \n{lines}")
