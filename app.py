@@ -168,9 +168,9 @@ def _public(data_version: str, lang: str):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _list_table(data_version: str, filter_key: str, lang: str, _selected):
-    """The numbered list of one filter state, computed once per data version (``_selected``
-    is not hashed: the two keys stand for it)."""
+def _list_table(data_version: str, filter_key: str, lang: str, asof, _selected):
+    """The numbered list of one filter state and as-of date (its lights), computed once per
+    data version (``_selected`` is not hashed: the keys stand for it)."""
     return list_table(_selected, lang)
 
 
@@ -303,7 +303,7 @@ if tab_map.open:
             st.warning(t("no_match", lang))
             st.button(t("reset", lang), on_click=reset_filters, key="reset_empty")
         filter_key = json.dumps(filters_to_query(filters), sort_keys=True)
-        listed = _list_table(data_version, filter_key, lang, selected)
+        listed = _list_table(data_version, filter_key, lang, state.asof, selected)
         list_ids = list(listed.index)
         # One list per filter state and language: a row's position means one measure.
         list_key = "measure_list_" + hashlib.sha1(f"{filter_key}{lang}".encode()).hexdigest()[:10]
@@ -363,6 +363,7 @@ if tab_map.open:
                     column_config={
                         listed.columns[0]: st.column_config.TextColumn(width=44),
                         listed.columns[1]: st.column_config.TextColumn(width=200),
+                        **({listed.columns[2]: st.column_config.TextColumn(width=56)} if has_progress else {}),
                     },
                 )
             if sel_id:
@@ -479,4 +480,16 @@ if tab_edit.open:
     with tab_edit:
         with Store(read_only=True) as _store:
             can_enable = ACCESS.oidc or Accounts(_store).has_editor()
-        edit.render(projects, lang, state, quarantined, stored, who, can_enable, TDT_KEY)
+        edit.render(
+            projects,
+            lang,
+            state,
+            quarantined,
+            stored,
+            who,
+            can_enable,
+            TDT_KEY,
+            selected=selected,
+            data_version=data_version,
+            today=TODAY,
+        )

@@ -78,6 +78,18 @@ TEXT = {
     "stats_lights_action": {"zh": "进度灯:按行动", "en": "Progress lights by action"},
     "stats_lights_district": {"zh": "进度灯:按县市区", "en": "Progress lights by district"},
     "progress_heading": {"zh": "进度", "en": "Progress"},
+    "prog_heading": {"zh": "进度填报", "en": "Report progress"},
+    "prog_caption": {
+        "zh": "下载左侧筛选出的措施的填报模板(计划、节点、进度三张表,已填入截至所选日期的最新值),"
+        "填好后上传;保存前先预览各行和进度灯的变化,整份文件作为一次修改保存,可撤销。",
+        "en": "Download the workbook of the measures the filters show (plan, milestones and reports, filled "
+        "with the latest values as of the chosen date), fill it in and upload it; each row and the lights "
+        "that change are shown before saving, and the file is saved as one change that can be undone.",
+    },
+    "prog_template": {"zh": "下载填报模板({n} 项措施)", "en": "Download the workbook ({n} measures)"},
+    "prog_file": {"zh": "已填好的进度表(XLSX)", "en": "Filled workbook (XLSX)"},
+    "prog_no_light_change": {"zh": "截至 {asof},保存后进度灯不变。", "en": "As of {asof}, no light changes."},
+    "prog_light_changes": {"zh": "截至 {asof},保存后进度灯变化:", "en": "As of {asof}, the lights that change:"},
     "basemap": {"zh": "底图", "en": "Basemap"},
     "basemap_online": {
         "zh": "在线底图需要联网;无网络时请选“简图(离线)”。",
@@ -229,6 +241,17 @@ LIGHT_WORDS = {
     "completed": {"zh": "完成", "en": "completed"},
     "cancelled": {"zh": "取消", "en": "cancelled"},
     "stale": {"zh": "未报告", "en": "not reported"},
+    "no_plan": {"zh": "无计划", "en": "no plan"},
+}
+
+#: The lights in a word, for the list beside the map.
+LIGHT_SHORT = {
+    "red": {"zh": "红", "en": "red"},
+    "yellow": {"zh": "黄", "en": "yellow"},
+    "blue": {"zh": "蓝", "en": "blue"},
+    "completed": {"zh": "完成", "en": "done"},
+    "cancelled": {"zh": "取消", "en": "cancelled"},
+    "stale": {"zh": "未报告", "en": "no report"},
     "no_plan": {"zh": "无计划", "en": "no plan"},
 }
 

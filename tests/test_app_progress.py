@@ -71,3 +71,21 @@ def test_a_bad_as_of_date_in_the_url_is_ignored_and_said(isolated_store):
     assert at.session_state["colouring"] == "action"
     said = [w.value.replace("\\", "") for w in at.warning]  # as written, without Markdown escapes
     assert any("asof=2020-13-01" in w and "color=rainbow" in w for w in said)
+
+
+def test_an_editor_downloads_the_workbook_of_the_measures_the_filters_show(isolated_store):
+    import io
+
+    import openpyxl
+    from test_app import add_account, open_tab, sign_in
+
+    add_account("规划科王工", "editor")
+    at = open_tab(sign_in(run({"action": "3"}), "规划科王工"), "导入与更正")
+    n = int((load_projects()["action"] == 3).sum())
+    (button,) = [b for b in at.get("download_button") if "填报模板" in b.proto.label]
+    assert button.proto.label == f"下载填报模板({n} 项措施)"
+    # What the button serves is template() of those measures: the three sheets, one plan row each.
+    from layers.progress.workbook import template
+
+    book = openpyxl.load_workbook(io.BytesIO(template(load_projects().query("action == 3"), lang="zh")))
+    assert book.sheetnames[:3] == ["计划", "节点", "进度"] and book["计划"].max_row == n + 1

@@ -118,3 +118,19 @@ def test_focus_shows_the_measure(i):
     elif rec.geometry is not None:
         minx, miny, maxx, maxy = rec.geometry.bounds
         assert minx - 0.01 <= lon <= maxx + 0.01 and miny - 0.01 <= lat <= maxy + 0.01
+
+
+def test_the_list_shows_each_measures_light_city_wide_ones_too():
+    from layers import load_projects
+    from layers.selection.numbering import LIGHT_HEADER, list_table
+
+    projects = load_projects()
+    plain = list_table(projects, "zh")
+    assert LIGHT_HEADER["zh"] not in plain.columns  # no lights joined: no column
+    lit = projects.assign(light=["red" if f == "city" else "blue" for f in projects["form"]])
+    listed = list_table(lit, "zh")
+    assert list(listed.columns[:3]) == ["序号", "措施", "进度"] and list(listed.index) == list(plain.index)
+    city = set(projects.loc[projects["form"] == "city", "id"])
+    assert city and {listed.loc[i, "进度"] for i in city} == {"红"}
+    assert set(listed.loc[~listed.index.isin(city), "进度"]) == {"蓝"}
+    assert set(list_table(lit, "en")[LIGHT_HEADER["en"]]) == {"red", "blue"}

@@ -92,3 +92,11 @@ def test_a_read_only_store_with_no_progress_tables_reads_as_no_progress(tmp_path
     with Store(tmp_path / "none.sqlite", read_only=True) as s:
         assert progress.plans(s) == {}
         assert progress.lights_asof(s, ["A01-01"], D(2020, 6, 1)).loc["A01-01", "light"] == "no_plan"
+
+
+def test_a_progress_save_reports_how_many_rows_it_added_and_updated(store):
+    from layers.edits.changes import save_summary
+
+    store.save_progress([plan(), report(pct=30)], "王工")
+    batch = store.save_progress([report(pct=35), report(date="2020-09-30", pct=50)], "王工")
+    assert save_summary(store.history(), batch) == {"n": 2, "new": 1, "updated": 1}

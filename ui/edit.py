@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import shapely
@@ -9,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from layers._errors import describe, in_lang
-from layers.edits.changes import changes_key, record_from_row, save_summary, with_location
+from layers.edits.changes import changes_key, record_from_row, with_location
 from layers.edits.geofile import read_geometry_file
 from layers.edits.history import history_csv, readable_history
 from layers.edits.importer import (
@@ -29,6 +30,8 @@ from layers.geo.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, md_escape, t
 from layers.selection.details import source_summary
 from layers.webmap.small_maps import SMALL_MAP_HEIGHT_PX, pick_map, picked_group, review_map
+from ui import progress_edit
+from ui.messages import said, saved
 
 MAX_MB = MAX_BYTES // 2**20
 
@@ -54,22 +57,6 @@ def _review(digest, sheet, crs, overrides, store_key, _df, _stored, _notes):
     return review_import(_df, crs, dict(overrides), _stored, _notes)
 
 
-def _saved(state, section: str, lang: str, batch: str | None, known_ids) -> None:
-    """Remember what a save did, for the section to say after the rerun (:func:`_said`)."""
-    with Store(read_only=True) as store:
-        summary = save_summary(store.history(), batch, known_ids)
-    state["flash"] = (section, t("saved_n", lang, **summary) if summary["n"] else t("saved_none", lang))
-
-
-def _said(state, section: str) -> None:
-    """The message of the last save made in ``section``, once. Its place is kept (empty)
-    when there is none, so the message never moves the section's map (see ``render``)."""
-    slot = st.empty()
-    flash = state.get("flash")
-    if flash and flash[0] == section:
-        slot.success(state.pop("flash")[1])
-
-
 def _small_map(m, centre, zoom, key: str, feature_group=None):
     """A small map of the edit tab; only its clicked point comes back (moving it never reruns)."""
     return st_folium(
@@ -86,7 +73,7 @@ def _small_map(m, centre, zoom, key: str, feature_group=None):
 
 def _import(lang, who, state, known_ids, basemap, tdt_key):
     st.subheader(t("imp_heading", lang))
-    _said(state, "import")
+    said(state, "import")
     st.caption(t("imp_caption", lang))
     up = st.file_uploader(t("imp_file", lang), type=["csv", "xlsx"], key="imp_file")
     c1, c2 = st.columns(2)
@@ -160,7 +147,7 @@ def _import(lang, who, state, known_ids, basemap, tdt_key):
         except (InvalidRecordError, ConflictError, StoreWriteError) as exc:
             st.error(md_escape(describe(exc, lang)))
             return
-        _saved(state, "import", lang, batch, known_ids)
+        saved(state, "import", lang, batch, known_ids)
         st.rerun()
 
 
@@ -220,7 +207,7 @@ def _uploaded_shape(lang):
 
 def _correct(projects, lang, who, state, basemap, tdt_key):
     st.subheader(t("fix_heading", lang))
-    _said(state, "correct")
+    said(state, "correct")
     titles = dict(zip(projects["id"], projects[f"title_{lang}"], strict=True))
     mid = st.selectbox(
         t("fix_measure", lang), list(projects["id"]), key="fix_id", format_func=lambda i: f"{i} {titles[i]}"
@@ -262,7 +249,7 @@ def _correct(projects, lang, who, state, basemap, tdt_key):
             st.error(md_escape(describe(exc, lang)))
             return
         state.pop("map_pick", None)
-        _saved(state, "correct", lang, batch, projects["id"])
+        saved(state, "correct", lang, batch, projects["id"])
         st.rerun()
 
 
@@ -376,7 +363,20 @@ def _accounts(lang: str, me) -> None:
                     st.error(md_escape(describe(exc, lang)))
 
 
-def render(projects, lang, state, quarantined=None, stored=None, who=None, can_enable=False, tdt_key=None):
+def render(
+    projects,
+    lang,
+    state,
+    quarantined=None,
+    stored=None,
+    who=None,
+    can_enable=False,
+    tdt_key=None,
+    *,
+    selected=None,
+    data_version: str = "",
+    today=None,
+):
     """The tab. ``who`` is the signed-in identity (None: nobody); only an editor or an
     admin may import, correct and undo, and every change is recorded under their name.
     ``can_enable``: an editor account or an identity provider exists. The small maps use
@@ -401,6 +401,17 @@ def render(projects, lang, state, quarantined=None, stored=None, who=None, can_e
     st.divider()
     with st.container(key="correct_section"):
         _correct(projects, lang, who.name, state, basemap, tdt_key)
+    st.divider()
+    with st.container(key="progress_section"):
+        progress_edit.render(
+            projects,
+            projects if selected is None else selected,
+            lang,
+            who.name,
+            state,
+            data_version,
+            today or dt.date.today(),
+        )
     st.divider()
     _history(lang, who.name)
     if who.is_admin:

@@ -130,12 +130,17 @@ def with_location(rec: dict, geom, who: str, method: str, precision_m: float) ->
     return out
 
 
-def save_summary(history: pd.DataFrame, batch: str | None, known_ids) -> dict[str, int]:
-    """What one save did, from the history: ``n`` measures written, ``new`` ones the map did
-    not have before (``known_ids``: the ids shown before the save) and ``updated`` ones it
-    had. A save that changed nothing (``batch`` None) wrote nothing: all zero."""
+def save_summary(history: pd.DataFrame, batch: str | None, known_ids=None) -> dict[str, int]:
+    """What one save did, from the history: ``n`` rows written, ``new`` ones and ``updated``
+    ones. For measures, new are those the map did not have before (``known_ids``: the ids
+    shown before the save); without ``known_ids`` (plans and reports), new are those the
+    store did not hold. A save that changed nothing (``batch`` None): all zero."""
     if batch is None or history.empty:
         return {"n": 0, "new": 0, "updated": 0}
-    ids = set(history.loc[history["batch"] == batch, "measure_id"])
+    rows = history[history["batch"] == batch]
+    if known_ids is None:
+        new = int(rows["old"].isna().sum())
+        return {"n": len(rows), "new": new, "updated": len(rows) - new}
+    ids = set(rows["measure_id"])
     new = len(ids - set(known_ids))
     return {"n": len(ids), "new": new, "updated": len(ids) - new}
