@@ -15,6 +15,7 @@ Nothing asserts a time: the figures go to docs/performance.md.
     .venv/bin/python bench/bench_lights.py                       # SQLite, 50,000 x 24
     .venv/bin/python bench/bench_lights.py --pg postgresql://…   # PostgreSQL
     .venv/bin/python bench/bench_lights.py --measures 5000 --reports 12
+    .venv/bin/python bench/bench_lights.py --app                 # the app's reruns, real register
 """
 
 from __future__ import annotations
@@ -121,12 +122,79 @@ def measure(store, ids, dates) -> list[dict]:
     return results
 
 
+RERUN = r"""
+import datetime as dt, json, statistics, sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=600)
+at.query_params["color"] = "progress"
+at.run(); assert not at.exception, at.exception
+def timed(step):
+    step(); t = time.perf_counter(); at.run(); assert not at.exception, at.exception
+    return 1000 * (time.perf_counter() - t)
+filters = [timed(lambda a=a: at.multiselect(key="f_actions").set_value(a)) for a in ([3], [4]) * 4]
+dates = [dt.date(2020, 6, 30), dt.date(2021, 6, 30)] * 4
+asof = [timed(lambda d=d: setattr(at.session_state, "asof", d)) for d in dates]
+print(json.dumps({"filter_rerun_ms": statistics.median(filters[2:]), "asof_first_ms": asof[:2],
+                  "asof_warm_ms": statistics.median(asof[2:])}))
+"""
+
+
+def app_reruns(reports: int) -> dict:
+    """AppTest reruns of the app on the real register with a plan and ``reports`` monthly
+    reports per measure, saved through the store (audited): a filter change, and an as-of
+    change (the first time for a date reads the lights; after that they are cached)."""
+    import os
+    import subprocess
+
+    from layers import load_projects
+    from layers.edits.store import Store
+
+    rnd = random.Random(3)
+    rows = []
+    for mid in load_projects()["id"]:
+        end = START + dt.timedelta(days=rnd.randint(300, 900))
+        rows.append(
+            (
+                "plan",
+                {
+                    "measure_id": mid,
+                    "unit": "单位",
+                    "start": START.isoformat(),
+                    "end": end.isoformat(),
+                    "milestones": [{"name": "开工", "due": "2020-05-01", "met": None}],
+                },
+            )
+        )
+        pct = 0.0
+        for k in range(reports):
+            pct = min(100.0, pct + rnd.uniform(0, 8))
+            day = (START + dt.timedelta(days=30 * k)).isoformat()
+            rows.append(("report", {"measure_id": mid, "date": day, "status": "under_way", "progress": round(pct, 1)}))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "app.sqlite"
+        with Store(path) as store:
+            store.save_progress(rows, "bench")
+        env = {**os.environ, "JINING_STORE": str(path)}
+        out = subprocess.run(
+            [sys.executable, "-c", RERUN, str(ROOT / "app.py")], env=env, capture_output=True, text=True, check=True
+        )
+    return {
+        "measures": len(load_projects()),
+        "reports": len(rows) - len(load_projects()),
+        **json.loads(out.stdout.strip().splitlines()[-1]),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--measures", type=int, default=50_000)
     ap.add_argument("--reports", type=int, default=24)
     ap.add_argument("--pg", help="a PostgreSQL URL (an empty database or schema) instead of a SQLite file")
+    ap.add_argument("--app", action="store_true", help="the app's reruns on the real register with progress instead")
     args = ap.parse_args()
+    if args.app:
+        print(json.dumps(app_reruns(args.reports), indent=1))
+        return
     from layers.edits.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
