@@ -88,6 +88,8 @@ TEXT = {
     },
     "prog_template": {"zh": "下载填报模板({n} 项措施)", "en": "Download the workbook ({n} measures)"},
     "prog_file": {"zh": "已填好的进度表(XLSX)", "en": "Filled workbook (XLSX)"},
+    "prog_file_name": {"zh": "进度填报_{asof}.xlsx", "en": "progress_{asof}.xlsx"},
+    "prog_light_change": {"zh": "- {id}:{old} → {new}", "en": "- {id}: {old} → {new}"},
     "prog_no_light_change": {"zh": "截至 {asof},保存后进度灯不变。", "en": "As of {asof}, no light changes."},
     "prog_light_changes": {"zh": "截至 {asof},保存后进度灯变化:", "en": "As of {asof}, the lights that change:"},
     "basemap": {"zh": "底图", "en": "Basemap"},

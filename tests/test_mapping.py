@@ -150,6 +150,38 @@ def test_legend_shows_only_drawn_actions(projects):
     assert "重点领域改革攻坚行动" not in legend
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_legends_fold_button_is_titled_in_the_maps_language(projects, lang):
+    import json
+
+    from layers.labels import t
+    from layers.webmap.map_layers import LEGEND_OPEN_FROM_FRAME_PX, LEGEND_OPEN_FROM_PX
+
+    m = build_map(projects, Filters(), lang=lang)
+    (legend,) = [el for g in m._children.values() for el in g._children.values() if el._name == "LegendControl"]
+    payload = json.loads(legend.payload)
+    assert {k: payload[k] for k in ("heading", "expand", "collapse")} == {
+        "heading": t("legend_heading", lang),
+        "expand": t("legend_expand", lang),
+        "collapse": t("legend_collapse", lang),
+    }
+    assert payload["heading"] == {"zh": "图例", "en": "Legend"}[lang]
+    # Open from a 1440 px page; the app's map frame is about 692 px wide in one.
+    assert (payload["open_from_page"], payload["open_from_frame"]) == (LEGEND_OPEN_FROM_PX, LEGEND_OPEN_FROM_FRAME_PX)
+    assert LEGEND_OPEN_FROM_PX == 1440
+
+
+def test_every_map_closes_its_tooltips_on_a_click(projects):
+    """The base map (the app's, the HTML export's) carries the script that closes an open
+    tooltip when the map is clicked."""
+    from layers.webmap.map_base import base_map
+    from layers.webmap.map_scripts import js_function
+
+    for m in (base_map(), build_map(projects, Filters())):
+        page = m.get_root().render()
+        assert f"{js_function('close_tooltips')}({m.get_name()});" in page
+
+
 def test_county_labels_and_boundaries(projects):
     import json
 
@@ -278,3 +310,14 @@ def test_the_context_follows_the_gcj02_basemap():
     lat, lon = wgs["towns"][0][:2]
     glon, glat = wgs84_to_gcj02(lon, lat)
     assert gcj["towns"][0][:2] == pytest.approx([glat, glon], abs=2e-5)
+
+
+def test_the_english_legend_and_layer_names_have_no_chinese(projects):
+    """The action's symbol (文, 城 …) is a Chinese word: the English legend shows the action's
+    number in its disc, and the layer control names the action without it."""
+    m = build_map(projects, Filters(), lang="en")
+    legend = legend_body(m)
+    names = [g.layer_name for g in m._children.values() if isinstance(g, folium.FeatureGroup)]
+    assert not re.search(r"[\u4e00-\u9fff]", legend + " ".join(names)), (legend, names)
+    assert "2. Cultural" in legend and any(n.startswith("2. Cultural") for n in names)
+    assert '">文</div>' in legend_body(build_map(projects, Filters()))  # Chinese keeps its symbols

@@ -45,7 +45,7 @@ def render(projects, selected, lang: str, who: str, state, data_version: str, to
     st.download_button(
         t("prog_template", lang, n=len(selected)),
         _template(data_version, tuple(selected["id"]), asof, lang, selected),
-        file_name=f"进度填报_{asof}.xlsx" if lang == "zh" else f"progress_{asof}.xlsx",
+        file_name=t("prog_file_name", lang, asof=asof),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="prog_template",
         disabled=selected.empty,
@@ -106,6 +106,5 @@ def _light_changes(review, choice, asof: dt.date, lang: str) -> None:
         st.caption(t("prog_no_light_change", lang, asof=asof))
         return
     word = {c: w[lang] for c, w in LIGHT_WORDS.items()}
-    sep = ":" if lang == "zh" else ": "
-    lines = [f"- {md_escape(mid)}{sep}{word[a]} → {word[b]}" for mid, a, b in changes]
+    lines = [t("prog_light_change", lang, id=md_escape(mid), old=word[a], new=word[b]) for mid, a, b in changes]
     st.markdown(t("prog_light_changes", lang, asof=asof) + "\n" + "\n".join(lines))

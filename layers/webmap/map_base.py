@@ -144,6 +144,20 @@ class _FocusWithoutScroll(_PlainScriptElement):
         self._name = "FocusWithoutScroll"
 
 
+class _CloseTooltipsOnClick(_PlainScriptElement):
+    """A click anywhere on the map closes every open tooltip (``js/close_tooltips.js``).
+    Leaflet opens a layer's tooltip on a click too (for touch screens) and keeps it while the
+    mouse stays on the layer, where it covered what the click had just opened (a cluster's
+    spread markers, a county's filter). One listener on the map covers every layer: markers,
+    clusters and their members, features, county polygons."""
+
+    _js = "close_tooltips"
+
+    def __init__(self):
+        super().__init__()
+        self._name = "CloseTooltipsOnClick"
+
+
 def base_map(basemap: str = "none", lang: str = "zh", tdt_key: str | None = None, large: bool = False) -> folium.Map:
     """The part of the map that does not depend on the filters: basemap, county boundaries
     and names, scale bar. The app keeps it stable across filter changes (streamlit-folium then
@@ -156,6 +170,7 @@ def base_map(basemap: str = "none", lang: str = "zh", tdt_key: str | None = None
         m.options["preferCanvas"] = True
     _MetricScale().add_to(m)
     _FocusWithoutScroll().add_to(m)
+    _CloseTooltipsOnClick().add_to(m)
     # Leaflet from our own server, nothing else: folium's defaults point at CDNs.
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]

@@ -101,18 +101,40 @@ class _FeatureLayer(_PlainScriptElement):
         }
 
 
+#: The legend starts open on pages at least this wide, folded to its header below: open, it
+#: took 200 of the map's 540 px in a 1366x768 window (the whole register, four actions).
+LEGEND_OPEN_FROM_PX = 1440
+#: The same width as the app's map frame sees it, for when the script cannot read its page's
+#: width (a page of another site around the app): the map column is 5/7 of what the 300 px
+#: sidebar and the page's margins (about 170 px) leave, (1440 - 471) * 5 / 7 = 692 px
+#: (``map_base.APP_MAP_WIDTH_PX``: 640 px at 1366). The HTML export is its own page and never
+#: needs it.
+LEGEND_OPEN_FROM_FRAME_PX = 690
+
+
 class _LegendControl(_PlainScriptElement):
     """The legend, placed by script (``js/legend.js``) so it can live in an overlay group and
-    change with it."""
+    change with it. Its header is a button (图例 ▸ / ▾, titled in the map's language) that
+    folds the legend to that header and opens it again; it starts folded on pages narrower
+    than ``LEGEND_OPEN_FROM_PX``, and a legend drawn again (new filters) keeps the state the
+    planner chose."""
 
     _js = "legend"
     _var = "legend"
 
-    def __init__(self, body: str):
+    def __init__(self, body: str, lang: str = "zh"):
         super().__init__()
         self._name = "LegendControl"
         self.body = body
-        self.payload = script_json({"body": body})
+        self.texts = {key: t(f"legend_{key}", lang) for key in ("heading", "expand", "collapse")}
+        self.payload = script_json(
+            {
+                "body": body,
+                **self.texts,
+                "open_from_page": LEGEND_OPEN_FROM_PX,
+                "open_from_frame": LEGEND_OPEN_FROM_FRAME_PX,
+            }
+        )
 
     def target(self) -> str:
         # The group's parent is the map, both in build_map and in streamlit-folium.
@@ -126,7 +148,12 @@ class _Clusters(_PlainScriptElement):
     feature carrying the measure's id, so a click on it reaches the app as any other
     marker's does. The spread is laid out in screen pixels, so it works at every zoom.
 
-    ``window.jnClusters.select(id)`` spreads the cluster holding ``id`` and rings its marker
+    At every zoom, discs of places that would touch (centres nearer than a disc and 2 px)
+    are merged, greedily, into one disc with the summed count at its members' mean position;
+    a click on it spreads all its members, each joined to its own place. Zoomed in, they come
+    apart again.
+
+    ``window.jnClusters.select(id)`` spreads the disc holding ``id`` and rings its marker
     (the app's highlight of the selected measure calls it)."""
 
     _js = "clusters"
@@ -335,7 +362,7 @@ def _tag_layer(s: Shown, mine, colour: str, name: str) -> _FeatureLayer | None:
 def action_group(s: Shown, action: int, colour: str, symbol: str, name: str) -> folium.FeatureGroup:
     """The layers of one action, lowest first: areas (coarse under fine), lines, tinted
     counties, exact and approximate points, number tags."""
-    group = folium.FeatureGroup(name=f"{symbol} {action}. {name}")
+    group = folium.FeatureGroup(name=f"{symbol} {action}. {name}".lstrip())
     mine = s.action == action
     line_style = {"color": colour, "weight": 4, "dashArray": "8 6", "opacity": 0.9}
     parts = [

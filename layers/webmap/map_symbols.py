@@ -66,9 +66,10 @@ def legend_html(action_ids, lang: str) -> str:
     rows = []
     for a in action_ids:
         rec = actions.loc[a]
+        symbol = rec["symbol"] if lang == "zh" else str(a)  # 文 is a Chinese word: English shows the number
         rows.append(
             f'<div style="display:flex;align-items:center;gap:4px;margin:2px 0">'
-            f"{marker_html(rec['colour'], rec['symbol'], False)}<span>{a}. {html.escape(rec[name])}</span></div>"
+            f"{marker_html(rec['colour'], symbol, False)}<span>{a}. {html.escape(rec[name])}</span></div>"
         )
     text = [t(k, lang) for k in ("legend_approx_point", "legend_approx_shape", "legend_county", "legend_note")]
     rows.append(

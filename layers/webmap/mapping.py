@@ -88,7 +88,7 @@ def overlay_groups(
     shown = Shown.prepare(selected, counties, gcj, lang)
     sel_group = _selection_group(chosen, filters, gcj)
     groups = [sel_group, *_action_groups(shown, lang)]
-    _LegendControl(legend_html(_drawn_actions(shown), lang)).add_to(sel_group)
+    _LegendControl(legend_html(_drawn_actions(shown), lang), lang).add_to(sel_group)
     if shown.cluster_rows:
         clusters_element(shown, load_actions()["colour"].to_dict(), lang).add_to(sel_group)
     return groups, _view_bounds(list(chosen.geometry) or shown.drawn_geometries(), gcj)
@@ -115,7 +115,9 @@ def _action_groups(shown: Shown, lang: str) -> list[folium.FeatureGroup]:
     groups = []
     for a in sorted(set(shown.action.tolist())):
         rec = actions.loc[a]
-        groups.append(action_group(shown, a, rec["colour"], rec["symbol"], rec[name_col]))
+        # The layer control names the group: its symbol (文) is a Chinese word, left out in English.
+        symbol = rec["symbol"] if lang == "zh" else ""
+        groups.append(action_group(shown, a, rec["colour"], symbol, rec[name_col]))
     return groups
 
 
