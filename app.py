@@ -344,6 +344,8 @@ if tab_map.open:
                 tdt_key=TDT_KEY,
                 selected_id=sel_id,
                 focus=state.get("focus") == (sel_id, filter_key),
+                colour_by=state.colouring,
+                asof=state.asof,
             )
         # The side scrolls within the map's height; the page itself does not.
         with col_side, st.container(height=MAP_HEIGHT_PX, border=False, key="side"):

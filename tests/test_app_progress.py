@@ -89,3 +89,18 @@ def test_an_editor_downloads_the_workbook_of_the_measures_the_filters_show(isola
 
     book = openpyxl.load_workbook(io.BytesIO(template(load_projects().query("action == 3"), lang="zh")))
     assert book.sheetnames[:3] == ["计划", "节点", "进度"] and book["计划"].max_row == n + 1
+
+
+def test_coloured_by_progress_the_map_and_its_legend_show_the_lights(isolated_store):
+    from test_app import map_script
+
+    from layers.progress.lights import load_rules
+
+    save_progress()
+    at = run({"asof": "2020-07-01", "color": "progress"})
+    script = map_script(at)
+    assert "红 严重滞后 (1)" in script and load_rules().colour("red") in script
+    assert f"无计划 ({len(load_projects()) - 1})" in script
+    at.session_state["colouring"] = "action"
+    at.run()
+    assert "红 严重滞后 (1)" not in map_script(at) and "color" not in at.query_params

@@ -321,3 +321,38 @@ def test_the_english_legend_and_layer_names_have_no_chinese(projects):
     assert not re.search(r"[\u4e00-\u9fff]", legend + " ".join(names)), (legend, names)
     assert "2. Cultural" in legend and any(n.startswith("2. Cultural") for n in names)
     assert '">文</div>' in legend_body(build_map(projects, Filters()))  # Chinese keeps its symbols
+
+
+def test_coloured_by_progress_every_feature_takes_its_lights_colour_and_the_legend_counts_them():
+    import pandas as pd
+
+    from layers.labels import LIGHT_WORDS
+    from layers.progress.lights import load_rules
+    from layers.progress.view import with_lights
+    from layers.webmap.map_layers import _FeatureLayer, _LegendControl
+    from layers.webmap.mapping import overlay_groups
+
+    projects = load_projects()
+    sel = projects[projects["action"].isin([3, 4])]
+    red = list(sel["id"][:5])
+    lights = pd.DataFrame({"light": ["red"] * 5}, index=red).reindex(columns=COLUMNS_OF_LIGHTS)
+    lit = with_lights(sel, lights)
+    groups, _ = overlay_groups(lit, colour_by="progress")
+    colours = dict(load_rules().colours)
+    names = [g.layer_name for g in groups[1:]]
+    assert names == [f"{LIGHT_WORDS['red']['zh']} (5)", f"{LIGHT_WORDS['no_plan']['zh']} ({len(sel) - 5})"]
+    drawn = {}
+    for g in groups[1:]:
+        for e in g._children.values():
+            if isinstance(e, _FeatureLayer):
+                drawn.setdefault(g.layer_name, set()).update(e.ids)
+                assert colours["red" if "(5)" in g.layer_name else "no_plan"] in e.payload
+    assert drawn[names[0]] <= set(red) and not (drawn[names[1]] & set(red))
+    (legend,) = [e for e in groups[0]._children.values() if isinstance(e, _LegendControl)]
+    assert f"{LIGHT_WORDS['red']['zh']} (5)" in legend.body and "黄" not in legend.body  # none yellow: not listed
+    # Coloured by action, the same selection keeps one group per action.
+    by_action, _ = overlay_groups(lit)
+    assert [g.layer_name.split(". ")[0][-1] for g in by_action[1:]] == ["3", "4"]
+
+
+COLUMNS_OF_LIGHTS = ["light", "lag", "schedule", "progress", "report_date", "overdue"]

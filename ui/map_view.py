@@ -98,11 +98,11 @@ def overlay_scripts(groups: list[folium.FeatureGroup], first: int = 0) -> tuple[
 
 
 @st.cache_resource(max_entries=OVERLAY_CACHE_ENTRIES, show_spinner=False)
-def _overlays(data_key: str, filter_key: tuple, basemap: str, lang: str, _selected, _filters) -> tuple:
+def _overlays(data_key: str, filter_key: tuple, basemap: str, lang: str, colour_by: str, _selected, _filters) -> tuple:
     """The overlay scripts, the view and the display mode for one filter state, computed once
-    per (data, filters, basemap, language) and process. The underscored arguments are not
-    hashed: ``data_key`` and ``filter_key`` stand for them."""
-    groups, bounds = overlay_groups(_selected, _filters, basemap, lang)
+    per (data, filters and as-of date, basemap, language, colouring) and process. The
+    underscored arguments are not hashed: ``data_key`` and ``filter_key`` stand for them."""
+    groups, bounds = overlay_groups(_selected, _filters, basemap, lang, colour_by)
     feature_group, layer_control = overlay_scripts(groups)
     return feature_group, layer_control, fit_view(bounds), is_large(_selected)
 
@@ -119,17 +119,20 @@ def map_view(
     height: int = APP_MAP_HEIGHT_PX,
     selected_id: str | None = None,
     focus: bool = False,
+    colour_by: str = "action",
+    asof=None,
 ) -> dict | None:
     """Draw the map of ``selected``; return what the user clicked (``RETURNED``), as st_folium does.
 
     ``data_key`` must change whenever the data behind ``selected`` does (see
     ``layers.edits.changes.changes_key``): overlays are cached under it and the filters.
-    ``selected_id`` is ringed on the map; with ``focus``, the view moves to it.
+    ``selected_id`` is ringed on the map; with ``focus``, the view moves to it. The measures'
+    lights (``colour_by`` ``progress``, the light filter) are those as of ``asof``.
     """
     f = filters
-    filter_key = (f.actions, f.districts, f.forms, f.kinds, f.q, f.include_citywide)
+    filter_key = (f.actions, f.districts, f.forms, f.kinds, f.q, f.include_citywide, f.lights, str(asof))
     feature_group, layer_control, (center, zoom), large = _overlays(
-        data_key, filter_key, basemap, lang, selected, filters
+        data_key, filter_key, basemap, lang, colour_by, selected, filters
     )
     if selected_id:
         # The ring is a small group of its own after the cached overlays (a number no

@@ -216,6 +216,16 @@ def _tip_columns(gdf: gpd.GeoDataFrame, lang: str) -> tuple[list, list, list]:
     )
 
 
+def _colour_keys(shown: gpd.GeoDataFrame, colour_by: str) -> np.ndarray:
+    """Each measure's colour key: its action, or (``progress``) its light, ``no_plan`` when
+    no lights are joined (layers.progress.view.with_lights)."""
+    if colour_by != "progress":
+        return shown["action"].to_numpy()
+    if "light" not in shown.columns:
+        return np.full(len(shown), "no_plan", dtype=object)
+    return shown["light"].fillna("no_plan").to_numpy(dtype=object)
+
+
 def _cluster_rows(numbered, anchors, numbers: dict, ids) -> list[list[int]]:
     """The rows of measures whose numbers fall on one place, each group by number."""
     places: dict[tuple[float, float], list[int]] = {}
@@ -247,9 +257,13 @@ class Shown:
     anchors: np.ndarray
     cluster_rows: list[list[int]]
     clustered: np.ndarray
+    #: What each measure is coloured by: its action, or its progress light (``colour_by``).
+    key: np.ndarray
 
     @classmethod
-    def prepare(cls, selected: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, gcj: bool, lang: str) -> Shown:
+    def prepare(
+        cls, selected: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, gcj: bool, lang: str, colour_by: str = "action"
+    ) -> Shown:
         large = is_large(selected)
         shown = _to_display_crs(_simplify_for_display(selected, large), gcj)
         geoms = np.array(shown.geometry.array, dtype=object)
@@ -283,6 +297,7 @@ class Shown:
             anchors=anchors,
             cluster_rows=cluster_rows,
             clustered=clustered,
+            key=_colour_keys(shown, colour_by),
         )
 
     def layer(self, rows, shapes, action_name, style, mode="path", icon=None, with_numbers=False) -> _FeatureLayer:
@@ -362,8 +377,14 @@ def _tag_layer(s: Shown, mine, colour: str, name: str) -> _FeatureLayer | None:
 def action_group(s: Shown, action: int, colour: str, symbol: str, name: str) -> folium.FeatureGroup:
     """The layers of one action, lowest first: areas (coarse under fine), lines, tinted
     counties, exact and approximate points, number tags."""
-    group = folium.FeatureGroup(name=f"{symbol} {action}. {name}".lstrip())
-    mine = s.action == action
+    return styled_group(s, s.action == action, colour, f"{symbol} {action}. {name}".lstrip(), name)
+
+
+def styled_group(s: Shown, mine, colour: str, group_name: str, name: str) -> folium.FeatureGroup:
+    """The layers of the measures in ``mine`` in one colour (an action's, or a light's), lowest
+    first: areas (coarse under fine), lines, tinted counties, exact and approximate points,
+    number tags. ``name`` is what their tooltips say they belong to."""
+    group = folium.FeatureGroup(name=group_name)
     line_style = {"color": colour, "weight": 4, "dashArray": "8 6", "opacity": 0.9}
     parts = [
         *_area_layers(s, mine, colour, name),
@@ -380,12 +401,13 @@ def action_group(s: Shown, action: int, colour: str, symbol: str, name: str) -> 
 
 
 def clusters_element(s: Shown, colours: dict, lang: str) -> _Clusters:
-    """One marker per place shared by several numbered measures, with their markers to spread."""
+    """One marker per place shared by several numbered measures, with their markers to spread
+    (each in the colour of its key: ``colours`` by action, or by light)."""
     titles = s.tips[0]
 
     def member_html(i):
         n = s.numbers[s.ids[i]]
-        colour = colours[s.action[i]]
+        colour = colours[s.key[i]]
         if s.form[i] == "point":
             return marker_html(colour, str(n), bool(s.approx[i]), font=number_font(n))
         return badge_html(colour).replace(NUMBER_SLOT, str(n)).replace(FONT_SLOT, number_font(n))

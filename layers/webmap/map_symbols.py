@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 
 from layers.geo.actions import load_actions
-from layers.labels import t
+from layers.labels import LIGHT_WORDS, t
 
 POINT_CLASS = "jn-point"
 BADGE_CLASS = "jn-badge"
@@ -71,8 +71,15 @@ def legend_html(action_ids, lang: str) -> str:
             f'<div style="display:flex;align-items:center;gap:4px;margin:2px 0">'
             f"{marker_html(rec['colour'], symbol, False)}<span>{a}. {html.escape(rec[name])}</span></div>"
         )
+    rows.append(_legend_notes(lang))
+    return "".join(rows)
+
+
+def _legend_notes(lang: str) -> str:
+    """The legend's rows that every colouring shares: approximate points and shapes,
+    county-wide tints, and the note."""
     text = [t(k, lang) for k in ("legend_approx_point", "legend_approx_shape", "legend_county", "legend_note")]
-    rows.append(
+    return (
         f'<div style="display:flex;align-items:center;gap:4px;margin:4px 0 2px">'
         f"{marker_html('#444', '·', True)}<span>{text[0]}</span></div>"
         f'<div style="display:flex;align-items:center;gap:4px;margin:2px 0">'
@@ -83,4 +90,16 @@ def legend_html(action_ids, lang: str) -> str:
         f'stroke="#444" stroke-dasharray="2 3"/></svg><span>{text[2]}</span></div>'
         f'<div style="color:#666;margin-top:4px">{text[3]}</div>'
     )
+
+
+def light_legend_html(counts: dict, colours: dict, lang: str) -> str:
+    """The legend of the map coloured by progress: each light with its colour and how many
+    measures of the selection have it (lights with none are left out), then the shared notes."""
+    rows = [
+        f'<div style="display:flex;align-items:center;gap:4px;margin:2px 0">'
+        f"{marker_html(colours[code], '', False)}<span>{html.escape(LIGHT_WORDS[code][lang])} ({n})</span></div>"
+        for code, n in counts.items()
+        if n
+    ]
+    rows.append(_legend_notes(lang))
     return "".join(rows)

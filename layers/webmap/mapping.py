@@ -20,6 +20,9 @@ import shapely
 
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import load_city
+from layers.labels import LIGHT_WORDS
+from layers.progress.lights import load_rules
+from layers.progress.view import light_counts
 from layers.selection.filtering import ZONES, Filters, zone_shapes
 from layers.webmap.basemaps import needs_gcj02
 from layers.webmap.map_base import (
@@ -42,9 +45,18 @@ from layers.webmap.map_layers import (
     anchor_points,
     clusters_element,
     is_large,
+    styled_group,
 )
 from layers.webmap.map_scripts import script_json
-from layers.webmap.map_symbols import BADGE_CLASS, LABEL_CLASS, POINT_CLASS, SELECTED_COLOUR, legend_html, marker_html
+from layers.webmap.map_symbols import (
+    BADGE_CLASS,
+    LABEL_CLASS,
+    POINT_CLASS,
+    SELECTED_COLOUR,
+    legend_html,
+    light_legend_html,
+    marker_html,
+)
 
 # The web map's public names, importable from here wherever they are defined.
 __all__ = [
@@ -78,20 +90,41 @@ def overlay_groups(
     filters: Filters | None = None,
     basemap: str = "none",
     lang: str = "zh",
+    colour_by: str = "action",
 ) -> tuple[list[folium.FeatureGroup], Bounds]:
     """The layers that follow the filters: a selection group (chosen districts, zones, the
-    legend, the clusters) and one group per action; and the bounds the view should fit."""
+    legend, the clusters) and one group per action, or per progress light (``colour_by``
+    ``progress``: every marker, line, area and county tint in its light's colour, the legend
+    listing the lights with their counts); and the bounds the view should fit."""
     filters = filters or Filters()
     gcj = needs_gcj02(basemap)
     counties = _display_counties(gcj)
     chosen = counties[counties["adcode"].isin(set(filters.districts))]
-    shown = Shown.prepare(selected, counties, gcj, lang)
+    shown = Shown.prepare(selected, counties, gcj, lang, colour_by)
     sel_group = _selection_group(chosen, filters, gcj)
-    groups = [sel_group, *_action_groups(shown, lang)]
-    _LegendControl(legend_html(_drawn_actions(shown), lang), lang).add_to(sel_group)
+    if colour_by == "progress":
+        colours = dict(load_rules().colours)
+        counts = light_counts(selected)
+        groups = [sel_group, *_light_groups(shown, colours, counts, lang)]
+        legend = light_legend_html(counts, colours, lang)
+    else:
+        colours = load_actions()["colour"].to_dict()
+        groups = [sel_group, *_action_groups(shown, lang)]
+        legend = legend_html(_drawn_actions(shown), lang)
+    _LegendControl(legend, lang).add_to(sel_group)
     if shown.cluster_rows:
-        clusters_element(shown, load_actions()["colour"].to_dict(), lang).add_to(sel_group)
+        clusters_element(shown, colours, lang).add_to(sel_group)
     return groups, _view_bounds(list(chosen.geometry) or shown.drawn_geometries(), gcj)
+
+
+def _light_groups(shown: Shown, colours: dict, counts: dict, lang: str) -> list[folium.FeatureGroup]:
+    """One group per progress light in the selection, in the legend's order."""
+    groups = []
+    for code, words in LIGHT_WORDS.items():
+        mine = shown.key == code
+        if mine.any():
+            groups.append(styled_group(shown, mine, colours[code], f"{words[lang]} ({counts[code]})", words[lang]))
+    return groups
 
 
 def _selection_group(chosen: gpd.GeoDataFrame, filters: Filters, gcj: bool) -> folium.FeatureGroup:
