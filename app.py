@@ -79,6 +79,13 @@ def pick_from_list(key: str, ids: tuple, filter_key: str):
         st.session_state[key] = {"selection": {"rows": [pos], "columns": [], "cells": []}}
 
 
+def list_columns(listed, with_lights: bool) -> dict:
+    """The list's column widths: number and title in view (with the light between them once
+    progress is reported); districts and action one scroll to the right."""
+    widths = [44, 56, 200] if with_lights else [44, 200]
+    return {listed.columns[i]: st.column_config.TextColumn(width=w) for i, w in enumerate(widths)}
+
+
 def reset_filters():
     for k, v in zip(FILTER_KEYS, ([], [], [], [], "", True, []), strict=True):
         st.session_state[k] = v
@@ -168,10 +175,10 @@ def _public(data_version: str, lang: str):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _list_table(data_version: str, filter_key: str, lang: str, asof, _selected):
+def _list_table(data_version: str, filter_key: str, lang: str, asof, with_lights: bool, _selected):
     """The numbered list of one filter state and as-of date (its lights), computed once per
     data version (``_selected`` is not hashed: the keys stand for it)."""
-    return list_table(_selected, lang)
+    return list_table(_selected, lang, with_lights)
 
 
 try:
@@ -303,7 +310,7 @@ if tab_map.open:
             st.warning(t("no_match", lang))
             st.button(t("reset", lang), on_click=reset_filters, key="reset_empty")
         filter_key = json.dumps(filters_to_query(filters), sort_keys=True)
-        listed = _list_table(data_version, filter_key, lang, state.asof, selected)
+        listed = _list_table(data_version, filter_key, lang, state.asof, has_progress, selected)
         list_ids = list(listed.index)
         # One list per filter state and language: a row's position means one measure.
         list_key = "measure_list_" + hashlib.sha1(f"{filter_key}{lang}".encode()).hexdigest()[:10]
@@ -362,11 +369,7 @@ if tab_map.open:
                     on_select=partial(pick_from_list, list_key, tuple(list_ids), filter_key),
                     selection_mode=["single-row", "single-cell"],
                     # Number and title in view; districts and action one scroll to the right.
-                    column_config={
-                        listed.columns[0]: st.column_config.TextColumn(width=44),
-                        listed.columns[1]: st.column_config.TextColumn(width=200),
-                        **({listed.columns[2]: st.column_config.TextColumn(width=56)} if has_progress else {}),
-                    },
+                    column_config=list_columns(listed, has_progress),
                 )
             if sel_id:
                 rec = selected[selected["id"] == sel_id].iloc[0]

@@ -127,9 +127,12 @@ def test_the_list_shows_each_measures_light_city_wide_ones_too():
     projects = load_projects()
     plain = list_table(projects, "zh")
     assert LIGHT_HEADER["zh"] not in plain.columns  # no lights joined: no column
+    nothing = projects.assign(light="no_plan")
+    assert LIGHT_HEADER["zh"] not in list_table(nothing, "zh").columns  # nothing reported: none either
+    assert LIGHT_HEADER["zh"] in list_table(nothing, "zh", with_lights=True).columns
     lit = projects.assign(light=["red" if f == "city" else "blue" for f in projects["form"]])
     listed = list_table(lit, "zh")
-    assert list(listed.columns[:3]) == ["序号", "措施", "进度"] and list(listed.index) == list(plain.index)
+    assert list(listed.columns[:3]) == ["序号", "进度", "措施"] and list(listed.index) == list(plain.index)
     city = set(projects.loc[projects["form"] == "city", "id"])
     assert city and {listed.loc[i, "进度"] for i in city} == {"红"}
     assert set(listed.loc[~listed.index.isin(city), "进度"]) == {"蓝"}

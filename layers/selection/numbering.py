@@ -78,21 +78,24 @@ def table_rows(drawn, number, names, actions, lang, everything=None) -> list[lis
 TABLE_HEADER = {"zh": ["序号", "措施", "县市区", "行动"], "en": ["No.", "Measure", "District", "Action"]}
 
 
-def list_table(sel: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def list_table(sel: pd.DataFrame, lang: str = "zh", with_lights: bool | None = None) -> pd.DataFrame:
     """Every measure of ``sel`` as the list beside the app's map shows it: the drawn ones
     numbered as on the map, then the ones with no single place ("–"), city-wide ones too;
-    with the progress lights joined, each row's light after its title. Indexed by id."""
+    with the progress lights joined (``with_lights``; by default once any progress is
+    reported), each row's light after its number. Indexed by id."""
     from layers.geo.actions import load_actions
 
     drawn = drawn_measures(sel)
     rows = table_rows(drawn, measure_numbers(sel), county_names(lang), load_actions(), lang, sel)
     ids = [*drawn["id"], *unplaced_measures(sel[~sel["id"].isin(drawn["id"])])["id"]]
     table = pd.DataFrame(rows, columns=TABLE_HEADER[lang], index=pd.Index(ids, name="id"))
-    if "light" in sel.columns:  # progress lights joined (layers.progress.view): every measure has one
+    if with_lights is None:  # by default, once any measure has a light other than "no plan"
+        with_lights = "light" in sel.columns and bool(sel["light"].ne("no_plan").any())
+    if with_lights:  # progress lights joined (layers.progress.view): every measure has one
         from layers.labels import LIGHT_SHORT
 
         light = sel.set_index("id")["light"].reindex(table.index).fillna("no_plan")
-        table.insert(2, LIGHT_HEADER[lang], [LIGHT_SHORT[c][lang] for c in light])
+        table.insert(1, LIGHT_HEADER[lang], [LIGHT_SHORT[c][lang] for c in light])
     return table
 
 
