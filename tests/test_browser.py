@@ -5,6 +5,7 @@ Streamlit's health endpoint replaces any fixed sleep. Every request that does
 not go to that port is aborted and recorded.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -85,6 +86,22 @@ def start_server(store_path):
     )
     wait_for_server(f"http://127.0.0.1:{port}/_stcore/health", proc)
     return proc, f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def server_with_account(folder, name: str, password: str, role: str):
+    """A server whose store (in ``folder``) has one account: its URL, stopped afterwards."""
+    from layers.edits.auth import Accounts
+    from layers.edits.store import Store
+
+    path = folder / "store.sqlite"
+    with Store(path) as store:
+        Accounts(store).add(name, password, role)
+    proc, url = start_server(path)
+    try:
+        yield url
+    finally:
+        stop_server(proc)
 
 
 def stop_server(proc):
@@ -330,7 +347,11 @@ def test_switching_the_basemap_requests_tiles_and_keeps_the_layers(offline_page,
     page = offline_page
     frame = open_map(page, f"{server}/?action=3")
     points, _ = expected_counts({"action": "3"})
-    page.locator('[data-testid="stSelectbox"]', has_text="底图").click()
+    # Below the fold of the sidebar: scrolled to first (a scroll under an open list closes it).
+    basemap = page.locator('[data-testid="stSelectbox"]', has_text="底图")
+    basemap.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    mouse_click(page, basemap)
     page.get_by_role("option", name="OpenStreetMap").click()
     page.wait_for_url("**basemap=osm**", timeout=30000)
     frame = page.frame_locator(MAP)

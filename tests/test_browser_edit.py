@@ -20,8 +20,7 @@ from test_browser import (  # noqa: F401  (browser and server are fixtures)
     open_map,
     selection,
     server,
-    start_server,
-    stop_server,
+    server_with_account,
 )
 
 EDITOR, PASSWORD = "规划科王工", "correct horse battery staple"
@@ -29,17 +28,8 @@ EDITOR, PASSWORD = "规划科王工", "correct horse battery staple"
 
 @pytest.fixture(scope="module")
 def editor_server(tmp_path_factory):
-    from layers.edits.auth import Accounts
-    from layers.edits.store import Store
-
-    path = tmp_path_factory.mktemp("edit") / "store.sqlite"
-    with Store(path) as store:
-        Accounts(store).add(EDITOR, PASSWORD, "editor")
-    proc, url = start_server(path)
-    try:
+    with server_with_account(tmp_path_factory.mktemp("edit"), EDITOR, PASSWORD, "editor") as url:
         yield url
-    finally:
-        stop_server(proc)
 
 
 def _offline(route):
@@ -154,7 +144,9 @@ def test_the_import_review_shows_each_rows_place_on_a_map_and_the_save_counts_th
     sign_in_and_open_edit_tab(page, editor_server)
     path = tmp_path / "清单.csv"
     path.write_bytes(CSV)
-    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+    # The list's uploader (the progress section below has one of its own).
+    uploader = page.locator("[data-testid=stFileUploader]", has_text="清单文件")
+    uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
     page.get_by_text("各行在地图上的位置").wait_for(timeout=60000)
     # The review's map is the first of the tab (the correction's map is below it).
     holder = page.locator(MAP).first

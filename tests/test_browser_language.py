@@ -7,7 +7,7 @@ import time
 
 import pytest
 import test_browser
-from test_browser import click_list_row, expect, mouse_click, open_map, start_server, stop_server
+from test_browser import click_list_row, expect, mouse_click, open_map, server_with_account
 
 # test_browser's fixtures, used here under their names (this module gets its own server).
 server, browser, offline_page = test_browser.server, test_browser.browser, test_browser.offline_page
@@ -225,17 +225,8 @@ ADMIN_PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory):
     """A server whose store has one account, an admin's."""
-    from layers.edits.auth import Accounts
-    from layers.edits.store import Store
-
-    path = tmp_path_factory.mktemp("admin") / "store.sqlite"
-    with Store(path) as store:
-        Accounts(store).add(ADMIN, ADMIN_PASSWORD, "admin")
-    proc, url = start_server(path)
-    try:
+    with server_with_account(tmp_path_factory.mktemp("admin"), ADMIN, ADMIN_PASSWORD, "admin") as url:
         yield url
-    finally:
-        stop_server(proc)
 
 
 def test_the_edit_tab_of_a_signed_in_admin_speaks_one_language(browser, admin_server):
@@ -262,7 +253,10 @@ def test_the_edit_tab_of_a_signed_in_admin_speaks_one_language(browser, admin_se
     found = {}
     for lang in ("zh", "en"):
         if lang == "en":
-            mouse_click(page, page.get_by_text("English", exact=True))
+            switch = page.get_by_text("English", exact=True)
+            switch.scroll_into_view_if_needed()  # the sign-in scrolled the sidebar; scrolling is no click
+            page.wait_for_timeout(300)
+            mouse_click(page, switch)
             page.get_by_text("Matching measures").wait_for(timeout=30000)
         tab = TEXT["tabs"][lang][-1]
         mouse_click(page, page.get_by_role("tab", name=tab))

@@ -14,7 +14,6 @@ from layers.edits.changes import changes_key, record_from_row, with_location
 from layers.edits.geofile import read_geometry_file
 from layers.edits.history import history_csv, readable_history
 from layers.edits.importer import (
-    CONFLICT_CHOICES,
     FIELDS,
     MAX_BYTES,
     ImportFileError,
@@ -31,7 +30,7 @@ from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS
 from layers.selection.details import source_summary
 from layers.webmap.small_maps import SMALL_MAP_HEIGHT_PX, pick_map, picked_group, review_map
 from ui import progress_edit
-from ui.messages import said, saved
+from ui.messages import conflict_choice, said, saved
 
 MAX_MB = MAX_BYTES // 2**20
 
@@ -124,15 +123,7 @@ def _import(lang, who, state, known_ids, basemap, tdt_key):
         return
     choice = None
     if report.conflicts:
-        st.warning(t("imp_conflicts", lang, n=len(report.conflicts)))
-        choice = st.radio(
-            t("imp_conflict_rows", lang),
-            CONFLICT_CHOICES,
-            index=None,
-            key="imp_conflict",
-            horizontal=True,
-            format_func=lambda c: t(f"conflict_{c}", lang),
-        )
+        choice = conflict_choice(len(report.conflicts), lang, "imp_conflict")
         if choice is None:
             return
     records = report.to_save(choice)

@@ -1,10 +1,12 @@
-"""What a save did, said once after the rerun that follows it, in the section that saved."""
+"""What a save will do and did: the choice a conflict needs before saving, and what a save
+did, said once after the rerun that follows it, in the section that saved."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from layers.edits.changes import save_summary
+from layers.edits.importer import CONFLICT_CHOICES
 from layers.edits.store import Store
 from layers.labels import t
 
@@ -23,3 +25,17 @@ def said(state, section: str) -> None:
     flash = state.get("flash")
     if flash and flash[0] == section:
         slot.success(state.pop("flash")[1])
+
+
+def conflict_choice(n: int, lang: str, key: str) -> str | None:
+    """``n`` rows would replace what is stored: the planner's choice (keep, replace, skip),
+    None until one is made (nothing is saved without it)."""
+    st.warning(t("imp_conflicts", lang, n=n))
+    return st.radio(
+        t("imp_conflict_rows", lang),
+        CONFLICT_CHOICES,
+        index=None,
+        key=key,
+        horizontal=True,
+        format_func=lambda c: t(f"conflict_{c}", lang),
+    )

@@ -13,12 +13,12 @@ import hashlib
 import streamlit as st
 
 from layers._errors import describe
-from layers.edits.importer import CONFLICT_CHOICES, ImportFileError
+from layers.edits.importer import ImportFileError
 from layers.edits.store import ConflictError, Store, StoreWriteError
 from layers.labels import LIGHT_WORDS, md_escape, t
 from layers.progress.workbook import template
 from layers.progress.workbook_review import review_workbook
-from ui.messages import said, saved
+from ui.messages import conflict_choice, said, saved
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -66,7 +66,7 @@ def render(projects, selected, lang: str, who: str, state, data_version: str, to
     if review.has_errors:
         st.error(t("imp_errors", lang))
         return
-    choice = _conflict_choice(review, lang)
+    choice = conflict_choice(len(review.conflicts), lang, "prog_conflict") if review.conflicts else None
     if review.conflicts and choice is None:
         return
     _light_changes(review, choice, asof, lang)
@@ -83,20 +83,6 @@ def render(projects, selected, lang: str, who: str, state, data_version: str, to
             return
         saved(state, "progress", lang, batch, None)
         st.rerun()
-
-
-def _conflict_choice(review, lang: str) -> str | None:
-    if not review.conflicts:
-        return None
-    st.warning(t("imp_conflicts", lang, n=len(review.conflicts)))
-    return st.radio(
-        t("imp_conflict_rows", lang),
-        CONFLICT_CHOICES,
-        index=None,
-        key="prog_conflict",
-        horizontal=True,
-        format_func=lambda c: t(f"conflict_{c}", lang),
-    )
 
 
 def _light_changes(review, choice, asof: dt.date, lang: str) -> None:

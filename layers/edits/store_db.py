@@ -32,26 +32,9 @@ from layers._errors import Msg
 #: The store's log (the same name as before the connections had a module of their own).
 _log = logging.getLogger("layers.edits.store")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS measures (
-    id TEXT PRIMARY KEY,
-    record TEXT NOT NULL,          -- JSON: register fields and location fields
-    version INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,
-    updated_by TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    batch TEXT NOT NULL,
-    at TEXT NOT NULL,
-    who TEXT NOT NULL,
-    what TEXT NOT NULL,            -- import, set_location, set_geometry, undo
-    measure_id TEXT NOT NULL,
-    old TEXT,                      -- JSON record before, NULL if new
-    new TEXT,                      -- JSON record after, NULL if removed
-    undone_by TEXT                 -- batch that undid this one
-);
-CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
+#: Plans and reports (``layers.edits.progress_db``), the same in both databases but for
+#: PostgreSQL's name of a double.
+_PROGRESS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS plans (
     measure_id TEXT PRIMARY KEY,
     start_date TEXT NOT NULL,      -- YYYY-MM-DD, as in the record: the lights read these columns
@@ -83,6 +66,31 @@ CREATE TABLE IF NOT EXISTS reports (
 CREATE INDEX IF NOT EXISTS reports_by_date ON reports(report_date);
 """
 
+_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS measures (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,          -- JSON: register fields and location fields
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch TEXT NOT NULL,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    what TEXT NOT NULL,            -- import, set_location, set_geometry, undo
+    measure_id TEXT NOT NULL,
+    old TEXT,                      -- JSON record before, NULL if new
+    new TEXT,                      -- JSON record after, NULL if removed
+    undone_by TEXT                 -- batch that undid this one
+);
+CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
+"""
+    + _PROGRESS_SCHEMA
+)
+
 # The same tables in PostgreSQL: a sequence for the audit order, and the geometry in PostGIS.
 _PG_SCHEMA = """
 CREATE TABLE IF NOT EXISTS measures (
@@ -105,36 +113,7 @@ CREATE TABLE IF NOT EXISTS audit (
     undone_by TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_batch ON audit(batch);
-CREATE TABLE IF NOT EXISTS plans (
-    measure_id TEXT PRIMARY KEY,
-    start_date TEXT NOT NULL,
-    end_date TEXT NOT NULL,
-    record TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,
-    updated_by TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS plan_milestones (
-    measure_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    due TEXT NOT NULL,
-    met TEXT,
-    PRIMARY KEY (measure_id, seq)
-);
-CREATE TABLE IF NOT EXISTS reports (
-    measure_id TEXT NOT NULL,
-    report_date TEXT NOT NULL,
-    status TEXT NOT NULL,
-    progress DOUBLE PRECISION,
-    record TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,
-    updated_by TEXT NOT NULL,
-    PRIMARY KEY (measure_id, report_date)
-);
-CREATE INDEX IF NOT EXISTS reports_by_date ON reports(report_date);
-"""
+""" + _PROGRESS_SCHEMA.replace(" REAL,", " DOUBLE PRECISION,")
 #: Any number: the key of the advisory lock that makes writers take turns.
 _PG_WRITE_LOCK = 7_428_110
 

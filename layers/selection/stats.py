@@ -135,7 +135,7 @@ def stats_by_light(selected: pd.DataFrame, by: str = "action", lang: str = "zh")
             rows += [(order[c], light) for c in codes if c in order]
         pairs = pd.DataFrame(rows, columns=["row", "light"])
     table = pd.crosstab(pairs["row"], pairs["light"]).reindex(index=list(order.values()), columns=list(LIGHT_WORDS))
-    table = table.fillna(0).astype(int)
+    table = table.fillna(0).astype(int).rename_axis(index=None, columns=None)  # crosstab's axis names are ours
     table.columns = [LIGHT_WORDS[c][lang] for c in LIGHT_WORDS]
     total = "合计" if zh else "Total"
     table[total] = table.sum(axis=1)
