@@ -71,16 +71,9 @@ def settled(page) -> None:
     page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=30000)
 
 
-def visible_frame(page):
-    """The one streamlit-folium map frame on screen (the edit tab's small map)."""
-    frames = page.locator(MAP)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        shown = [i for i in range(frames.count()) if frames.nth(i).is_visible()]
-        if len(shown) == 1:
-            return frames.nth(shown[0])
-        page.wait_for_timeout(200)
-    raise AssertionError("no single visible map")
+#: The correction's map and the import review's, each in its section's container.
+PICK_MAP = f".st-key-correct_section {MAP}"
+REVIEW_MAP = f".st-key-import_section {MAP}"
 
 
 def in_viewport(page, locator) -> bool:
@@ -95,8 +88,8 @@ def test_a_click_on_the_correction_map_only_picks_a_point_and_the_save_says_what
     total = len(selection({}))
     sign_in_and_open_edit_tab(page, editor_server)
     page.get_by_text(f"{total} 条(共 {total} 条)").wait_for(timeout=30000)
-    holder = visible_frame(page)
-    frame = page.frame_locator(f"{MAP} >> visible=true")
+    holder = page.locator(PICK_MAP)
+    frame = page.frame_locator(PICK_MAP)
     frame.locator(".leaflet-container").wait_for(timeout=60000)
     page.get_by_text("在下面的地图上点击新位置").wait_for(timeout=30000)
     holder.scroll_into_view_if_needed()  # scrolling is no click
@@ -148,9 +141,8 @@ def test_the_import_review_shows_each_rows_place_on_a_map_and_the_save_counts_th
     uploader = page.locator("[data-testid=stFileUploader]", has_text="清单文件")
     uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
     page.get_by_text("各行在地图上的位置").wait_for(timeout=60000)
-    # The review's map is the first of the tab (the correction's map is below it).
-    holder = page.locator(MAP).first
-    frame = page.frame_locator(MAP).first
+    holder = page.locator(REVIEW_MAP)
+    frame = page.frame_locator(REVIEW_MAP)
     dots = frame.locator("path.leaflet-interactive[fill='#2e7d32'], path.leaflet-interactive[fill='#1565c0']")
     expect(dots).to_have_count(2, timeout=60000)
     holder.scroll_into_view_if_needed()
