@@ -139,6 +139,25 @@ print(json.dumps({"filter_rerun_ms": statistics.median(filters[2:]), "asof_first
 """
 
 
+def progress_rows(reports: int, seed: int = 3) -> list[tuple[str, dict]]:
+    """A plan (one milestone) and ``reports`` monthly reports for every measure of the real
+    register, as ``Store.save_progress`` takes them (fixed seed)."""
+    from layers import load_projects
+
+    rnd = random.Random(seed)
+    rows = []
+    for mid in load_projects()["id"]:
+        end = START + dt.timedelta(days=rnd.randint(300, 900))
+        plan = {"measure_id": mid, "unit": "单位", "start": START.isoformat(), "end": end.isoformat()}
+        rows.append(("plan", plan | {"milestones": [{"name": "开工", "due": "2020-05-01", "met": None}]}))
+        pct = 0.0
+        for k in range(reports):
+            pct = min(100.0, pct + rnd.uniform(0, 8))
+            day = (START + dt.timedelta(days=30 * k)).isoformat()
+            rows.append(("report", {"measure_id": mid, "date": day, "status": "under_way", "progress": round(pct, 1)}))
+    return rows
+
+
 def app_reruns(reports: int) -> dict:
     """AppTest reruns of the app on the real register with a plan and ``reports`` monthly
     reports per measure, saved through the store (audited): a filter change, and an as-of
@@ -149,27 +168,7 @@ def app_reruns(reports: int) -> dict:
     from layers import load_projects
     from layers.edits.store import Store
 
-    rnd = random.Random(3)
-    rows = []
-    for mid in load_projects()["id"]:
-        end = START + dt.timedelta(days=rnd.randint(300, 900))
-        rows.append(
-            (
-                "plan",
-                {
-                    "measure_id": mid,
-                    "unit": "单位",
-                    "start": START.isoformat(),
-                    "end": end.isoformat(),
-                    "milestones": [{"name": "开工", "due": "2020-05-01", "met": None}],
-                },
-            )
-        )
-        pct = 0.0
-        for k in range(reports):
-            pct = min(100.0, pct + rnd.uniform(0, 8))
-            day = (START + dt.timedelta(days=30 * k)).isoformat()
-            rows.append(("report", {"measure_id": mid, "date": day, "status": "under_way", "progress": round(pct, 1)}))
+    rows = progress_rows(reports)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "app.sqlite"
         with Store(path) as store:
