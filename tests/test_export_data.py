@@ -129,3 +129,50 @@ def test_every_format_gives_the_same_attributes_for_a_measure(selected, tmp_path
 def test_unknown_crs_is_a_clear_error(selected, tmp_path):
     with pytest.raises(ValueError, match="wgs84, cgcs2000, gcj02"):
         WRITERS["csv"](selected, tmp_path / "x.csv", "mars")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg", "shp", "xlsx"])
+def test_data_exports_carry_each_measures_light_as_of_the_apps_date(fmt, tmp_path):
+    """Issue 21: the exports hold the lights as of the date the app shows."""
+    import datetime as dt
+    import zipfile
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from layers.exports import export
+    from layers.progress.view import with_lights
+
+    projects = load_projects()
+    sel = projects[(projects["action"] == 3) & (projects["form"] == "point")]  # one layer in every format
+    first = sel["id"].iloc[0]
+    lights = pd.DataFrame(
+        {
+            "light": ["red"],
+            "lag": [35.5],
+            "schedule": [40.0],
+            "progress": [4.5],
+            "report_date": ["2020-06-30"],
+            "overdue": [["开工"]],
+        },
+        index=[first],
+    )
+    lit = with_lights(sel, lights, dt.date(2020, 7, 1))
+    out = export(lit, fmt, tmp_path / f"x.{fmt}")
+    if fmt == "csv":
+        table = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    elif fmt == "xlsx":
+        table = pd.read_excel(out, dtype=str)
+    elif fmt == "shp":
+        with zipfile.ZipFile(out) as z:
+            z.extractall(tmp_path / "shp")
+        table = gpd.read_file(next((tmp_path / "shp").rglob("*.shp")))
+    else:
+        table = gpd.read_file(out)
+    row = table.set_index("id").loc[first]
+    assert row["light"] == "red" and float(row["progress"]) == 4.5 and float(row["lag"]) == 35.5
+    # GeoJSON readers take a date-like text for a date: compared as text.
+    assert (
+        str(row["rep_date"])[:10] == "2020-06-30" and row["overdue"] == "开工" and str(row["asof"])[:10] == "2020-07-01"
+    )
+    assert set(table["light"]) == {"red", "no_plan"}

@@ -32,7 +32,7 @@ def with_lights_asof(projects, data_version: str, asof: dt.date):
     """``projects`` with their lights as of ``asof`` (``layers.progress.view.with_lights``),
     and whether any progress has been reported at all."""
     table, any_progress = _lights(data_version, asof, tuple(projects["id"]))
-    return with_lights(projects, table), any_progress
+    return with_lights(projects, table, asof), any_progress
 
 
 def counts_without_lights(projects, state) -> dict[str, int]:

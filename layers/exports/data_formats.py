@@ -124,7 +124,23 @@ def export_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84") -> gpd.GeoDataF
             "crs": label,
         }
     )
+    if "light" in selected.columns:  # progress lights joined as of a date (layers.progress.view.with_lights)
+        out = out.assign(**_light_fields(selected))
     return gpd.GeoDataFrame(out, geometry=geoms, crs=epsg)
+
+
+def _light_fields(selected: pd.DataFrame) -> dict:
+    """Each measure's progress as of the app's date: light code, 形象进度, lag behind the
+    schedule, the report's date, overdue milestones and the as-of date (names ≤ 10
+    characters, for the Shapefile)."""
+    return {
+        "light": selected["light"].fillna("no_plan").to_numpy(),
+        "progress": pd.to_numeric(selected["light_progress"], errors="coerce").to_numpy(),
+        "lag": pd.to_numeric(selected["light_lag"], errors="coerce").to_numpy(),
+        "rep_date": selected["light_report_date"].fillna("").astype(str).to_numpy(),
+        "overdue": ["; ".join(v) if isinstance(v, list) else "" for v in selected["light_overdue"]],
+        "asof": selected.get("light_asof", pd.Series("", index=selected.index)).fillna("").to_numpy(),
+    }
 
 
 def tabular_frame(selected: gpd.GeoDataFrame, crs: str = "wgs84", wkt_limit: int | None = None) -> pd.DataFrame:

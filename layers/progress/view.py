@@ -27,13 +27,15 @@ LIGHT_COLUMNS = {
 }
 
 
-def with_lights(projects: pd.DataFrame, lights: pd.DataFrame) -> pd.DataFrame:
+def with_lights(projects: pd.DataFrame, lights: pd.DataFrame, asof: dt.date | None = None) -> pd.DataFrame:
     """``projects`` with each measure's light as of the date ``lights`` was computed for
-    (``lights_table``'s frame, indexed by id); a measure it does not list has no plan."""
+    (``lights_table``'s frame, indexed by id; ``asof``, kept in ``light_asof`` for the
+    exports); a measure it does not list has no plan."""
     joined = lights.reindex(projects["id"].to_numpy())[list(LIGHT_COLUMNS)].rename(columns=LIGHT_COLUMNS)
     joined.index = projects.index
     joined["light"] = joined["light"].fillna("no_plan")
     joined["light_overdue"] = [v if isinstance(v, list) else [] for v in joined["light_overdue"]]
+    joined["light_asof"] = asof.isoformat() if asof else ""
     return projects.assign(**{c: joined[c] for c in joined.columns})
 
 
