@@ -18,7 +18,7 @@ from layers.edits.auth import Accounts
 from layers.edits.changes import apply_store
 from layers.edits.privacy import mask_projects
 from layers.edits.store import Store, StoreUnavailable
-from layers.exports import APPROVAL_MAX, FORMAT_LABELS, FORMATS, MIME, TITLE_MAX, export, extension
+from layers.exports import APPROVAL_MAX, FORMAT_LABELS, FORMATS, MIME, TITLE_MAX, export, extension, file_name
 from layers.exports.data_formats import EXPORT_CRS
 from layers.exports.fonts import FontNotFoundError
 from layers.exports.print_base import print_basemap_note
@@ -475,7 +475,7 @@ if tab_export.open:
             st.download_button(
                 t("x_download", lang),
                 result[1],
-                file_name=f"jining_measures{extension(fmt)}",
+                file_name=file_name(fmt, lang, state.asof),
                 mime=MIME[fmt],
                 key="x_download",
                 type="primary",

@@ -75,6 +75,7 @@ def _export(args) -> int:
             f"warning: {len(quarantined)} stored records have problems and are left out: {', '.join(quarantined)}",
             file=sys.stderr,
         )
+    projects = _with_lights(projects, args)
     selected = filter_projects(projects, filters)
     if selected.empty:
         print("error: no measure matches these filters; nothing written", file=sys.stderr)
@@ -268,6 +269,21 @@ def _add_geocode(sub) -> None:
     g.set_defaults(func=_geocode)
 
 
+def _with_lights(projects, args):
+    """The measures with their progress lights as of ``--asof`` (default today in Jining),
+    as the app joins them: the data exports carry them."""
+    import datetime as dt
+
+    from layers.edits.store import Store
+    from layers.labels import LOCAL_TZ
+    from layers.progress.store import lights_asof
+    from layers.progress.view import with_lights
+
+    asof = args.asof or dt.datetime.now(LOCAL_TZ).date()
+    with Store(args.store, read_only=True) as store:
+        return with_lights(projects, lights_asof(store, list(projects["id"]), asof), asof)
+
+
 def _add_export(sub) -> None:
     from layers.exports import BASEMAP_IDS, FORMATS
     from layers.exports.data_formats import EXPORT_CRS
@@ -290,7 +306,22 @@ def _add_export(sub) -> None:
     e.add_argument("--approval", default="", help="approval number (审图号) printed on maps")
     e.add_argument("--lang", choices=("zh", "en"), default="zh")
     e.add_argument("--store", help="store file merged with the register (default: $JINING_STORE or data/store.sqlite)")
+    e.add_argument(
+        "--asof",
+        type=_iso_date,
+        help="the date of the progress lights the data exports carry (YYYY-MM-DD; default today in Jining)",
+    )
     e.set_defaults(func=_export)
+
+
+def _iso_date(text: str):
+    import argparse
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write 2020-09-30") from None
 
 
 def _add_changes(sub) -> None:
@@ -385,7 +416,7 @@ def _register(store):
 
 
 def _add_progress(sub) -> None:
-    """``progress template|import|lights`` (``layers.progress.cli``)."""
+    """``progress template|import|lights|changes`` (``layers.progress.cli``)."""
     from layers.progress.cli import add_progress
 
     add_progress(sub, _STORE_HELP, _register)

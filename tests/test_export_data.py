@@ -2,6 +2,7 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -176,3 +177,42 @@ def test_data_exports_carry_each_measures_light_as_of_the_apps_date(fmt, tmp_pat
         str(row["rep_date"])[:10] == "2020-06-30" and row["overdue"] == "开工" and str(row["asof"])[:10] == "2020-07-01"
     )
     assert set(table["light"]) == {"red", "no_plan"}
+
+
+def test_download_names_say_what_they_are_and_as_of_when():
+    import datetime as dt
+
+    from layers.exports import FORMATS, file_name
+
+    day = dt.date(2020, 9, 30)
+    assert file_name("pack-pdf", "zh", day) == "济宁十大行动_汇报材料_2020-09-30.pdf"
+    assert file_name("png", "zh", day) == "济宁十大行动_地图_2020-09-30.png"
+    assert file_name("shp", "en", day) == "jining_ten_actions_data_2020-09-30.zip"
+    assert file_name("pptx", "en", day) == "jining_ten_actions_briefing_2020-09-30.pptx"
+    assert all(file_name(f, "en", day).isascii() for f in FORMATS)  # the English view's names are ASCII
+    assert len({file_name(f, "zh", day) for f in FORMATS}) == len(FORMATS)  # a map PDF and a pack PDF differ too
+
+
+def test_the_command_lines_data_export_carries_the_lights_as_of_its_date(tmp_path):
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from layers.edits.store import Store
+
+    store = tmp_path / "s.sqlite"
+    plan = {"measure_id": "A10-05", "unit": "市科技局", "start": "2020-03-01", "end": "2021-02-28", "milestones": []}
+    report = {"measure_id": "A10-05", "date": "2020-06-30", "status": "under_way", "progress": 1.0}
+    with Store(store) as s:
+        s.save_progress([("plan", plan), ("report", report)], "王工")
+    root = Path(__file__).resolve().parents[1]
+    for asof, light in (("2020-07-01", "red"), ("2020-06-01", "stale")):
+        out = tmp_path / f"{asof}.csv"
+        run = [sys.executable, "-m", "layers", "export", "--format", "csv", "--out", str(out), "--action", "10",
+               "--store", str(store), "--asof", asof]  # fmt: skip
+        subprocess.run(run, cwd=root, check=True, capture_output=True)
+        row = pd.read_csv(out, encoding="utf-8-sig", dtype=str).set_index("id").loc["A10-05"]
+        assert (row["light"], row["asof"]) == (light, asof)
+    bad = subprocess.run([*run[:-1], "2020-13-01"], cwd=root, capture_output=True, text=True)
+    assert bad.returncode == 2 and "is not a date" in bad.stderr

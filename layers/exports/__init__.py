@@ -83,6 +83,25 @@ def extension(fmt: str) -> str:
     return EXTENSIONS.get(fmt, f".{fmt}")
 
 
+#: What a download is, in its file name: a map, a briefing pack (汇报材料), data, a web map.
+FILE_KINDS = {
+    "map": {"zh": "地图", "en": "map"},
+    "pack": {"zh": "汇报材料", "en": "briefing"},
+    "html": {"zh": "网页地图", "en": "web_map"},
+    "data": {"zh": "数据", "en": "data"},
+}
+
+
+def file_name(fmt: str, lang: str = "zh", asof=None) -> str:
+    """A download's name that says what it is and as of when, e.g.
+    ``济宁十大行动_汇报材料_2020-09-30.pdf``; ASCII in the English view
+    (``jining_ten_actions_briefing_2020-09-30.pdf``)."""
+    kind = "map" if fmt in MAP_FORMATS else "pack" if fmt in ("pptx", "pack-pdf") else "html" if fmt == "html" else "data"
+    stem = "济宁十大行动" if lang == "zh" else "jining_ten_actions"
+    date = f"_{asof.isoformat()}" if asof else ""
+    return f"{stem}_{FILE_KINDS[kind][lang]}{date}{extension(fmt)}"
+
+
 def export(
     selected,
     fmt: str,
