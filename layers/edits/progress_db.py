@@ -181,6 +181,18 @@ def all_reports(db, upto: str | None = None) -> pd.DataFrame:
     )
 
 
+def reports_between(db, since: str, asof: str) -> pd.DataFrame:
+    """How many reports each measure has dated after ``since`` and on or before ``asof``
+    (YYYY-MM-DD; strict on ``since``, inclusive on ``asof``): measure_id, n. One query
+    over the report-date index."""
+    return _frame(
+        db,
+        "SELECT measure_id, COUNT(*) AS n FROM reports WHERE report_date > ? AND report_date <= ? "
+        "GROUP BY measure_id ORDER BY measure_id",
+        (since, asof),
+    )
+
+
 def has_rows(db) -> bool:
     """Whether any plan or report is stored."""
     return any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in ("plans", "reports"))

@@ -96,7 +96,9 @@ def file_name(fmt: str, lang: str = "zh", asof=None) -> str:
     """A download's name that says what it is and as of when, e.g.
     ``济宁十大行动_汇报材料_2020-09-30.pdf``; ASCII in the English view
     (``jining_ten_actions_briefing_2020-09-30.pdf``)."""
-    kind = "map" if fmt in MAP_FORMATS else "pack" if fmt in ("pptx", "pack-pdf") else "html" if fmt == "html" else "data"
+    kind = (
+        "map" if fmt in MAP_FORMATS else "pack" if fmt in ("pptx", "pack-pdf") else "html" if fmt == "html" else "data"
+    )
     stem = "济宁十大行动" if lang == "zh" else "jining_ten_actions"
     date = f"_{asof.isoformat()}" if asof else ""
     return f"{stem}_{FILE_KINDS[kind][lang]}{date}{extension(fmt)}"

@@ -4,7 +4,9 @@
   workbook for the register's measures, pre-filled from the store;
 - ``import FILE.xlsx [--on-conflict keep|replace|skip] [--as NAME] [--dry-run] [--asof DATE]``:
   review a filled workbook, show which lights change, save it as one batch (one undo);
-- ``lights [--asof DATE] [--format json|csv]``: every measure's light, one record each.
+- ``lights [--asof DATE] [--format json|csv]``: every measure's light, one record each;
+- ``changes --since DATE --asof DATE [--format json|csv]``: every change in (since, asof]
+  (``layers.progress.changes``), one record each; the count of new reports on stderr.
 
 ``layers.__main__`` adds them (:func:`add_progress`) and passes the register merged with the
 store, as the app shows it; every expected failure is its ``error:`` line.
@@ -19,7 +21,8 @@ import sys
 USAGE = """subcommands:
   template --out FILE.xlsx [--unit NAME] [--asof DATE] [--lang zh|en] [--store STORE]
   import FILE.xlsx [--on-conflict keep|replace|skip] [--as NAME] [--dry-run] [--asof DATE] [--store STORE]
-  lights [--asof DATE] [--format json|csv] [--store STORE]"""
+  lights [--asof DATE] [--format json|csv] [--store STORE]
+  changes --since DATE --asof DATE [--format json|csv] [--store STORE]"""
 
 
 def asof_date(text: str) -> dt.date:
@@ -36,7 +39,7 @@ def asof_date(text: str) -> dt.date:
 
 
 def add_progress(sub, store_help: str, register) -> None:
-    """Add ``progress`` and its three subcommands to ``sub``; ``register(store)`` gives the
+    """Add ``progress`` and its subcommands to ``sub``; ``register(store)`` gives the
     register merged with the store and the ids of quarantined records."""
     p = sub.add_parser(
         "progress",
@@ -73,7 +76,12 @@ def add_progress(sub, store_help: str, register) -> None:
     g.add_argument("--asof", type=asof_date, metavar="DATE", help="default today")
     g.add_argument("--format", choices=("json", "csv"), default="json")
     g.set_defaults(func=_lights)
-    for q in (t, i, g):
+    c = ps.add_parser("changes", help="every change in the period (since, asof]: lights, milestones, stale measures")
+    c.add_argument("--since", type=asof_date, metavar="DATE", required=True, help="the last briefing's date (excluded)")
+    c.add_argument("--asof", type=asof_date, metavar="DATE", required=True, help="this briefing's date (included)")
+    c.add_argument("--format", choices=("json", "csv"), default="json")
+    c.set_defaults(func=_changes)
+    for q in (t, i, g, c):
         q.add_argument("--store", help=store_help)
         q.set_defaults(register=register)
 
@@ -183,4 +191,29 @@ def _lights(args) -> int:
     for r in records:
         cells = [r["id"], *("; ".join(r[c]) if c == "overdue" else r[c] for c in COLUMNS)]
         writer.writerow(["" if v is None else defuse(v) for v in cells])
+    return 0
+
+
+def _changes(args) -> int:
+    """``progress changes``: the records of ``changes_between`` on stdout (a JSON array or
+    CSV with a header), then one line ``new reports: N`` on stderr, so stdout stays data."""
+    import csv
+    import json
+
+    from layers._text import defuse
+    from layers.edits.store import Store
+    from layers.progress.changes import FIELDS, changes_between, check_period, report_counts
+
+    check_period(args.since, args.asof)  # before reading anything: a ValueError, one line, exit 2
+    ids = list(_projects(args)["id"])
+    with Store(args.store, read_only=True) as store:
+        records = changes_between(store, ids, args.since, args.asof)
+        counts = report_counts(store, ids, args.since, args.asof)
+    if args.format == "json":
+        print("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]" if records else "[]")
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(FIELDS)
+        writer.writerows([defuse(r[f]) for f in FIELDS] for r in records)
+    print(f"new reports: {counts['total']}", file=sys.stderr)
     return 0
