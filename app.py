@@ -127,7 +127,7 @@ def keep_filters():
     """Before a language switch: the filter widgets and the tabs get new labels, hence new
     identities, and would start over. Re-assigning their values makes Streamlit carry them
     over; the open tab is carried over by its position."""
-    for k in (*FILTER_KEYS, "basemap", "selected_id", "asof", "colouring"):
+    for k in (*FILTER_KEYS, "basemap", "selected_id", "asof", "colouring", "since"):
         if k in st.session_state:
             st.session_state[k] = st.session_state[k]
     new = st.session_state.get("lang", "zh")
@@ -413,6 +413,7 @@ if tab_stats.open:
             st.markdown(f"**{t(f'stats_lights_{by}', lang)}**")
             lights_table = stats_by_light(selected, by, lang)
             st.dataframe(lights_table, width="stretch", height=35 * (len(lights_table) + 1) + 3, key=f"lights_{by}")
+        progress_panel.changes_section(selected, data_version, state.asof, lang, state)
 
 if tab_table.open:
     with tab_table:

@@ -78,6 +78,12 @@ TEXT = {
     "stats_lights_action": {"zh": "进度灯:按行动", "en": "Progress lights by action"},
     "stats_lights_district": {"zh": "进度灯:按县市区", "en": "Progress lights by district"},
     "progress_heading": {"zh": "进度", "en": "Progress"},
+    "changes_heading": {"zh": "变化情况", "en": "What changed"},
+    "changes_since": {"zh": "上次调度会日期", "en": "Since the meeting of"},
+    "changes_counts": {
+        "zh": "{since} 之后至 {asof}:{n} 项变化,新收到 {reports} 份进度报告。",
+        "en": "After {since} up to {asof}: {n} changes, {reports} new progress reports.",
+    },
     "prog_heading": {"zh": "进度填报", "en": "Report progress"},
     "prog_caption": {
         "zh": "下载左侧筛选出的措施的填报模板(计划、节点、进度三张表,已填入截至所选日期的最新值),"

@@ -104,3 +104,17 @@ def test_coloured_by_progress_the_map_and_its_legend_show_the_lights(isolated_st
     at.session_state["colouring"] = "action"
     at.run()
     assert "红 严重滞后 (1)" not in map_script(at) and "color" not in at.query_params
+
+
+def test_the_statistics_say_what_changed_since_the_last_meeting(isolated_store):
+    from test_app import open_tab
+
+    save_progress()
+    at = open_tab(run({"asof": "2020-10-01"}), "统计")
+    assert at.session_state["since"] == dt.date(2020, 9, 1)  # 30 days before the as-of date by default
+    assert any("2020-09-01 之后至 2020-10-01:1 项变化,新收到 1 份进度报告" in c.value for c in at.caption)
+    changes = at.dataframe[-1].value
+    assert changes.iloc[0].tolist() == ["2020-10-01", "A03-01", "35个重大工程", "进度灯变化", "未报告", "完成"]
+    at.session_state["since"] = dt.date(2020, 9, 30)  # the completion report is dated the 30th: not after it
+    at.run()
+    assert any(":0 项变化,新收到 0 份进度报告" in c.value for c in at.caption)

@@ -73,3 +73,18 @@ def test_the_details_show_the_plan_the_latest_report_and_the_history_up_to_the_d
 def test_a_measure_without_a_plan_says_so():
     rows = dict(progress_details(None, [], light_of(None, [], D(2020, 7, 1)), D(2020, 7, 1), "zh"))
     assert rows["进度灯"].startswith("无计划") and rows["计划"] == "尚未填报计划"
+
+
+def test_the_changes_of_a_period_read_as_a_table_in_either_language():
+    from layers.progress.view import changes_table
+
+    changes = [
+        {"id": "A03-01", "kind": "light", "from": "blue", "to": "red", "date": D(2020, 9, 30)},
+        {"id": "A03-02", "kind": "milestone_met", "from": "", "to": "开工", "date": D(2020, 9, 12)},
+    ]
+    zh = changes_table(changes, {"A03-01": "35个重大工程"}, "zh")
+    assert list(zh.columns) == ["日期", "编号", "措施", "变化", "由", "变为"]
+    assert zh.iloc[0].tolist() == ["2020-09-30", "A03-01", "35个重大工程", "进度灯变化", "蓝", "红"]
+    assert zh.iloc[1].tolist()[3:] == ["节点完成", "—", "开工"]
+    en = changes_table(changes, {}, "en")
+    assert en.iloc[0].tolist()[3:] == ["light changed", "blue", "red"]

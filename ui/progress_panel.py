@@ -60,3 +60,34 @@ def details(rec, asof: dt.date, lang: str) -> None:
     for label, value in progress_details(plan, reports, row, asof, lang):
         lines = "  \n".join(md_escape(line) for line in str(value).splitlines())
         st.markdown(f"**{md_escape(label)}**  \n{lines}")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _changes(data_version: str, ids_key: str, since: dt.date, asof: dt.date, _ids: tuple):
+    """The changes and new reports of a period, once per data version, selection and dates."""
+    from layers.progress.changes import changes_between, report_counts
+
+    with Store(read_only=True) as store:
+        return changes_between(store, list(_ids), since, asof), report_counts(store, list(_ids), since, asof)
+
+
+def changes_section(selected, data_version: str, asof: dt.date, lang: str, state) -> None:
+    """变化情况: what changed since the last meeting (a date before the view's as-of date,
+    by default 30 days before): lights that changed, milestones met or newly overdue,
+    measures gone unreported, and how many reports came in."""
+    import hashlib
+
+    from layers.progress.view import changes_table
+
+    st.markdown(f"**{t('changes_heading', lang)}**")
+    default = asof - dt.timedelta(days=30)
+    if state.get("since") is None or state["since"] >= asof:
+        state["since"] = default
+    since = st.date_input(t("changes_since", lang), key="since", max_value=asof - dt.timedelta(days=1))
+    ids = tuple(selected["id"])
+    key = hashlib.sha1("|".join(ids).encode()).hexdigest()[:12]
+    changes, counts = _changes(data_version, key, since, asof, ids)
+    st.caption(t("changes_counts", lang, since=since, asof=asof, n=len(changes), reports=counts["total"]))
+    if changes:
+        titles = dict(zip(selected["id"], selected[f"title_{lang}"], strict=True))
+        st.dataframe(changes_table(changes, titles, lang), hide_index=True, width="stretch", key="changes_table")

@@ -116,3 +116,38 @@ def progress_details(plan: Plan | None, reports: list[Report], row: dict, asof: 
     if len(seen) > 1:
         rows.append(("报告记录" if zh else "Reports", "\n".join(report_line(r, lang) for r in reversed(seen))))
     return rows
+
+
+#: The kinds of change (layers.progress.changes) in words.
+CHANGE_KIND_WORDS = {
+    "light": {"zh": "进度灯变化", "en": "light changed"},
+    "milestone_met": {"zh": "节点完成", "en": "milestone met"},
+    "milestone_overdue": {"zh": "节点逾期", "en": "milestone overdue"},
+    "stale": {"zh": "转为未报告", "en": "went unreported"},
+}
+CHANGE_COLUMNS = {
+    "zh": ["日期", "编号", "措施", "变化", "由", "变为"],
+    "en": ["date", "id", "measure", "change", "from", "to"],
+}
+
+
+def changes_table(changes: list[dict], titles: dict[str, str], lang: str = "zh") -> pd.DataFrame:
+    """The changes of a period (``changes_between``) as the app's table: date, id, the
+    measure's title, the kind in words, and from → to (lights in words, milestones by name)."""
+    from layers.labels import LIGHT_SHORT
+
+    def word(v: str) -> str:
+        return LIGHT_SHORT[v][lang] if v in LIGHT_SHORT else v or "—"
+
+    rows = [
+        [
+            str(c["date"]),
+            c["id"],
+            titles.get(c["id"], ""),
+            CHANGE_KIND_WORDS[c["kind"]][lang],
+            word(c["from"]),
+            word(c["to"]),
+        ]
+        for c in changes
+    ]
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS[lang])
