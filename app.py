@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import tempfile
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -25,6 +26,7 @@ from layers.exports.print_base import print_basemap_note
 from layers.exports.print_page import LAYOUTS, default_title
 from layers.geo.actions import load_actions
 from layers.labels import FORM, KIND, LANGS, LIGHT_WORDS, LOCAL_TZ, PRECISION_HELP, md_escape, t
+from layers.progress.view import light_counts
 from layers.selection.details import FOLDED, measure_details, register_table
 from layers.selection.filtering import (
     ASOF_RANGE,
@@ -77,6 +79,19 @@ def pick_from_list(key: str, ids: tuple, filter_key: str):
         st.session_state["selected_id"] = ids[pos]
         st.session_state["focus"] = (ids[pos], filter_key)
         st.session_state[key] = {"selection": {"rows": [pos], "columns": [], "cells": []}}
+
+
+def state_filters(state) -> Filters:
+    """The filters the sidebar's widgets hold."""
+    return Filters(
+        tuple(state.f_actions),
+        tuple(state.f_districts),
+        tuple(state.f_forms),
+        tuple(state.f_kinds),
+        state.f_q,
+        state.f_citywide,
+        lights=tuple(state.f_lights),
+    )
 
 
 def list_columns(listed, with_lights: bool) -> dict:
@@ -215,8 +230,8 @@ if quarantined:
 # ---- sidebar filters -------------------------------------------------------------------------
 sb = st.sidebar
 state = st.session_state
-others = Filters((), tuple(state.f_districts), tuple(state.f_forms), tuple(state.f_kinds), state.f_q, state.f_citywide)
-per_action = counts_per_action(filter_projects(projects, others))
+# Each filter's counts follow the other filters (the state holds their values of the last run).
+per_action = counts_per_action(filter_projects(projects, replace(state_filters(state), actions=())))
 name_col = f"name_{lang}"
 sb.multiselect(
     t("f_action", lang),
@@ -245,7 +260,7 @@ for field, words in (("form", FORM), ("kind", KIND)):
     )
 sb.text_input(t("f_keyword", lang), key="f_q", placeholder=t("f_keyword_hint", lang))
 sb.checkbox(t("f_citywide", lang), key="f_citywide")
-per_light = progress_panel.counts_without_lights(projects, state)
+per_light = light_counts(filter_projects(projects, replace(state_filters(state), lights=())))
 sb.multiselect(
     t("f_light", lang),
     list(LIGHT_WORDS),
@@ -275,15 +290,7 @@ if state.basemap != "none":
     sb.caption(t("basemap_online", lang))
 access.sidebar(lang, state, ACCESS, who)
 
-filters = Filters(
-    tuple(state.f_actions),
-    tuple(state.f_districts),
-    tuple(state.f_forms),
-    tuple(state.f_kinds),
-    state.f_q,
-    state.f_citywide,
-    lights=tuple(state.f_lights),
-)
+filters = state_filters(state)
 query = filters_to_query(filters)
 if state.asof != TODAY:
     query["asof"] = state.asof.isoformat()

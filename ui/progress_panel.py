@@ -1,5 +1,5 @@
-"""Progress in the app: each measure's light as of the view's date, the counts the light
-filter offers, and a measure's progress under its details.
+"""Progress in the app: each measure's light as of the view's date, a measure's progress
+under its details, and what changed since the last meeting (变化情况).
 
 The rule and the text are ``layers.progress``'s; this module reads the store (read only)
 once per data version and date, and draws.
@@ -14,8 +14,7 @@ import streamlit as st
 from layers.edits.store import Store
 from layers.labels import md_escape, t
 from layers.progress import store as progress
-from layers.progress.view import light_counts, progress_details, with_lights
-from layers.selection.filtering import Filters, filter_projects
+from layers.progress.view import progress_details, with_lights
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -33,19 +32,6 @@ def with_lights_asof(projects, data_version: str, asof: dt.date):
     and whether any progress has been reported at all."""
     table, any_progress = _lights(data_version, asof, tuple(projects["id"]))
     return with_lights(projects, table, asof), any_progress
-
-
-def counts_without_lights(projects, state) -> dict[str, int]:
-    """The measures per light that the other filters keep (the light filter's own counts)."""
-    others = Filters(
-        tuple(state.f_actions),
-        tuple(state.f_districts),
-        tuple(state.f_forms),
-        tuple(state.f_kinds),
-        state.f_q,
-        state.f_citywide,
-    )
-    return light_counts(filter_projects(projects, others))
 
 
 def details(rec, asof: dt.date, lang: str) -> None:
