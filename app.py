@@ -448,7 +448,18 @@ if tab_export.open:
         )
         if fmt in ("png", "pdf", "svg"):
             c2.caption(print_basemap_note(state.basemap, lang))
-        job = (fmt, layout, title, approval, crs, state.basemap, lang, filters, who is None)  # names hidden or not
+        job = (
+            fmt,
+            layout,
+            title,
+            approval,
+            crs,
+            state.basemap,
+            lang,
+            filters,
+            who is None,
+            state.asof,
+        )  # names hidden or not; the date
         if st.button(t("x_create", lang), key="x_go", disabled=selected.empty):
             bar = st.progress(0.0, text=t("x_creating", lang))
             try:
@@ -466,6 +477,7 @@ if tab_export.open:
                         lang,
                         progress=lambda d, n, _label: bar.progress(d / n),
                         tdt_key=TDT_KEY,
+                        asof=state.asof,
                     )
                     state["x_result"] = (job, out.read_bytes())
                 bar.progress(1.0, text=t("x_done", lang))

@@ -100,6 +100,7 @@ def _export(args) -> int:
         args.basemap,
         args.approval,
         args.lang,
+        asof=args.asof or _today(),
     )
     print(f"wrote {path} ({len(selected)} measures)")
     return 0
@@ -284,6 +285,15 @@ def _with_lights(projects, args):
         return with_lights(projects, lights_asof(store, list(projects["id"]), asof), asof)
 
 
+def _today():
+    """Today in Jining: the default ``--asof``."""
+    import datetime as dt
+
+    from layers.labels import LOCAL_TZ
+
+    return dt.datetime.now(LOCAL_TZ).date()
+
+
 def _add_export(sub) -> None:
     from layers.exports import BASEMAP_IDS, FORMATS
     from layers.exports.data_formats import EXPORT_CRS
@@ -309,7 +319,8 @@ def _add_export(sub) -> None:
     e.add_argument(
         "--asof",
         type=_iso_date,
-        help="the date of the progress lights the data exports carry (YYYY-MM-DD; default today in Jining)",
+        help="the date of the progress lights the data exports carry, printed as 截至 (as of) on maps and "
+        "briefing packs (YYYY-MM-DD; default today in Jining)",
     )
     e.set_defaults(func=_export)
 

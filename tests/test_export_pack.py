@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -129,12 +130,13 @@ OFFICIAL_ORDER = [
 
 @pytest.fixture(scope="module")
 def decks(selection, tmp_path_factory):
-    """The selection's deck in Chinese and in English, and the whole register's (95 measures)."""
+    """The selection's deck in Chinese and in English (as of 30 September 2020), and the whole
+    register's (95 measures, no date)."""
     sel, f = selection
     out = tmp_path_factory.mktemp("decks")
     return {
-        "zh": (sel, Presentation(pack_pptx(sel, out / "zh.pptx", f, lang="zh"))),
-        "en": (sel, Presentation(pack_pptx(sel, out / "en.pptx", f, lang="en"))),
+        "zh": (sel, Presentation(pack_pptx(sel, out / "zh.pptx", f, lang="zh", asof=ASOF))),
+        "en": (sel, Presentation(pack_pptx(sel, out / "en.pptx", f, lang="en", asof=ASOF))),
         "all": (load_projects(), Presentation(pack_pptx(load_projects(), out / "all.pptx", Filters()))),
     }
 
@@ -363,3 +365,83 @@ def test_a_table_too_long_for_one_slide_continues_with_its_header():
         for r in p.runs
     }
     assert min(sizes) >= 9
+
+
+# --- As of a date (截至) and page numbers ------------------------------------------------
+
+ASOF = dt.date(2020, 9, 30)
+ASOF_TEXT = {"zh": "截至 2020年9月30日", "en": "As of 30 September 2020"}
+
+
+def pdf_text(path, page=None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", *pages, str(path), "-"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_single_map_says_as_of_when_asked(selection, tmp_path, lang):
+    from layers.exports import export
+
+    sel, f = selection
+    dated = pdf_text(export(sel, "pdf", tmp_path / "dated.pdf", f, lang=lang, asof=ASOF))
+    plain = pdf_text(export(sel, "pdf", tmp_path / "plain.pdf", f, lang=lang))
+    if lang == "zh":  # pdftotext drops the thin gaps between Chinese and digits
+        dated, plain = dated.replace(" ", ""), plain.replace(" ", "")
+    want = ASOF_TEXT[lang].replace(" ", "") if lang == "zh" else ASOF_TEXT[lang]
+    assert want in dated
+    for text in (dated, plain):  # a map alone has no page number
+        assert "第1页" not in text and "Page 1" not in text
+    assert "截至" not in plain and "As of" not in plain and "2020年9月30日" not in plain
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_pack_page_has_its_number_and_as_of_only_when_given(selection, tmp_path, lang):
+    sel, f = selection
+    dated = pack_pdf(sel, tmp_path / "dated.pdf", f, lang=lang, asof=ASOF)
+    plain = pack_pdf(sel, tmp_path / "plain.pdf", f, lang=lang)
+    total = 1 + 3 + 1
+    for n in range(1, total + 1):
+        number = f"第{n}页/共{total}页" if lang == "zh" else f"Page {n} of {total}"
+        for path, has_asof in ((dated, True), (plain, False)):
+            text = pdf_text(path, n)
+            text = text.replace(" ", "") if lang == "zh" else " ".join(text.split())
+            assert number in text, (path.name, n)
+            assert (("截至" if lang == "zh" else "As of ") in text) == has_asof, (path.name, n)
+            if has_asof:
+                assert (ASOF_TEXT[lang].replace(" ", "") if lang == "zh" else ASOF_TEXT[lang]) in text
+
+
+def stamp_of(slide) -> list[str]:
+    (box,) = [sh for sh in slide.shapes if sh.name == "Page"]
+    return [p.text for p in box.text_frame.paragraphs]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_slide_says_as_of_and_its_number(decks, lang):
+    """Every slide, continued ones too, has its stamp in the bottom right corner, clear of the
+    footer and the body."""
+    _, prs = decks[lang]
+    slides = list(prs.slides)
+    total = len(slides)
+    for n, slide in enumerate(slides, 1):
+        number = f"第 {n} 页 / 共 {total} 页" if lang == "zh" else f"Page {n} of {total}"
+        assert stamp_of(slide) == [ASOF_TEXT[lang], number], n
+        (box,) = [sh for sh in slide.shapes if sh.name == "Page"]
+        for sh in slide.shapes:
+            if sh.shape_id == box.shape_id:
+                continue
+            apart = (
+                sh.left + sh.width <= box.left
+                or sh.top + sh.height <= box.top
+                or box.left + box.width <= sh.left
+                or box.top + box.height <= sh.top
+            )
+            assert apart, (n, sh.name)
+
+
+def test_a_deck_without_a_date_is_numbered_only(decks):
+    _, prs = decks["all"]
+    slides = list(prs.slides)
+    for n, slide in enumerate(slides, 1):
+        assert stamp_of(slide) == [f"第 {n} 页 / 共 {len(slides)} 页"]
+    assert not any("截至" in t for t in native_texts(prs))

@@ -7,6 +7,7 @@ xlsx, shp as a zip) and briefing packs (pptx, pack-pdf).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from layers._errors import Msg
@@ -117,8 +118,10 @@ def export(
     lang: str = "zh",
     progress=None,
     tdt_key: str | None = None,
+    asof: dt.date | None = None,
 ) -> Path:
-    """Write ``selected`` as ``fmt`` to ``out``; raise ValueError for an unknown format or option."""
+    """Write ``selected`` as ``fmt`` to ``out``; raise ValueError for an unknown format or option.
+    ``asof``: every printed page and slide says 截至 that date (As of …); None says nothing."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if crs not in EXPORT_CRS:
@@ -130,7 +133,15 @@ def export(
         from layers.exports.print_map import render_map, save
 
         page = render_map(
-            selected, filters, layout, title, approval_no=approval_no, lang=lang, basemap=basemap, tdt_key=tdt_key
+            selected,
+            filters,
+            layout,
+            title,
+            approval_no=approval_no,
+            lang=lang,
+            basemap=basemap,
+            tdt_key=tdt_key,
+            asof=asof,
         )
         return save(page, out, fmt)
     if fmt == "html":
@@ -142,7 +153,7 @@ def export(
     if fmt == "pptx":
         from layers.exports.pack import pack_pptx
 
-        return pack_pptx(selected, out, filters, title, approval_no, lang, progress)
+        return pack_pptx(selected, out, filters, title, approval_no, lang, progress, asof=asof)
     from layers.exports.pack import pack_pdf
 
-    return pack_pdf(selected, out, filters, layout, title, approval_no, lang, progress)
+    return pack_pdf(selected, out, filters, layout, title, approval_no, lang, progress, asof=asof)

@@ -7,11 +7,14 @@ measures, the statistics chart and table) is PowerPoint text, tables and charts,
 deck's language and a CJK-capable font; no table runs off a slide.
 
 ``progress(done, total, label)`` is called after each page so the app can show a
-progress bar.
+progress bar. Every page and slide is numbered (第 n 页 / 共 N 页) at the right of its foot,
+after 截至 a date when one is given: the PDF's pages are all laid out before they are
+numbered and saved, the deck's slides are numbered in a last pass.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import textwrap
 from collections.abc import Callable
@@ -30,12 +33,15 @@ from layers.exports.print_page import (
     APPROVAL,
     LAYOUTS,
     NOTES,
+    base_size,
     continuation_pages,
     default_title,
     describe_filters,
     footer_line,
     new_figure,
     setup_fonts,
+    stamp,
+    stamp_parts,
 )
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names
@@ -125,27 +131,36 @@ def _stats_figure(selected, layout, lang):
 
 
 def pack_pdf(
-    selected, path, filters=None, layout="a4", title=None, approval_no="", lang="zh", progress: Progress | None = None
+    selected,
+    path,
+    filters=None,
+    layout="a4",
+    title=None,
+    approval_no="",
+    lang="zh",
+    progress: Progress | None = None,
+    asof: dt.date | None = None,
 ) -> Path:
-    """Cover map, one page per action (its map and the table of all its measures), statistics."""
+    """Cover map, one page per action (its map and the table of all its measures), statistics;
+    every page numbered, and dated 截至 ``asof`` when given."""
     filters = filters or Filters()
     total = 2 + selected["action"].nunique()
+    figures = []
+    for done, (label, page) in enumerate(_pages(selected, filters, layout, title, approval_no, lang, "all"), 1):
+        heading = page.figure.texts[0].get_text()  # the page's title
+        figures += [page.figure, *continuation_pages(page.overflow, layout, heading, lang)]
+        if progress:
+            progress(done, total, label)
+    figures.append(_stats_figure(selected, layout, lang)[0])
+    if progress:
+        progress(total, total, "statistics")
+    for n, fig in enumerate(figures, 1):  # all laid out: the number of pages is known
+        stamp(fig, stamp_parts(lang, asof, (n, len(figures))), base_size(layout) - 2)
 
     def write(p):
         with PdfPages(p) as pdf:
-            done = 0
-            for label, page in _pages(selected, filters, layout, title, approval_no, lang, table="all"):
-                pdf.savefig(page.figure)
-                heading = page.figure.texts[0].get_text()  # the page's title
-                for fig in continuation_pages(page.overflow, layout, heading, lang):
-                    pdf.savefig(fig)
-                done += 1
-                if progress:
-                    progress(done, total, label)
-            fig, _ = _stats_figure(selected, layout, lang)
-            pdf.savefig(fig)
-            if progress:
-                progress(total, total, "statistics")
+            for fig in figures:
+                pdf.savefig(fig)
 
     return atomic_write(path, write)
 
@@ -207,11 +222,19 @@ class _Pack:
 
 
 def pack_pptx(
-    selected, path, filters=None, title=None, approval_no="", lang="zh", progress: Progress | None = None
+    selected,
+    path,
+    filters=None,
+    title=None,
+    approval_no="",
+    lang="zh",
+    progress: Progress | None = None,
+    asof: dt.date | None = None,
 ) -> Path:
     """A 16:9 deck, editable: a cover (map picture beside the table of its numbered measures),
     one slide per action (map picture and the table of all its measures), and the statistics
-    as a native chart and table. Tables too long for a slide continue on the next."""
+    as a native chart and table. Tables too long for a slide continue on the next. Every
+    slide is numbered, and dated 截至 ``asof`` when given."""
     filters = filters or Filters()
     footer = footer_line(lang) + ("。" if lang == "zh" else ". ") + NOTES[lang]
     if approval_no:
@@ -232,6 +255,7 @@ def pack_pptx(
     _stats_slide(p, selected, filters)
     if progress:
         progress(total, total, "statistics")
+    p.deck.number_slides(lambda n, count: stamp_parts(lang, asof, (n, count)))
     return atomic_write(path, lambda out: p.deck.prs.save(out))
 
 

@@ -27,6 +27,9 @@ STATS_SIZES = (12, 11, 10)
 _CONT_SIZE = 10
 #: The district column of a key table wraps beyond this width (a line may list 7 counties).
 _DISTRICT_CAP = 1.5
+#: The stamp at the bottom right of every slide (as of when, the slide's number): its width,
+#: inches, its font size and lines. Every slide keeps this corner free (:meth:`Deck.slide`).
+STAMP_W, _STAMP_SIZE, _STAMP_LINES = 2.1, 9, 2
 
 #: Texts of the deck in each language (an English deck has no Chinese in its own texts).
 DECK_TEXTS = {
@@ -254,13 +257,32 @@ class Deck:
             self.text_box(slide, [(subtitle, size, False, "333333")], (_M, 0.78, width, 0.36), "Subtitle")
             top = 1.2
         bottom = SLIDE_H - 0.12
+        room = _STAMP_LINES * _STAMP_SIZE * _LINE / 72  # the stamp's corner (:meth:`number_slides`)
         if footer:
-            height = sum(_text_height(t, s, width) for t, s in footer)
-            bottom -= height
+            width_f = width - STAMP_W - GAP  # beside the stamp
+            height = sum(_text_height(t, s, width_f) for t, s in footer)
             paragraphs = [(t, s, False, "444444") for t, s in footer]
-            self.text_box(slide, paragraphs, (_M, bottom, width, height), "Footer")
-            bottom -= 0.08
+            self.text_box(slide, paragraphs, (_M, bottom - height, width_f, height), "Footer")
+            room = max(room, height)
+        bottom -= room + 0.08
         return slide, (_M, top, width, bottom - top)
+
+    def number_slides(self, lines_of) -> None:
+        """The stamp on every slide, once all are made: ``lines_of(n, total)`` gives its lines
+        (截至 a date, 第 n 页 / 共 N 页), right-aligned in the corner every slide kept free."""
+        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+
+        slides = list(self.prs.slides)
+        for n, slide in enumerate(slides, 1):
+            lines = lines_of(n, len(slides))[-_STAMP_LINES:]
+            if not lines:
+                continue
+            height = _STAMP_LINES * _STAMP_SIZE * _LINE / 72
+            box = (SLIDE_W - _M - STAMP_W, SLIDE_H - 0.12 - height, STAMP_W, height)
+            shape = self.text_box(slide, [(t, _STAMP_SIZE, False, "444444") for t in lines], box, "Page")
+            for para in shape.text_frame.paragraphs:
+                para.alignment = PP_ALIGN.RIGHT
+            shape.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
 
     # Pictures and tables --------------------------------------------------------------------
 

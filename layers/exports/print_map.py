@@ -18,13 +18,14 @@ the page being drawn (a :class:`Sheet`):
 6. :func:`labels`: numbers and names placed clear of everything (or ``None``: the page is
    drawn again as a summary);
 7. :func:`key` and :func:`unplaced_note`: the key table beside the map;
-8. :func:`footer`: dates and sources, with the tiles' credit.
+8. :func:`footer`: dates and sources, with the tiles' credit; 截至 (as of) a date when given.
 
 The page set-up and the key table are shared with the packs (:mod:`layers.exports.print_page`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,8 @@ from layers.exports.print_page import (
     key_table,
     new_figure,
     setup_fonts,
+    stamp,
+    stamp_parts,
     summary_rows,
     table_rect,
     wrap_to,
@@ -119,6 +122,7 @@ def render_map(
     basemap: str = "none",
     tdt_key: str | None = None,
     continued: bool = False,
+    asof: dt.date | None = None,
 ) -> MapPage:
     """Draw the selection on one page with legend, numbered table, scale bar and north arrow.
 
@@ -131,7 +135,8 @@ def render_map(
     otherwise (and for any other basemap) the offline base map is drawn, with a note on
     the map when tiles were asked for and could not be used. ``continued``: key rows that
     do not fit are said to continue on the next page (a pack prints them there with
-    :func:`continuation_pages`), not to be found in the register.
+    :func:`continuation_pages`), not to be found in the register. ``asof``: the page says
+    截至 that date (As of …) at the right of its foot.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
@@ -153,10 +158,10 @@ def render_map(
     boxes = labels(s, texts, furniture(s))
     if boxes is None:  # a number would overprint something: count per action instead
         args = (selected, filters, layout, title, subtitle, approval_no, lang, table, size)
-        return render_map(*args, True, basemap, tdt_key, continued)
+        return render_map(*args, True, basemap, tdt_key, continued, asof)
     overflow = key(s, number, continued)
     unplaced_note(s)
-    footer(s, attribution)
+    footer(s, attribution, asof)
     numbered = [] if s.summary else [(t, anchors[k]) for (k, _), (_, t) in zip(order, texts, strict=True)]
     return MapPage(s.fig, numbered, boxes, overflow)
 
@@ -555,10 +560,11 @@ def unplaced_note(s: Sheet) -> None:
     )
 
 
-def footer(s: Sheet, attribution: str) -> None:
+def footer(s: Sheet, attribution: str, asof: dt.date | None = None) -> None:
     """Footer: the data date, today's date and the sources (the web tiles' credit last),
-    wrapped to the page's width."""
+    wrapped to the page's width; under it on the right, 截至 ``asof`` when given."""
     s.footer.set_text(wrap_to(s.fig, footer_line(s.lang, attribution), 0.96, s.base - 2))
+    stamp(s.fig, stamp_parts(s.lang, asof), s.base - 2)
 
 
 def save(page: MapPage, path: str | Path, fmt: str | None = None, dpi: int = 300) -> Path:

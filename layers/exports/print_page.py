@@ -2,7 +2,8 @@
 
 Both :mod:`layers.exports.print_map` (a map page) and :mod:`layers.exports.pack` (PDF and PPTX
 packs) build on this module, and it imports neither: the page set-up (``LAYOUTS``, the
-title, notes, sources and footer in each language, the CJK font, a figure of our own),
+title, notes, sources and footer in each language, the stamp at the right of a page's foot
+with 截至 a date and the page's number, the CJK font, a figure of our own),
 the line that says what a selection shows (:func:`describe_filters`), and the key table
 beside a map with the pages that continue it (:func:`key_table`,
 :func:`continuation_pages`).
@@ -39,6 +40,23 @@ APPROVAL = {"zh": "审图号:{no}", "en": "Approval no. {no}"}
 DEFAULT_TITLE = TITLES["zh"]
 SCHEMATIC_NOTE = NOTES["zh"]
 CONTINUED = {"zh": "{title}(续)", "en": "{title} (continued)"}
+#: The stamp at the foot of a page or slide, right-aligned: as of when, and which page.
+ASOF = {"zh": "截至 {date}", "en": "As of {date}"}
+PAGE_NO = {"zh": "第 {n} 页 / 共 {total} 页", "en": "Page {n} of {total}"}
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def default_title(lang: str = "zh") -> str:
@@ -55,6 +73,30 @@ def footer_line(lang: str, attribution: str = "") -> str:
     """The footer: data date, today's date and the sources (the web tiles' credit after them)."""
     sources = SOURCES[lang] + (f";{attribution}" if lang == "zh" else f"; {attribution}") * bool(attribution)
     return FOOTERS[lang].format(data=DATA_DATES[lang], made=dt.date.today().isoformat(), sources=sources)
+
+
+def date_text(day: dt.date, lang: str) -> str:
+    """A date as a page prints it: 2020年9月30日, or 30 September 2020."""
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def stamp_parts(lang: str, asof: dt.date | None = None, page: tuple[int, int] | None = None) -> list[str]:
+    """What the foot of a page or slide says on its right: 截至 2020年9月30日 (when ``asof`` is
+    given) and 第 2 页 / 共 9 页 (when ``page`` is ``(n, total)``); nothing when neither is."""
+    parts = [ASOF[lang].format(date=date_text(asof, lang))] if asof else []
+    if page:
+        parts.append(PAGE_NO[lang].format(n=page[0], total=page[1]))
+    return parts
+
+
+def stamp(fig: Figure, parts: list[str], size: float):
+    """The stamp on a printed page: right-aligned on the page's last line, where the schematic
+    note sits on the left (a map's footer line is above it). None when there is nothing to say."""
+    if not parts:
+        return None
+    return fig.text(0.98, 0.012, "    ".join(parts), ha="right", va="bottom", fontsize=size, color="#444")
 
 
 def describe_filters(filters: Filters, count: int, lang: str = "zh") -> str:
