@@ -42,7 +42,7 @@ def test_pptx_has_cover_one_slide_per_action_and_statistics(selection, tmp_path)
     tables = [sh.table for sh in slides[2].shapes if sh.has_table]
     assert len(tables) == 1
     rows = [[c.text for c in r.cells] for r in tables[0].rows]
-    assert rows[0] == ["序号", "措施", "县市区", "行动"]
+    assert rows[0] == ["序号", "措施", "县市区", "行动", "精度(±km)"]
     assert len(rows) - 1 == (sel["action"] == 4).sum()  # every measure of the action, placed or not
     assert steps[-1] == (5, 5)
     assert prs.slide_width > prs.slide_height  # 16:9
@@ -189,7 +189,7 @@ def test_pptx_statistics_are_a_native_chart_and_table(decks):
     assert categories == [*OFFICIAL_ORDER, "全市", "市外"]  # official order, no 合计 bar
     assert categories != sorted(categories)
     actions = sorted(sel["action"].unique())
-    assert [s.name for s in chart.series] == ["文2 文化“两创”", "乡4 乡村振兴", "开10 开发区改革"]
+    assert [s.name for s in chart.series] == ["2 文化“两创”", "4 乡村振兴", "10 开发区改革"]
     values = {a: list(s.values) for a, s in zip(actions, chart.series, strict=True)}
     # A measure counts once in every district it touches (and once as 全市 or 市外): each series
     # sums to its action's measures counted that way; the one-district measures sum to themselves.
@@ -201,7 +201,7 @@ def test_pptx_statistics_are_a_native_chart_and_table(decks):
 
     (table,) = [sh.table for sh in slide.shapes if sh.has_table]
     rows = table_cells(table)
-    assert rows[0] == ["县市区", "文2", "乡4", "开10", "合计"]
+    assert rows[0] == ["县市区", "2 文化“两创”", "4 乡村振兴", "10 开发区改革", "合计"]
     assert [r[0] for r in rows[1:]] == [*categories, "合计"]
     number = [[int(c) if c else 0 for c in r[1:]] for r in rows[1:]]
     for i, _ in enumerate(categories):  # the table holds the chart's numbers
@@ -229,7 +229,7 @@ def test_pptx_cover_is_a_map_without_its_key_and_a_native_table(decks, selection
         for sh in slide.shapes:
             if sh.has_table:
                 cells = table_cells(sh.table)
-                assert cells[0] == ["序号", "措施", "县市区", "行动"]
+                assert cells[0] == ["序号", "措施", "县市区", "行动", "精度(±km)"]
                 rows += cells[1:]
     drawn = sel[sel.geometry.notna() | (sel["form"] == "county")].sort_values(["action", "id"])
     assert [r[0] for r in rows] == [str(n) for n in range(1, len(drawn) + 1)]  # numbered as on the map
@@ -302,9 +302,9 @@ def test_pptx_follows_the_decks_language(decks):
     assert texts and not [t for t in texts if CJK.search(t)]  # titles come from title_en
     chart = next(sh.chart for sh in stats_slide(en).shapes if sh.has_chart)
     assert list(chart.plots[0].categories)[:2] == ["Rencheng", "Yanzhou"]
-    assert [s.name for s in chart.series][1] == "A4 Rural Revitalisation"
+    assert [s.name for s in chart.series][1] == "4 Rural revival"
     tables = [table_cells(sh.table) for s in en.slides for sh in s.shapes if sh.has_table]
-    assert tables[0][0] == ["No.", "Measure", "District", "Action"]
+    assert tables[0][0] == ["No.", "Measure", "District", "Action", "±km"]
     assert tables[-1][0][0] == "District" and tables[-1][-1][0] == "Total"
 
     _, zh = decks["zh"]
@@ -314,7 +314,7 @@ def test_pptx_follows_the_decks_language(decks):
     own += [c for s in zh.slides for sh in s.shapes if sh.has_table for c in table_cells(sh.table)[0]]
     chart = next(sh.chart for sh in stats_slide(zh).shapes if sh.has_chart)
     own += [str(c) for c in chart.plots[0].categories] + [s.name for s in chart.series]
-    assert not [t for t in own if latin.search(t)]
+    assert not [t for t in own if latin.search(t.replace("(±km)", ""))]  # km: the unit's symbol
 
 
 def test_a_long_selection_continues_its_tables(decks):
@@ -344,14 +344,16 @@ def test_a_table_too_long_for_one_slide_continues_with_its_header():
 
     deck = _Deck("zh", find_cjk_font())
     slide, body = deck.slide("标题", "说明")
-    rows = [[str(i), f"第{i}项措施的名称相当长" * 2, "任城区、兖州区、微山县、鱼台县", "乡4"] for i in range(1, 121)]
+    rows = [
+        [str(i), f"第{i}项措施的名称相当长" * 2, "任城区、兖州区、微山县、鱼台县", "乡4", "±0.5"] for i in range(1, 121)
+    ]
     body = (body[0], body[1], 4.5, body[3])  # narrow, as beside a map: titles and districts wrap
     shapes = deck.key_table(slide, rows, body, "标题")
     slides = list(deck.prs.slides)
     assert len(slides) > 2 and all(title_of(s) == "标题(续)" for s in slides[1:])
     got = [r for sh in shapes for r in table_cells(sh.table)[1:]]
     assert got == rows
-    assert all(table_cells(sh.table)[0] == ["序号", "措施", "县市区", "行动"] for sh in shapes)
+    assert all(table_cells(sh.table)[0] == ["序号", "措施", "县市区", "行动", "精度(±km)"] for sh in shapes)
     for sh in shapes:
         assert_rows_hold_their_text(sh.table)
         assert sh.top + sh.height <= Inches(body[1] + body[3]) + 10
@@ -445,3 +447,26 @@ def test_a_deck_without_a_date_is_numbered_only(decks):
     for n, slide in enumerate(slides, 1):
         assert stamp_of(slide) == [f"第 {n} 页 / 共 {len(slides)} 页"]
     assert not any("截至" in t for t in native_texts(prs))
+
+
+@pytest.mark.parametrize(
+    "lang, heads",
+    [
+        ("zh", ["2 文化“两创”", "4 乡村振兴", "10 开发区改革"]),
+        ("en", ["2 Culture", "4 Rural revival", "10 Dev. zones"]),
+    ],
+)
+def test_pptx_statistics_name_their_actions_not_by_a_code(decks, lang, heads):
+    """The statistics table's headers and the chart's series name each action by its number
+    and short name (3 都市区融合 / 3 Metro integration), never by a one-character code (城3)."""
+    from layers.exports.pptx_deck import _width
+
+    slide = stats_slide(decks[lang][1])
+    (table,) = [sh.table for sh in slide.shapes if sh.has_table]
+    header = table_cells(table)[0]
+    assert header[1:-1] == heads
+    assert [s.name for s in next(sh.chart for sh in slide.shapes if sh.has_chart).series] == heads
+    size = table.cell(0, 1).text_frame.paragraphs[0].runs[0].font.size.pt
+    for c, head in enumerate(header):  # no English word is broken in its column
+        words = head.split() if lang == "en" else []
+        assert all(_width(w, size) <= table.columns[c].width / 914400 for w in words), head

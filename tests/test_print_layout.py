@@ -192,10 +192,9 @@ def test_every_pack_page_says_as_of_and_its_number_without_overprinting(tmp_path
         others = [w for w in words if w not in stamp]
         assert [(s[0], o[0]) for s in stamp for o in others if overlaps([s, o])] == [], (layout, lang, n)
         assert overlaps(stamp) == [] and outside(stamp, width, height) == [], (layout, lang, n)
-        if not (lang == "en" and n == total):
-            # Known, not the stamp's doing: the English statistics table's longest action name
-            # (2. Cultural Creative Transformation …) overflows its column and the page's edge.
-            assert overlaps(words) == [] and outside(words, width, height) == [], (layout, lang, n)
+        # The English statistics table's longest action name (2. Cultural Creative
+        # Transformation …) wraps in its column, within the page.
+        assert overlaps(words) == [] and outside(words, width, height) == [], (layout, lang, n)
         if lang == "zh":
             text = "".join(w[0] for w in words)
             assert asof in text and f"第{n}页/共{total}页" in text, n
@@ -205,3 +204,41 @@ def test_every_pack_page_says_as_of_and_its_number_without_overprinting(tmp_path
         # The stamp sits at the page's foot, on its right, and holds both texts.
         said = "".join(w[0] for w in stamp) if lang == "zh" else " ".join(w[0] for w in stamp)
         assert asof in said and (f"第{n}页" if lang == "zh" else f"Page {n} of") in said, n
+
+
+def _action_pages(tmp_path, real, lang):
+    """The words of the two action pages (map and key) of a pack of actions 2 and 10."""
+    from layers.exports.pack import pack_pdf
+
+    f = Filters(actions=(2, 10))
+    pdf = pack_pdf(filter_projects(real, f), tmp_path / "pack.pdf", f, "a4", lang=lang)
+    return [[w[0] for w in _page_words(pdf, n, tmp_path)[2]] for n in (2, 3)]
+
+
+def test_a_packs_action_column_never_breaks_an_action_name(tmp_path, real):
+    """The key's action column is as wide as its longest name: 10. 开发区改革 is never printed
+    as 开发区改 over 革."""
+    texts = [t for page in _action_pages(tmp_path, real, "zh") for t in page]
+    assert sum("开发区改革" in t for t in texts) > 10  # the title, the subtitle, the key's rows
+    assert all("开发区改革" in t for t in texts if "开发区改" in t)
+    assert "革" not in texts and "改" not in texts
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_packs_keys_print_precision(tmp_path, real, lang):
+    """Every key of a pack has a precision column, 精度(±km) / ±km: ±0.05, ±12.5, — when unknown."""
+    for texts in _action_pages(tmp_path, real, lang):
+        assert ("精度(±km)" if lang == "zh" else "±km") in texts
+        assert any(re.fullmatch(r"±[\d.]+", t) for t in texts)
+
+
+def test_precision_reads_as_plus_minus_km_in_keys_and_details():
+    from layers.selection.details import measure_details
+    from layers.selection.numbering import precision_km
+
+    assert precision_km(50) == "±0.05" and precision_km(12500) == "±12.5"
+    assert precision_km(None) == precision_km(float("nan")) == precision_km(0) == ""
+    rec = load_projects().iloc[0].copy()
+    rec["precision_m"] = 12500
+    assert dict(measure_details(rec, "en"))["Precision"].endswith("(±12.5 km)")
+    assert dict(measure_details(rec, "zh"))["位置精度"].endswith("(±12.5 km)")

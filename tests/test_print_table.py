@@ -70,3 +70,15 @@ def test_a_header_word_is_never_broken(measure):
     )
     assert [len(cell) for cell in tl.header] == [1, 1, 1, 1]  # each header on one line
     assert abs(sum(tl.col_widths) - 160) < 1e-6  # the table keeps its width
+
+
+def test_a_nowrap_column_is_as_wide_as_its_longest_cell(measure):
+    rows = [["1", "措施名称" * 3, "任城区", "10. 开发区改革", "±0.05"], ["2", "措施", "全市", "2. 文化“两创”", "—"]]
+    header = ["序号", "措施", "县市区", "行动", "精度(±km)"]
+    fractions = [0.08, 0.42, 0.22, 0.18, 0.10]
+    tl = print_table.layout(rows, header, fractions, 300, 500, measure, [9], nowrap=(0, 3, 4))
+    assert [(cells[3], cells[4]) for cells, _h in tl.columns[0]] == [
+        (["10. 开发区改革"], ["±0.05"]),
+        (["2. 文化“两创”"], ["—"]),
+    ]
+    assert abs(sum(tl.col_widths) - 300) < 1e-6  # the table keeps its width

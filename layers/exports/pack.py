@@ -26,8 +26,9 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 
 from layers._io import atomic_write
+from layers.exports import print_table
 from layers.exports.fonts import find_cjk_font
-from layers.exports.pptx_deck import GAP, STATS_SIZES, Deck, action_code, action_short_name, natural_widths
+from layers.exports.pptx_deck import GAP, STATS_SIZES, Deck, action_short_name, natural_widths
 from layers.exports.print_map import KEY_LIMIT, render_map
 from layers.exports.print_page import (
     APPROVAL,
@@ -100,22 +101,20 @@ def _stats_figure(selected, layout, lang):
         fontsize=16,
         weight="bold",
     )
-    ax = fig.add_axes([0.02, 0.08, 0.96, 0.8])
-    ax.set_axis_off()
     cells = [
-        [label] + [str(v) if v else "" for v in row] for label, row in zip(table.index, table.to_numpy(), strict=True)
+        [str(label)] + [str(v) if v else "" for v in row]
+        for label, row in zip(table.index, table.to_numpy(), strict=True)
     ]
+    # Laid out like a key (print_table): a long action name wraps in its column, whole words
+    # to a line, and nothing leaves the page (2. Cultural Creative Transformation … did).
     n = len(table.columns)
-    t = ax.table(
-        cellText=cells,
-        colLabels=["行动" if lang == "zh" else "Action", *table.columns],
-        loc="upper center",
-        cellLoc="center",
-        colWidths=[0.22] + [0.78 / n] * n,
+    rect = (0.02, 0.1, 0.96, 0.78)
+    W, H = fig.get_size_inches() * 72.0
+    header = ["行动" if lang == "zh" else "Action", *(str(c) for c in table.columns)]
+    tl = print_table.layout(
+        cells, header, [0.22] + [0.78 / n] * n, rect[2] * W, rect[3] * H, print_table.Measure(fig), [7.5, 7, 6.5, 6]
     )
-    t.auto_set_font_size(False)
-    t.set_fontsize(7.5)
-    t.scale(1, 1.4)
+    print_table.draw(fig, rect, tl, centred=tuple(range(1, n + 1)))
     fig.text(
         0.02,
         0.03,
@@ -328,7 +327,7 @@ def _stats_slide(p: _Pack, selected, filters: Filters) -> None:
     slide, body = deck.slide(
         texts["stats"], describe_filters(filters, len(selected), lang), [(texts["count_note"], 10)]
     )
-    header = [texts["district"], *(action_code(actions, a, lang) for a, _ in per_action), texts["total"]]
+    header = [texts["district"], *(action_short_name(actions, a, lang) for a, _ in per_action), texts["total"]]
     rows = [
         [label, *(str(v[i]) if v[i] else "" for _, v in per_action), str(district_totals[i])]
         for i, label in enumerate(categories)

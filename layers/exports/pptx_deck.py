@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import textwrap
 import unicodedata
 
 SLIDE_W, SLIDE_H = 13.333, 7.5  # 16:9, inches
@@ -34,7 +33,7 @@ STAMP_W, _STAMP_SIZE, _STAMP_LINES = 2.1, 9, 2
 #: Texts of the deck in each language (an English deck has no Chinese in its own texts).
 DECK_TEXTS = {
     "zh": {
-        "key": ["序号", "措施", "县市区", "行动"],
+        "key": ["序号", "措施", "县市区", "行动", "精度(±km)"],
         "continued": "(续)",
         "stats": "措施数量:按县市区和行动",
         "district": "县市区",
@@ -45,7 +44,7 @@ DECK_TEXTS = {
         "unnumbered": "图上措施较多({n} 项),不逐项编号;各项措施见各行动页的表格。",
     },
     "en": {
-        "key": ["No.", "Measure", "District", "Action"],
+        "key": ["No.", "Measure", "District", "Action", "±km"],
         "continued": " (continued)",
         "stats": "Measures by district and action",
         "district": "District",
@@ -159,18 +158,28 @@ def _row_height(row, widths_in, size: float) -> float:
     return (lines * size * _LINE + 2) / 72 + 2 * _CELL_MY
 
 
-def action_code(actions, a: int, lang: str) -> str:
-    """An action's short code: its symbol and number (乡4) in Chinese, A4 in English."""
-    return f"{actions.loc[a, 'symbol']}{a}" if lang == "zh" else f"A{a}"
+#: Short English names of the actions, for the statistics' headers and legend (the full
+#: names run to 60 characters: "Cultural Creative Transformation and Innovative Development").
+SHORT_EN = {
+    1: "Critical battles",
+    2: "Culture",
+    3: "Metro integration",
+    4: "Rural revival",
+    5: "Investment, talent",
+    6: "Industry clusters",
+    7: "Party building",
+    8: "Key reforms",
+    9: "Process redesign",
+    10: "Dev. zones",
+}
 
 
 def action_short_name(actions, a: int, lang: str) -> str:
-    """Code and short name, e.g. 乡4 乡村振兴 or A4 Rural Revitalisation (chart series)."""
+    """An action's number and short name, e.g. 3 都市区融合 or 3 Metro integration: the headers
+    of the statistics table and the chart's series (a one-character code, 城3, said nothing)."""
     if lang == "zh":
-        name = actions.loc[a, "name_zh"].removesuffix("攻坚行动")
-    else:
-        name = textwrap.shorten(actions.loc[a, "name_en"].removesuffix(" Action"), 34, placeholder="…")
-    return f"{action_code(actions, a, lang)} {name}"
+        return f"{a} {actions.loc[a, 'name_zh'].removesuffix('攻坚行动')}"
+    return f"{a} {SHORT_EN.get(int(a)) or actions.loc[a, 'name_en'].removesuffix(' Action')}"
 
 
 class Deck:
@@ -363,7 +372,7 @@ class Deck:
                 return shapes
 
     def key_table(self, slide, rows, box, continued_title):
-        """The numbered key of a map: 序号/措施/县市区/行动 (or No./Measure/District/Action)."""
+        """The numbered key of a map: 序号/措施/县市区/行动/精度(±km) (or No./Measure/District/Action/±km)."""
         return self.table(
             slide,
             self.texts["key"],
@@ -372,8 +381,8 @@ class Deck:
             _LIST_SIZES,
             continued_title,
             flexible=1,
-            caps=(None, None, _DISTRICT_CAP, None),
-            centred=(0, 3),
+            caps=(None, None, _DISTRICT_CAP, None, None),
+            centred=(0, 3, 4),
         )
 
     # Statistics -----------------------------------------------------------------------------

@@ -23,6 +23,9 @@ BOUNDARY_STYLE = {
     "county": {"color": "#666", "lw": 0.8, "linestyle": (0, (4.5, 1.5, 1, 1.5))},
 }
 
+#: County seats' dots (scatter size, points squared): names are moved off them.
+SEAT_SIZE = 9
+
 #: Basemaps that have web tiles for print (Gaode is GCJ-02: never under CGCS2000 measures).
 PRINT_TILES = {"osm": "osm", "tianditu": "tianditu"}
 TILES_FALLBACK = {
@@ -107,4 +110,4 @@ def draw_context(ax) -> None:
     towns = ctx[ctx["kind"] == "town"]
     ax.scatter(towns.geometry.x, towns.geometry.y, s=2.5, c="#999", linewidths=0, zorder=2.3)
     seats = ctx[ctx["kind"] == "county_seat"]
-    ax.scatter(seats.geometry.x, seats.geometry.y, s=9, c="#333", linewidths=0, zorder=2.4)
+    ax.scatter(seats.geometry.x, seats.geometry.y, s=SEAT_SIZE, c="#333", linewidths=0, zorder=2.4)

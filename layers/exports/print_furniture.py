@@ -9,8 +9,10 @@ find it.
 from __future__ import annotations
 
 import shapely
+import shapely.prepared
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.transforms import Bbox
 
 from layers.exports.print_base import BOUNDARY_STYLE, HALO
 from layers.geo.coords import GK_CRS
@@ -25,14 +27,50 @@ def _nice_length(span_m: float) -> float:
     return 100_000.0
 
 
-def scale_bar(ax, fontsize):
-    """A four-segment scale bar in kilometres in the lower right of the map; returns its
-    length in metres (the axes are EPSG:4548 metres, so the bar is true)."""
+def _scale_bar_spot(ax, length: float, fontsize: float, avoid, boxes) -> tuple[float, float, object, bool]:
+    """Where the scale bar goes: the lowest, then rightmost place in the lower third of the map
+    whose box (bar, figures and "km", 2 pt to spare) meets nothing of ``avoid`` (boundaries and
+    measures, a shapely geometry) nor any of ``boxes`` (display boxes: legend, locator).
+    Returns the bar's lower left, its box in data units and whether that place is free (else
+    the place that meets the least, to be backed in white)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    frame = ax.get_window_extent()
+    per_pt = (y1 - y0) / (frame.height * 72 / ax.figure.dpi)
+    h = (y1 - y0) * 0.008
+    left, right = (0.6 * fontsize + 2) * per_pt, (x1 - x0) * 0.012 + (1.6 * fontsize + 2) * per_pt
+    below, above = 2 * per_pt, 2.2 * h + (1.3 * fontsize + 2) * per_pt
+    prepared = shapely.prepared.prep(avoid) if avoid is not None else None
+    best = None
+    for fy in [0.015 + 0.02 * i for i in range(15)]:
+        for fx in [0.97 - 0.02 * i for i in range(48)]:
+            bx, by = x0 + (x1 - x0) * fx - length - right, y0 + (y1 - y0) * fy
+            box = shapely.box(bx - left, by - below, bx + length + right, by + above)
+            if box.bounds[0] < x0:
+                break
+            hits = (prepared is not None and prepared.intersects(box)) * 10
+            shown = ax.transData.transform([box.bounds[:2], box.bounds[2:]])
+            hits += sum(Bbox(shown).overlaps(b) for b in boxes) * 100
+            if hits == 0:
+                return bx, by, box, True
+            if best is None or hits < best[0]:
+                best = (hits, bx, by, box)
+    return best[1], best[2], best[3], False
+
+
+def scale_bar(ax, fontsize, avoid=None, boxes=()):
+    """A four-segment scale bar in kilometres low on the map, where it covers no boundary nor
+    measure (``avoid``) nor the legend and locator (``boxes``); backed in white where no such
+    place is left. Returns its length in metres (the axes are EPSG:4548 metres, so the bar
+    is true)."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = _nice_length(x1 - x0)
-    bx, by = x0 + (x1 - x0) * 0.62, y0 + (y1 - y0) * 0.04
+    bx, by, box, free = _scale_bar_spot(ax, length, fontsize, avoid, boxes)
     h = (y1 - y0) * 0.008
+    if not free:  # nowhere clear: a white box under it, rather than the bar on the lines
+        bx0, by0, bx1, by1 = box.bounds
+        ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, facecolor="white", edgecolor="none", zorder=20))
     for i in range(4):
         ax.add_patch(
             Rectangle(
@@ -69,8 +107,9 @@ def scale_bar(ax, fontsize):
     return length
 
 
-def north_arrow(ax, fontsize):
-    """An arrow pointing up with 北 N above it, in the upper right of the map."""
+def north_arrow(ax, fontsize, lang: str = "zh"):
+    """An arrow pointing up in the upper right of the map, 北 N above it (N in English),
+    its tip a few points below the letter."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     x, y = x1 - (x1 - x0) * 0.05, y1 - (y1 - y0) * 0.16
@@ -79,15 +118,30 @@ def north_arrow(ax, fontsize):
             x,
             y,
             0,
-            (y1 - y0) * 0.08,
+            (y1 - y0) * 0.09,
             width=(x1 - x0) * 0.006,
             head_width=(x1 - x0) * 0.025,
             head_length=(y1 - y0) * 0.035,
+            length_includes_head=True,  # the tip ends at y + 0.09 of the height, under the letter
             color="black",
             zorder=20,
         )
     )
-    ax.text(x, y1 - (y1 - y0) * 0.055, "北 N", ha="center", va="bottom", fontsize=fontsize, zorder=20)
+    ax.text(
+        x,
+        y1 - (y1 - y0) * 0.055,
+        "北 N" if lang == "zh" else "N",
+        ha="center",
+        va="bottom",
+        fontsize=fontsize,
+        zorder=20,
+    )
+
+
+def symbol(actions, a, lang: str) -> str:
+    """An action's one-character symbol on the map (文): its number in English, where a
+    Chinese character would be a word the reader cannot read."""
+    return actions.loc[a, "symbol"] if lang == "zh" else str(a)
 
 
 def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
@@ -120,7 +174,11 @@ def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
         if (rows & (drawn["form"] == "county")).any():
             parts.append(Patch(facecolor=colour, alpha=0.15, edgecolor=colour, linestyle=(0, (2, 3))))
         handles.append(tuple(parts))
-        labels.append(f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, 'name_zh' if zh else 'name_en']}")
+        labels.append(
+            f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, 'name_zh']}"
+            if zh
+            else f"{a}. {actions.loc[a, 'name_en']}"
+        )
     if (kind.isin(("Point", "MultiPoint")) & drawn["approximate"].astype(bool)).any():
         handles.append(Line2D([], [], marker="o", ls="", markersize=8, markerfacecolor="white", markeredgecolor="#444"))
         labels.append("空心:近似位置(镇/县级)" if zh else "hollow: approximate location")

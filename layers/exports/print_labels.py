@@ -10,9 +10,10 @@ go. Co-located markers are set around their place first, so every symbol stays v
 
 from __future__ import annotations
 
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from layers.exports.print_base import HALO
+from layers.exports.print_base import HALO, SEAT_SIZE
 from layers.geo.coords import GK_CRS
 
 
@@ -47,6 +48,21 @@ def neighbour_names(ax, lang: str, fontsize: float, taken: list, renderer) -> li
         t = ax.text(g.x, g.y, name, ha="center", va="center", fontsize=fontsize, color="#999", style="italic", zorder=5)
         _keep_if_free(t, t.get_window_extent(renderer).expanded(1.1, 1.2), frame, taken, boxes)
     return boxes
+
+
+def seat_boxes(ax, renderer, pad: float = 1.0) -> list[Bbox]:
+    """The county seats' dots in view as boxes (display units) with ``pad`` points to spare:
+    no name or number may cover one."""
+    import math
+
+    from layers.geo.context import load_context
+
+    ctx = load_context()
+    seats = ctx[ctx["kind"] == "county_seat"].to_crs(GK_CRS)
+    r = (math.sqrt(SEAT_SIZE) / 2 + pad) * ax.figure.dpi / 72
+    frame = ax.get_window_extent(renderer)
+    xy = ax.transData.transform(list(zip(seats.geometry.x, seats.geometry.y, strict=True)))
+    return [Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in xy if frame.contains(x, y)]
 
 
 def town_names(ax, lang: str, fontsize: float, taken: list, renderer) -> list:
@@ -119,6 +135,12 @@ def nudge(text, taken, renderer) -> None:
     text.set_visible(False)  # nowhere free nearby: leave the name out rather than overprint
 
 
+#: The first ring offset (in ``place_labels``' rings, 16 per radius) whose label gets a thin
+#: leader line to its anchor: from 10 pt out a label's box is more than a few points away
+#: from its feature, and the tag alone would not say what it numbers.
+LEADER_FROM = 16
+
+
 def place_labels(ax, anchors, fig, fontsize, avoid=(), movable=()):
     """Greedy collision-free placement: try offsets in growing rings around each anchor and keep
     the first whose box meets no earlier label (nor any box in ``avoid``). None when some
@@ -160,7 +182,7 @@ def place_labels(ax, anchors, fig, fontsize, avoid=(), movable=()):
         # A smaller size is the last resort before a label would overprint something.
         for size in (fontsize, fontsize - 1.5):
             for i, (dx, dy) in enumerate(rings):
-                ann, box, inside = _try_label(ax, (x, y), text, size, (dx, dy), i >= 32, frame, renderer)
+                ann, box, inside = _try_label(ax, (x, y), text, size, (dx, dy), i >= LEADER_FROM, frame, renderer)
                 if inside and not any(box.overlaps(b) for b in placed):
                     chosen = box
                     break
@@ -197,7 +219,11 @@ def _try_label(ax, xy, text, size, offset, leader: bool, frame, renderer):
         arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#555"} if leader else None,
         zorder=15,
     )
-    box = ann.get_window_extent(renderer).padded(2.5 + 0.15 * size * ax.figure.dpi / 72)
+    # The tag's own box: a leader line reaches its anchor, which the tag must not cover.
+    # The text's own box (the padding takes in its white box), without the leader line: a
+    # leader reaches its anchor, which the tag itself must not cover.
+    ann.update_positions(renderer)
+    box = Text.get_window_extent(ann, renderer).padded(2.5 + 0.15 * size * ax.figure.dpi / 72)
     return ann, box, _inside(box, frame)
 
 
@@ -207,7 +233,7 @@ def _displace_names(ax, xy, text, size, rings, placed, movable, frame, renderer)
     or (None, None)."""
     movable_boxes = {id(t): t.get_window_extent(renderer) for t in movable if t.get_visible()}
     for i, (dx, dy) in enumerate(rings):
-        ann, box, inside = _try_label(ax, xy, text, size, (dx, dy), i >= 32, frame, renderer)
+        ann, box, inside = _try_label(ax, xy, text, size, (dx, dy), i >= LEADER_FROM, frame, renderer)
         hit_fixed = [b for b in placed if box.overlaps(b) and not any(_same_box(b, m) for m in movable_boxes.values())]
         hit_names = [t for t in movable if id(t) in movable_boxes and box.overlaps(movable_boxes[id(t)])]
         if inside and not hit_fixed and hit_names:

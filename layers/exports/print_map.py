@@ -39,8 +39,15 @@ from matplotlib.transforms import Bbox
 
 from layers._io import atomic_write
 from layers.exports.print_base import HALO, draw_context, draw_counties, tiles_under
-from layers.exports.print_furniture import draw_legend, emptiest_corner, locator, north_arrow, scale_bar
-from layers.exports.print_labels import neighbour_names, nudge, place_labels, spread_colocated, town_names
+from layers.exports.print_furniture import draw_legend, emptiest_corner, locator, north_arrow, scale_bar, symbol
+from layers.exports.print_labels import (
+    neighbour_names,
+    nudge,
+    place_labels,
+    seat_boxes,
+    spread_colocated,
+    town_names,
+)
 from layers.exports.print_page import (
     APPROVAL,
     LAYOUTS,
@@ -346,7 +353,7 @@ def _draw_feature(s: Sheet, rec, spread, shapes_by_style: dict, points_by_style:
         s.ax.text(
             mx,
             my,
-            s.actions.loc[rec.action, "symbol"],
+            symbol(s.actions, rec.action, s.lang),
             ha="center",
             va="center",
             fontsize=s.base - 3,
@@ -455,17 +462,21 @@ def citywide_tint(s: Sheet) -> None:
 
 def furniture(s: Sheet) -> list[Bbox]:
     """Furniture: the legend (none on a city-wide-only map: the table is the key), the scale
-    bar, the north arrow and the locator (in the empty north-east corner of the whole-city
-    view; in a zoomed view, in the corner that covers the fewest measures). Draws the page
+    bar (low, where it covers no boundary nor measure), the north arrow and the locator (in
+    the empty north-east corner of the whole-city view; in a zoomed view, in the corner that
+    covers the fewest measures). Draws the page
     once and returns the boxes of all that is fixed, with anything else at ``zorder`` ≥ 20."""
     fig, ax = s.fig, s.ax
     legend = draw_legend(ax, s.drawn, s.actions, s.lang, s.base)
-    scale_bar(ax, s.base - 2)
-    north_arrow(ax, s.base)
+    north_arrow(ax, s.base, s.lang)
     corner = "ur" if not s.filters.districts else emptiest_corner(ax, s.drawn)
     inset = None if s.citywide_only else locator(fig, ax, corner)
     if s.citywide_only:
         legend.remove()  # nothing of the actions is drawn: the table is the key
+    renderer = fig.canvas.get_renderer()
+    lines = shapely.union_all([*s.counties.boundary.values, *s.drawn.geometry.dropna().values])
+    boxes = [a.get_window_extent(renderer) for a in ([] if s.citywide_only else [legend]) + ([inset] if inset else [])]
+    scale_bar(ax, s.base - 2, lines, boxes)
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -476,15 +487,16 @@ def furniture(s: Sheet) -> list[Bbox]:
 
 
 def labels(s: Sheet, texts: list, fixed: list[Bbox]) -> list[Bbox] | None:
-    """Labels: county names moved off the markers' symbols and the furniture (``fixed``), the
-    neighbours' names where they cover nothing, then the numbers (``texts``) placed clear of
-    all of them, county names stepping aside for a number with nowhere else to go; zoomed
-    in, town names where there is room. Returns the numbers' boxes; None when a number finds
-    no free place (the page is then drawn as a summary)."""
+    """Labels: county names moved off the markers' symbols, the county seats' dots and the
+    furniture (``fixed``), the neighbours' names where they cover nothing, then the numbers
+    (``texts``) placed clear of all of them, county names stepping aside for a number with
+    nowhere else to go; zoomed in, town names where there is room. Returns the numbers'
+    boxes; None when a number finds no free place (the page is then drawn as a summary)."""
     ax, renderer = s.ax, s.fig.canvas.get_renderer()
     # Markers' symbols are fixed; county names move aside when they would cover one.
     symbols = [t for t in ax.texts if t.get_zorder() == 9]
     taken = [t.get_window_extent(renderer).expanded(1.6, 1.6) for t in symbols] + fixed
+    taken += seat_boxes(ax, renderer)  # a seat's dot never sits inside a name
     county_texts = [t for t in ax.texts if t.get_zorder() == 6]
     for t in county_texts:
         nudge(t, taken, renderer)

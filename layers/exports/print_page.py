@@ -174,7 +174,9 @@ OVERFLOW_NOTE = {
     "next": {"zh": "另有 {n} 项,续见下页。", "en": "{n} more rows on the next page."},
 }
 MIN_TABLE_SIZE = 6.0
-TABLE_FRACTIONS = {"zh": [0.09, 0.47, 0.24, 0.20], "en": [0.08, 0.55, 0.29, 0.08]}
+TABLE_FRACTIONS = {"zh": [0.08, 0.42, 0.22, 0.18, 0.10], "en": [0.07, 0.48, 0.29, 0.07, 0.09]}
+#: Columns of a key that never wrap: the number, the action's name (改革, never 改/革), ±km.
+NOWRAP = {"key": (0, 3, 4), "summary": (1,)}
 #: The map's share of the page width when a key table sits beside it. Jining is taller than
 #: wide, so on a 16:9 page the map needs less of the width and the key gets more.
 MAP_WIDTH = {"a4": 0.6, "16x9": 0.5}
@@ -217,17 +219,19 @@ def key_table(fig, rows, lang, base, rect, header=None):
     fit and the layout; when rows are left over, one line at the bottom of the table's
     area is kept free to say so."""
     header = header or TABLE_HEADER[lang]
-    fractions = SUMMARY_FRACTIONS if header is SUMMARY_HEADER[lang] else TABLE_FRACTIONS[lang]
+    summary = header is SUMMARY_HEADER[lang]
+    fractions = SUMMARY_FRACTIONS if summary else TABLE_FRACTIONS[lang]
+    nowrap = NOWRAP["summary" if summary else "key"]
     left, bottom, width, height = rect
     wide = width > 0.4
     W, H = fig.get_size_inches() * 72.0
     measure = print_table.Measure(fig)
     sizes = [base - 1 - 0.5 * i for i in range(int((base - 1 - MIN_TABLE_SIZE) / 0.5) + 1)]
     cols = 2 if wide else 1
-    tl = print_table.layout(rows, header, fractions, width * W, height * H, measure, sizes, max_cols=cols)
+    tl = print_table.layout(rows, header, fractions, width * W, height * H, measure, sizes, cols, nowrap)
     if tl.overflow:
         tl = print_table.layout(
-            rows, header, fractions, width * W, height * H - 2.5 * tl.size, measure, [tl.size], max_cols=cols
+            rows, header, fractions, width * W, height * H - 2.5 * tl.size, measure, [tl.size], cols, nowrap
         )
     print_table.draw(fig, (left, bottom, width, height), tl)
     return rows[tl.rows_drawn :], tl

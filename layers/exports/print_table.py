@@ -101,31 +101,49 @@ def layout(
     measure,
     sizes: list[float],
     max_cols: int = 1,
+    nowrap: tuple[int, ...] = (),
 ) -> TableLayout:
     """The largest font size in ``sizes`` (then the fewest columns, up to ``max_cols``) at
     which every row fits in ``width_pt`` x ``height_pt``. When none does, the smallest size
-    and the most columns, with ``overflow`` rows left over."""
+    and the most columns, with ``overflow`` rows left over. The ``nowrap`` columns (an
+    action's name: 改革 must not break into 改/革) are as wide as their longest cell."""
     best = None
     for size in sizes:
         for ncols in range(1, max_cols + 1):
-            out = _pack(rows, header, fractions, width_pt, height_pt, measure, size, ncols)
+            out = _pack(rows, header, fractions, width_pt, height_pt, measure, size, ncols, nowrap)
             if out.overflow == 0:
                 return out
             best = out
     return best
 
 
-def _pack(rows, header, fractions, width_pt, height_pt, measure, size, ncols) -> TableLayout:
-    table_w = (width_pt - GAP * (ncols - 1)) / ncols
+def _column_widths(rows, header, fractions, table_w, measure, size, nowrap) -> list[float]:
+    """Widths of the columns, points: by ``fractions``, except that a header word is never
+    broken ("Acti/on") and a ``nowrap`` column is as wide as its longest cell (both at the
+    cost of the widest column, which keeps at least a quarter of the table)."""
     widths = [table_w * f for f in fractions]
-    # A header word is never broken ("Acti/on"): a narrow column takes the room it needs
-    # from the widest one.
+
+    def room(texts, bold=False):
+        return max((measure(t, size, bold) for t in texts), default=0) / 0.97 + 2 * PAD + 1
+
     for k, head in enumerate(header):
-        need = max((measure(w, size, True) for w in str(head).split()), default=0) / 0.97 + 2 * PAD + 1
-        if widths[k] < need:
-            widest = max(range(len(widths)), key=lambda j: widths[j])
-            widths[widest] -= need - widths[k]
-            widths[k] = need
+        need = room(str(head).split(), True)
+        if k in nowrap:
+            need = max(need, room([str(r[k]) for r in rows]))
+        widest = max(range(len(widths)), key=lambda j: widths[j])
+        if widest == k or (widths[k] >= need and k not in nowrap):
+            continue
+        give = need - widths[k]  # < 0: a nowrap column's spare width goes to the widest
+        if give > 0:
+            give = min(give, max(0.0, widths[widest] - table_w / 4))
+        widths[widest] -= give
+        widths[k] += give
+    return widths
+
+
+def _pack(rows, header, fractions, width_pt, height_pt, measure, size, ncols, nowrap=()) -> TableLayout:
+    table_w = (width_pt - GAP * (ncols - 1)) / ncols
+    widths = _column_widths(rows, header, fractions, table_w, measure, size, nowrap)
 
     def cells(row, bold=False):
         # 3 % spare: the screen renderer measures hinted glyphs, a PDF prints exact ones.
@@ -149,9 +167,10 @@ def _pack(rows, header, fractions, width_pt, height_pt, measure, size, ncols) ->
     return TableLayout(size, ncols, widths, head, head_h, columns, overflow=len(rows) - i, rows_drawn=i)
 
 
-def draw(fig, rect: tuple[float, float, float, float], tl: TableLayout, colours: list[str | None] | None = None):
+def draw(fig, rect, tl: TableLayout, colours: list[str | None] | None = None, centred: tuple[int, ...] = ()):
     """Draw a laid-out table in ``rect`` (figure fractions: left, bottom, width, height), from
-    its top edge down. ``colours`` optionally tints each row's first cell (the action's colour)."""
+    its top edge down. ``colours`` optionally tints each row's first cell (the action's colour);
+    the ``centred`` columns (counts) are centred in their cells."""
     W, H = fig.get_size_inches() * 72.0
     left, bottom, width, height = rect
     top = (bottom + height) * H
@@ -184,12 +203,12 @@ def draw(fig, rect: tuple[float, float, float, float], tl: TableLayout, colours:
                     )
                 for j, line in enumerate(lines):
                     fig.text(
-                        (x + PAD) / W,
+                        (x + w / 2 if k in centred else x + PAD) / W,
                         (y - PAD - j * size * LINE) / H,
                         line,
                         fontsize=size,
                         va="top",
-                        ha="left",
+                        ha="center" if k in centred else "left",
                         weight="bold" if header else "normal",
                         color=(colours[n - 1] if (colours and not header and k == 0) else "#222"),
                     )

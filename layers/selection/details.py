@@ -11,6 +11,7 @@ from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names
 from layers.geo.placenames import EnglishName, english_place, name_table
 from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION, TARGET_UNITS, TEXT, local_time
+from layers.selection.numbering import precision_km
 
 #: The label of the cited source notes, which are kept as written (in English): the app
 #: shows them folded under this label in the Chinese view, so nobody meets them by accident.
@@ -28,8 +29,8 @@ def measure_details(rec: pd.Series, lang: str = "zh") -> list[tuple[str, str]]:
     zh = lang == "zh"
     target = target_text(rec["target"], rec["target_unit"], lang)
     precision = PRECISION.get(rec["precision"], {}).get(lang, rec["precision"])
-    if pd.notna(rec["precision_m"]) and rec["precision_m"]:
-        precision += f"(±{rec['precision_m'] / 1000:g} km)" if zh else f" (±{rec['precision_m'] / 1000:g} km)"
+    if km := precision_km(rec["precision_m"]):
+        precision += f"({km} km)" if zh else f" ({km} km)"
     counties = ("、" if zh else ", ").join(names.get(c, c) for c in str(rec["county_adcodes"] or "").split(",") if c)
     rows = [
         ("措施" if zh else "Measure", rec["title_zh"] if zh else f"{rec['title_en']} ({rec['title_zh']})"),

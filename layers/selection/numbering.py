@@ -46,6 +46,13 @@ def action_short(actions, a, lang: str) -> str:
     return f"{a}. {name.removesuffix(' Action') if lang != 'zh' else name}"
 
 
+def precision_km(precision_m) -> str:
+    """A measure's location precision as ±km ("±0.05", "±12.5"), or "" when unknown."""
+    if precision_m is None or pd.isna(precision_m) or not precision_m:
+        return ""
+    return f"±{float(precision_m) / 1000:g}"
+
+
 def districts_text(codes: str | None, form: str, lang: str, names: dict | None = None) -> str:
     """A measure's districts as a key names them: "任城区、兖州区" / "Rencheng, Yanzhou", or
     全市 / 市外 for measures with no county."""
@@ -58,8 +65,9 @@ def districts_text(codes: str | None, form: str, lang: str, names: dict | None =
     return text or PLACE_WORDS[lang].get(form, "—")
 
 
-def table_rows(drawn, number, names, actions, lang, everything=None) -> list[list[str]]:
-    """Rows of a key: [number, title, district, action] for ``drawn`` in key order; with
+def table_rows(drawn, number, names, actions, lang, everything=None, precision=True) -> list[list[str]]:
+    """Rows of a key: [number, title, district, action, ±km] for ``drawn`` in key order (the
+    location's precision last, "—" when unknown; left out without ``precision``); with
     ``everything``, its measures with no single place follow, numbered "–". Nothing is
     shortened: a printed table wraps."""
     recs = list(drawn_measures(drawn).itertuples())
@@ -71,11 +79,18 @@ def table_rows(drawn, number, names, actions, lang, everything=None) -> list[lis
         # English action names are long: the column keeps the number, which the legend names.
         action = action_short(actions, rec.action, lang) if lang == "zh" else str(rec.action)
         districts = districts_text(rec.county_adcodes, rec.form, lang, names)
-        rows.append([str(number.get(rec.id, NO_NUMBER)), title, districts, action])
+        row = [str(number.get(rec.id, NO_NUMBER)), title, districts, action]
+        if precision:
+            row.append(precision_km(getattr(rec, "precision_m", None)) or "—")
+        rows.append(row)
     return rows
 
 
-TABLE_HEADER = {"zh": ["序号", "措施", "县市区", "行动"], "en": ["No.", "Measure", "District", "Action"]}
+#: A key's columns (the app's list has all but the last, the precision).
+TABLE_HEADER = {
+    "zh": ["序号", "措施", "县市区", "行动", "精度(±km)"],
+    "en": ["No.", "Measure", "District", "Action", "±km"],
+}
 
 
 def list_table(sel: pd.DataFrame, lang: str = "zh", with_lights: bool | None = None) -> pd.DataFrame:
@@ -86,9 +101,9 @@ def list_table(sel: pd.DataFrame, lang: str = "zh", with_lights: bool | None = N
     from layers.geo.actions import load_actions
 
     drawn = drawn_measures(sel)
-    rows = table_rows(drawn, measure_numbers(sel), county_names(lang), load_actions(), lang, sel)
+    rows = table_rows(drawn, measure_numbers(sel), county_names(lang), load_actions(), lang, sel, precision=False)
     ids = [*drawn["id"], *unplaced_measures(sel[~sel["id"].isin(drawn["id"])])["id"]]
-    table = pd.DataFrame(rows, columns=TABLE_HEADER[lang], index=pd.Index(ids, name="id"))
+    table = pd.DataFrame(rows, columns=TABLE_HEADER[lang][:4], index=pd.Index(ids, name="id"))
     if with_lights is None:  # by default, once any measure has a light other than "no plan"
         with_lights = "light" in sel.columns and bool(sel["light"].ne("no_plan").any())
     if with_lights:  # progress lights joined (layers.progress.view): every measure has one
