@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import partial
 
 import streamlit as st
 
@@ -44,7 +45,8 @@ def render(projects, selected, lang: str, who: str, state, data_version: str, to
     asof = state.get("asof", today)
     st.download_button(
         t("prog_template", lang, n=len(selected)),
-        _template(data_version, tuple(selected["id"]), asof, lang, selected),
+        # Made when the button is pressed, not on every run of the tab.
+        partial(_template, data_version, tuple(selected["id"]), asof, lang, selected),
         file_name=t("prog_file_name", lang, asof=asof),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="prog_template",

@@ -25,6 +25,8 @@ from layers.edits.store_db import _begin_write, _frame, _rollback
 
 #: What the audit calls a plan's and a report's change.
 KINDS = ("plan", "report")
+#: How their audit keys start (``plan_key``, ``report_key``): undo tells them from measures' ids by it.
+KEY_PREFIXES = tuple(f"{kind}:" for kind in KINDS)
 
 
 def plan_key(measure_id: str) -> str:
@@ -168,16 +170,6 @@ def reports_of(db, measure_id: str) -> pd.DataFrame:
         "SELECT report_date AS date, record, updated_by, updated_at FROM reports WHERE measure_id=? "
         "ORDER BY report_date",
         (measure_id,),
-    )
-
-
-def all_reports(db, upto: str | None = None) -> pd.DataFrame:
-    """Every report (dated on or before ``upto``): measure_id, date, record."""
-    sql = "SELECT measure_id, report_date AS date, record FROM reports"
-    return _frame(
-        db,
-        sql + (" WHERE report_date <= ?" if upto else "") + " ORDER BY measure_id, report_date",
-        (upto,) if upto else (),
     )
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from layers._errors import Msg
+from layers.edits.progress_db import KEY_PREFIXES as PROGRESS_KEYS
 from layers.edits.progress_db import restore as restore_progress
 from layers.edits.store_db import (  # noqa: F401 - the store's public names, and helpers accounts use
     StoreUnavailable,
@@ -57,8 +58,6 @@ from layers.edits.store_db import (  # noqa: F401 - the store's public names, an
     redact,
 )
 
-#: Audit keys of plans and reports (``layers.edits.progress_db``), which undo restores there.
-PROGRESS_KEYS = ("plan:", "report:")
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "store.sqlite"
 _log = logging.getLogger(__name__)
 
