@@ -153,10 +153,11 @@ def milestones_frame(db) -> pd.DataFrame:
 
 def latest_reports(db, asof: str) -> pd.DataFrame:
     """Each measure's latest report dated on or before ``asof`` (YYYY-MM-DD): measure_id,
-    date, status, progress. One indexed query (the primary key is (measure, date))."""
+    date, status, progress and its whole record (JSON). One indexed query (the primary key
+    is (measure, date))."""
     return _frame(
         db,
-        "SELECT r.measure_id, r.report_date AS date, r.status, r.progress FROM reports r JOIN "
+        "SELECT r.measure_id, r.report_date AS date, r.status, r.progress, r.record FROM reports r JOIN "
         "(SELECT measure_id, MAX(report_date) AS d FROM reports WHERE report_date <= ? GROUP BY measure_id) m "
         "ON r.measure_id = m.measure_id AND r.report_date = m.d",
         (asof,),

@@ -46,7 +46,8 @@ def light_counts(selected: pd.DataFrame) -> dict[str, int]:
     return {code: int(counts.get(code, 0)) for code in LIGHT_WORDS}
 
 
-def _pct(v) -> str:
+def pct_text(v) -> str:
+    """形象进度 as shown and printed: "45%", or "—" when unknown."""
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:g}%"
 
 
@@ -80,7 +81,7 @@ def report_line(r: Report, lang: str) -> str:
         if r.invested is None
         else (f",投资完成 {r.invested:g} 万元" if lang == "zh" else f", invested {r.invested:g}")
     )
-    return f"{r.date} {status} {_pct(r.progress)}{money}"
+    return f"{r.date} {status} {pct_text(r.progress)}{money}"
 
 
 def progress_details(plan: Plan | None, reports: list[Report], row: dict, asof: dt.date, lang: str = "zh"):
@@ -102,7 +103,7 @@ def progress_details(plan: Plan | None, reports: list[Report], row: dict, asof: 
         ("计划" if zh else "Plan", f"{plan.start} — {plan.end}{money}"),
         (
             "序时进度 / 形象进度" if zh else "Schedule / progress",
-            f"{_pct(row.get('schedule'))} / {_pct(row.get('progress'))}",
+            f"{pct_text(row.get('schedule'))} / {pct_text(row.get('progress'))}",
         ),
     ]
     seen = [r for r in sorted(reports, key=lambda r: r.date) if r.date <= asof]

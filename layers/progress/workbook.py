@@ -169,11 +169,7 @@ def _stored(store, asof: dt.date) -> tuple[dict[str, dict], dict[str, dict]]:
 
     plans = progress_db.plan_records(store._db)
     latest = progress_db.latest_reports(store._db, asof.isoformat())
-    reports = {}
-    for mid, date in zip(latest["measure_id"], latest["date"], strict=True):
-        rows = progress_db.reports_of(store._db, mid)
-        reports[mid] = json.loads(rows.loc[rows["date"] == date, "record"].iloc[0])
-    return plans, reports
+    return plans, {mid: json.loads(rec) for mid, rec in zip(latest["measure_id"], latest["record"], strict=True)}
 
 
 def template_rows(projects, *, unit=None, asof=None, store=None, lang="zh") -> dict[str, list[dict]]:
