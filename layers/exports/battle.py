@@ -86,3 +86,25 @@ def months(first: dt.date, last: dt.date) -> list[dt.date]:
         out.append(d)
         d = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return out
+
+
+def timeline_span(rows: list[BattleRow], asof: dt.date) -> tuple[dt.date, dt.date]:
+    """The months a timeline of ``rows`` shows: from the first of the month of the earliest
+    start, milestone or as-of date to the end of the month of the latest; the as-of
+    date's year when no row has a plan."""
+    days = [asof]
+    for r in rows:
+        days += [d for d in (r.start, r.end) if d] + [m[1] for m in r.milestones]
+    first = min(days).replace(day=1)
+    last = months(max(days), max(days))[0]
+    last = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    if first == last.replace(day=1) and not any(r.start for r in rows):
+        first, last = dt.date(asof.year, 1, 1), dt.date(asof.year, 12, 31)
+    return first, last
+
+
+def fraction(day: dt.date, first: dt.date, last: dt.date) -> float:
+    """Where ``day`` falls on a timeline from ``first`` to ``last`` (0 at the start of
+    ``first``, 1 at the end of ``last``), clipped to [0, 1]."""
+    total = (last - first).days + 1
+    return min(1.0, max(0.0, (day - first).days / total))
