@@ -8,7 +8,8 @@ from pptx import Presentation
 
 from layers import load_projects
 from layers.exports.html_page import render_html
-from layers.exports.pack import pack_pdf, pack_pptx
+from layers.exports.pack import pack_pdf
+from layers.exports.pack_deck import pack_pptx
 from layers.selection.filtering import Filters, filter_projects
 
 
@@ -216,6 +217,7 @@ def test_pptx_statistics_are_a_native_chart_and_table(decks):
 
 def test_pptx_cover_is_a_map_without_its_key_and_a_native_table(decks, selection, monkeypatch, tmp_path):
     import layers.exports.pack as pack
+    from layers.exports.pack_deck import pack_pptx
     from layers.geo.actions import load_actions
     from layers.selection.numbering import action_short
 
@@ -242,7 +244,7 @@ def test_pptx_cover_is_a_map_without_its_key_and_a_native_table(decks, selection
     calls = []
     real = pack.render_map
     monkeypatch.setattr(pack, "render_map", lambda *a, **k: calls.append(k) or real(*a, **k))
-    pack.pack_pptx(sel, tmp_path / "spy.pptx", selection[1])
+    pack_pptx(sel, tmp_path / "spy.pptx", selection[1])
     assert all(k.get("table") == "none" for k in calls)  # no key drawn into any picture
 
 

@@ -151,7 +151,7 @@ def export(
     if fmt in DATA_FORMATS:
         return WRITERS[fmt](selected, out, crs)
     if fmt == "pptx":
-        from layers.exports.pack import pack_pptx
+        from layers.exports.pack_deck import pack_pptx
 
         return pack_pptx(selected, out, filters, title, approval_no, lang, progress, asof=asof)
     from layers.exports.pack import pack_pdf
