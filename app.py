@@ -45,7 +45,7 @@ from layers.selection.stats import stats_by_action_district, stats_by_light, sta
 from layers.webmap.basemaps import available_basemaps, tianditu_key
 from layers.webmap.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
 from layers.webmap.offline import ensure_leaflet_assets
-from ui import access, edit, progress_panel
+from ui import access, edit, export_options, progress_panel
 from ui.map_view import map_view, scroll_list_script
 
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
@@ -448,6 +448,8 @@ if tab_export.open:
         )
         if fmt in ("png", "pdf", "svg"):
             c2.caption(print_basemap_note(state.basemap, lang))
+        pack = fmt in ("pptx", "pack-pdf") and has_progress
+        choice = export_options.briefing_choice((c1, c2), data_version, state.asof, lang, state) if pack else None
         job = (
             fmt,
             layout,
@@ -459,7 +461,10 @@ if tab_export.open:
             filters,
             who is None,
             state.asof,
-        )  # names hidden or not; the date
+            state.colouring,
+            choice,
+            data_version,
+        )  # names hidden or not; the date, the colouring, the unit and period, the stored progress
         if st.button(t("x_create", lang), key="x_go", disabled=selected.empty):
             bar = st.progress(0.0, text=t("x_creating", lang))
             try:
@@ -478,6 +483,9 @@ if tab_export.open:
                         progress=lambda d, n, _label: bar.progress(d / n),
                         tdt_key=TDT_KEY,
                         asof=state.asof,
+                        briefing=export_options.briefing_of(selected, state.asof, choice) if pack else None,
+                        unit=choice.unit if pack else None,
+                        colour_by=state.colouring,
                     )
                     state["x_result"] = (job, out.read_bytes())
                 bar.progress(1.0, text=t("x_done", lang))

@@ -101,6 +101,9 @@ def _export(args) -> int:
         args.approval,
         args.lang,
         asof=args.asof or _today(),
+        briefing=_briefing(selected, args),
+        unit=args.unit,
+        colour_by=args.colour,
     )
     print(f"wrote {path} ({len(selected)} measures)")
     return 0
@@ -285,6 +288,21 @@ def _with_lights(projects, args):
         return with_lights(projects, lights_asof(store, list(projects["id"]), asof), asof)
 
 
+def _briefing(selected, args):
+    """The briefing of a pack (its 作战图 and changes), when progress is stored or asked for
+    (``--since``, ``--unit``); None otherwise, and for every other format."""
+    if args.format not in ("pptx", "pack-pdf"):
+        return None
+    from layers.edits.store import Store
+    from layers.progress.briefing import from_store
+    from layers.progress.store import has_progress
+
+    with Store(args.store, read_only=True) as store:
+        if not (has_progress(store) or args.since or args.unit):
+            return None
+        return from_store(store, list(selected["id"]), args.asof or _today(), args.since)
+
+
 def _today():
     """Today in Jining: the default ``--asof``."""
     import datetime as dt
@@ -321,6 +339,18 @@ def _add_export(sub) -> None:
         type=_iso_date,
         help="the date of the progress lights the data exports carry, printed as 截至 (as of) on maps and "
         "briefing packs (YYYY-MM-DD; default today in Jining)",
+    )
+    e.add_argument(
+        "--since",
+        type=_iso_date,
+        help="briefing packs: add a 变化情况 page (slide) of what changed after this date up to --asof (YYYY-MM-DD)",
+    )
+    e.add_argument("--unit", help="briefing packs: only the measures of this 责任单位 (as the plans name it)")
+    e.add_argument(
+        "--colour",
+        choices=("action", "progress"),
+        default="action",
+        help="colour printed maps by action (default) or by progress light (三色管理)",
     )
     e.set_defaults(func=_export)
 

@@ -118,6 +118,15 @@ TEXT = {
     "x_done": {"zh": "完成", "en": "Done"},
     "x_write_failed": {"zh": "无法写出文件:", "en": "The file could not be written: "},
     "x_download": {"zh": "下载", "en": "Download"},
+    "x_unit": {"zh": "责任单位(汇报材料)", "en": "Responsible unit (briefing packs)"},
+    "x_unit_all": {"zh": "全部责任单位", "en": "All units"},
+    "x_changes": {"zh": "附“变化情况”页", "en": "Add a page of changes"},
+    "x_since": {"zh": "上次调度会日期", "en": "Since the meeting of"},
+    "x_battle_note": {
+        "zh": "各行动页为作战图:图旁列出灯色、形象进度、下一节点、存在问题和月度时间轴;另按责任单位各列一页。",
+        "en": "Each action's page is its battle map: lights, progress, next milestone, problems and a monthly "
+        "timeline beside the map; then a page per responsible unit.",
+    },
     # ---- import and correct tab --------------------------------------------------------------
     # ---- sign-in and accounts ------------------------------------------------------------------
     "login_heading": {"zh": "编辑人员登录", "en": "Sign in to edit"},

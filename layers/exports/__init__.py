@@ -119,9 +119,16 @@ def export(
     progress=None,
     tdt_key: str | None = None,
     asof: dt.date | None = None,
+    briefing=None,
+    unit: str | None = None,
+    colour_by: str = "action",
 ) -> Path:
     """Write ``selected`` as ``fmt`` to ``out``; raise ValueError for an unknown format or option.
-    ``asof``: every printed page and slide says 截至 that date (As of …); None says nothing."""
+    ``asof``: every printed page and slide says 截至 that date (As of …); None says nothing.
+    ``colour_by``: "action", or "progress" (printed maps in the lights' colours, with their
+    legend). Packs only: ``briefing`` (:class:`layers.progress.briefing.Briefing`) turns the
+    action pages into 作战图 pages and, with its ``since``, adds the changes; ``unit`` makes
+    the pack of one 责任单位."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if crs not in EXPORT_CRS:
@@ -142,6 +149,7 @@ def export(
             basemap=basemap,
             tdt_key=tdt_key,
             asof=asof,
+            colour_by=colour_by,
         )
         return save(page, out, fmt)
     if fmt == "html":
@@ -153,7 +161,7 @@ def export(
     if fmt == "pptx":
         from layers.exports.pack_deck import pack_pptx
 
-        return pack_pptx(selected, out, filters, title, approval_no, lang, progress, asof=asof)
+        return pack_pptx(selected, out, filters, title, approval_no, lang, progress, asof, briefing, unit, colour_by)
     from layers.exports.pack import pack_pdf
 
-    return pack_pdf(selected, out, filters, layout, title, approval_no, lang, progress, asof=asof)
+    return pack_pdf(selected, out, filters, layout, title, approval_no, lang, progress, asof, briefing, unit, colour_by)

@@ -17,29 +17,95 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
 from matplotlib.backends.backend_pdf import PdfPages
 
+from layers._errors import Msg
 from layers._io import atomic_write
 from layers.exports import print_table
+from layers.exports.battle import battle_rows
 from layers.exports.print_map import KEY_LIMIT, render_map
 from layers.exports.print_page import (
     LAYOUTS,
     base_size,
     continuation_pages,
     default_title,
+    describe_filters,
     new_figure,
     setup_fonts,
     stamp,
     stamp_parts,
 )
+from layers.exports.print_progress import battle_figures, changes_figures
 from layers.geo.actions import load_actions
+from layers.progress.briefing import Briefing
 from layers.selection.filtering import Filters
 from layers.selection.stats import stats_by_action_district
 
 Progress = Callable[[int, int, str], None]
+
+
+#: The pack's own words.
+PACK_TEXTS = {
+    "zh": {"unit": "责任单位:{unit}", "changes": "变化情况"},
+    "en": {"unit": "Responsible unit: {unit}", "changes": "Changes since the last briefing"},
+}
+#: Inches of the map drawn beside an action's 作战图 table (then cropped and scaled).
+BATTLE_MAP_SIZE = {"a4": (4.6, 5.4), "16x9": (4.8, 4.6)}
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a pack holds: its measures and briefing (narrowed to a unit), and which parts."""
+
+    selected: gpd.GeoDataFrame
+    filters: Filters
+    briefing: Briefing | None
+    unit: str | None
+    actions: list[int]
+    cover: bool
+    stats: bool
+    units: list[str]
+
+    def subtitle(self, lang: str) -> str | None:
+        """The cover's subtitle: the unit's name and what the selection shows (None: the default)."""
+        if self.unit is None:
+            return None
+        return (
+            PACK_TEXTS[lang]["unit"].format(unit=self.unit)
+            + "  "
+            + describe_filters(self.filters, len(self.selected), lang)
+        )
+
+
+def contents(selected, filters: Filters, briefing: Briefing | None = None, unit: str | None = None) -> Contents:
+    """Decide what a pack holds. A cover only where it adds something: more than one action
+    (one action's cover would repeat its page) or a unit's pack (its name); statistics only
+    for more than one action; pages per 责任单位 when the briefing names units and the pack is
+    not a unit's. ``unit``: a 责任单位 the briefing names, with measures in the selection; else
+    a ValueError that names the units there are."""
+    if unit is not None:
+        known = briefing.units() if briefing is not None else []
+        ids = set(briefing.ids_of_unit(unit)) if unit in known else set()
+        part = selected[selected["id"].isin(ids)]
+        if part.empty:
+            listed = "、".join(known[:20]) or "—"
+            raise ValueError(
+                Msg(
+                    f"no measure of the selection has the responsible unit {unit[:40]!r}; the plans name: {listed}",
+                    f"所选措施中没有责任单位为“{unit[:40]}”的;计划中的责任单位有:{listed}",
+                )
+            )
+        selected, briefing = part, briefing.only(part["id"])
+    actions = sorted(int(a) for a in selected["action"].unique())
+    units = [] if briefing is None or unit is not None else briefing.only(selected["id"]).units()
+    return Contents(
+        selected, filters, briefing, unit, actions, len(actions) > 1 or unit is not None, len(actions) > 1, units
+    )
 
 
 def action_filters(filters: Filters, a) -> Filters:
@@ -47,39 +113,12 @@ def action_filters(filters: Filters, a) -> Filters:
     return Filters((int(a),), filters.districts, filters.forms, filters.kinds, filters.q, filters.include_citywide)
 
 
-def _pages(
-    selected: gpd.GeoDataFrame,
-    filters: Filters,
-    layout: str,
-    title: str | None,
-    approval_no: str,
-    lang: str,
-    table: str,
-):
-    """Yield (label, MapPage) for the cover and for each action in the selection."""
-    actions = load_actions()
-    yield (
-        "cover",
-        render_map(
-            selected, filters, layout, title or default_title(lang), approval_no=approval_no, lang=lang, continued=True
-        ),
-    )
-    for a in sorted(selected["action"].unique()):
-        part = selected[selected["action"] == a]
-        f = action_filters(filters, a)
-        name = actions.loc[a, "name_zh" if lang == "zh" else "name_en"]
-        yield (
-            f"action {a}",
-            render_map(
-                part, f, layout, f"{a}. {name}", approval_no=approval_no, lang=lang, table=table, continued=True
-            ),
-        )
-
-
 def _stats_figure(selected, layout, lang):
     """The statistics page of the PDF: measures per action and district as a table."""
     setup_fonts()
     table = stats_by_action_district(selected, lang)
+    present = [int(a) for a in load_actions().index if a in set(selected["action"])]
+    table = table.iloc[[*(list(load_actions().index).index(a) for a in present), len(table) - 1]]  # + totals
     fig = new_figure(LAYOUTS[layout])
     fig.text(
         0.5,
@@ -128,20 +167,27 @@ def pack_pdf(
     lang="zh",
     progress: Progress | None = None,
     asof: dt.date | None = None,
+    briefing: Briefing | None = None,
+    unit: str | None = None,
+    colour_by: str = "action",
 ) -> Path:
-    """Cover map, one page per action (its map and the table of all its measures), statistics;
-    every page numbered, and dated 截至 ``asof`` when given."""
-    filters = filters or Filters()
-    total = 2 + selected["action"].nunique()
+    """The briefing pack as a PDF: a cover map (more than one action, or a unit's pack), the
+    changes since the last briefing (a briefing with ``since``), a page per action, pages per
+    责任单位 (a briefing with units, not a unit's pack) and statistics (more than one action).
+
+    Without a ``briefing`` an action's page is its map and key. With one, it is its 作战图:
+    the map (when the action has one) beside the table of its measures with their lights,
+    progress, next milestone and problems, and a timeline by month. ``unit``: only the
+    measures of that 责任单位, its name on the cover. Every page numbered, and dated 截至
+    ``asof`` when given (a briefing's own date otherwise)."""
+    c = contents(selected, filters or Filters(), briefing, unit)
+    asof = asof or (briefing.asof if briefing else None)
+    steps = _pdf_steps(c, _Page(layout, lang, approval_no, colour_by), title)
     figures = []
-    for done, (label, page) in enumerate(_pages(selected, filters, layout, title, approval_no, lang, "all"), 1):
-        heading = page.figure.texts[0].get_text()  # the page's title
-        figures += [page.figure, *continuation_pages(page.overflow, layout, heading, lang)]
+    for done, (label, make) in enumerate(steps, 1):
+        figures += make()
         if progress:
-            progress(done, total, label)
-    figures.append(_stats_figure(selected, layout, lang)[0])
-    if progress:
-        progress(total, total, "statistics")
+            progress(done, len(steps), label)
     for n, fig in enumerate(figures, 1):  # all laid out: the number of pages is known
         stamp(fig, stamp_parts(lang, asof, (n, len(figures))), base_size(layout) - 2)
 
@@ -151,6 +197,79 @@ def pack_pdf(
                 pdf.savefig(fig)
 
     return atomic_write(path, write)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What every page of a PDF pack shares."""
+
+    layout: str
+    lang: str
+    approval_no: str
+    colour_by: str
+
+    def map_pages(self, part, f: Filters, heading: str, subtitle: str | None = None, table: str = "drawn") -> list:
+        """A map page and the pages its key continues on (marked 续)."""
+        page = render_map(
+            part,
+            f,
+            self.layout,
+            heading,
+            subtitle=subtitle,
+            approval_no=self.approval_no,
+            lang=self.lang,
+            table=table,
+            continued=True,
+            colour_by=self.colour_by,
+        )
+        return [page.figure, *continuation_pages(page.overflow, self.layout, heading, self.lang)]
+
+    def battle_pages(self, part, f: Filters, b: Briefing, heading: str) -> list:
+        """An action's 作战图 pages: its map (if it has one) beside its measures' table and timeline."""
+        picture, number = None, {}
+        if (part.geometry.notna() | (part["form"] == "county")).any():
+            page = slide_map(part, f, BATTLE_MAP_SIZE[self.layout], self.lang, colour_by=self.colour_by)
+            number = numbering(page, part)[1]
+            picture = map_png(page)
+        rows = battle_rows(b.only(part["id"]), part, number, self.lang)
+        sub = describe_filters(f, len(part), self.lang)
+        return battle_figures(rows, heading, sub, self.layout, self.lang, b.asof, b.rules, picture)
+
+    def unit_pages(self, part, b: Briefing, unit: str, filters: Filters) -> list:
+        """A 责任单位's 作战图 pages: its measures by action (numbered 1..n), no map."""
+        part = part.sort_values(["action", "id"])
+        rows = battle_rows(b, part, {i: n for n, i in enumerate(part["id"], 1)}, self.lang)
+        heading = PACK_TEXTS[self.lang]["unit"].format(unit=unit)
+        sub = describe_filters(filters, len(part), self.lang)
+        return battle_figures(rows, heading, sub, self.layout, self.lang, b.asof, b.rules)
+
+
+def _pdf_steps(c: Contents, pg: _Page, title: str | None) -> list[tuple[str, Callable]]:
+    """The pack's pages in order, as (label, function making that part's figures)."""
+    actions, b, sel, lang = load_actions(), c.briefing, c.selected, pg.lang
+    steps = []
+    if c.cover:
+        steps.append(("cover", partial(pg.map_pages, sel, c.filters, title or default_title(lang), c.subtitle(lang))))
+    if b is not None and b.since is not None:
+        titles = dict(zip(sel["id"], sel[f"title_{lang}"], strict=True))
+        sub = c.subtitle(lang) or describe_filters(c.filters, len(sel), lang)
+        steps.append(
+            ("changes", partial(changes_figures, b, titles, PACK_TEXTS[lang]["changes"], sub, pg.layout, lang))
+        )
+    for a in c.actions:
+        part, f = sel[sel["action"] == a], action_filters(c.filters, a)
+        name = f"{a}. {actions.loc[a, 'name_zh' if lang == 'zh' else 'name_en']}"
+        make = (
+            partial(pg.map_pages, part, f, name, None, "all")
+            if b is None
+            else partial(pg.battle_pages, part, f, b, name)
+        )
+        steps.append((f"action {a}", make))
+    for u in c.units:
+        steps.append((f"unit {u}", partial(pg.unit_pages, sel[sel["id"].isin(b.ids_of_unit(u))], b, u, c.filters)))
+    if c.stats:
+        steps.append(("statistics", lambda: [_stats_figure(sel, pg.layout, lang)[0]]))
+    return steps
 
 
 def stats_native(selected, lang: str = "zh"):
@@ -190,16 +309,16 @@ def map_png(page) -> tuple[bytes, float]:
     return png, width / height
 
 
-def slide_map(part, f: Filters, size: tuple[float, float], lang: str):
+def slide_map(part, f: Filters, size: tuple[float, float], lang: str, colour_by: str = "action"):
     """The map for a slide, without its key table (the slide has a native one). When its
     numbers find no room at this size (render_map then falls back to plain markers, as
     English names are longer), it is drawn once more 1.25 times larger, to be scaled down."""
-    page = render_map(part, f, "16x9", "", subtitle="", lang=lang, table="none", size=size)
+    page = render_map(part, f, "16x9", "", subtitle="", lang=lang, table="none", size=size, colour_by=colour_by)
     drawn = (part.geometry.notna() | (part["form"] == "county")).sum()
     if page.numbered or not drawn or drawn > KEY_LIMIT:
         return page
     larger = (size[0] * 1.25, size[1] * 1.25)
-    return render_map(part, f, "16x9", "", subtitle="", lang=lang, table="none", size=larger)
+    return render_map(part, f, "16x9", "", subtitle="", lang=lang, table="none", size=larger, colour_by=colour_by)
 
 
 def numbering(page, part) -> tuple[list[str], dict[str, int]]:

@@ -10,18 +10,33 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from layers._io import atomic_write
+from layers.exports.battle import battle_rows
 from layers.exports.fonts import find_cjk_font
-from layers.exports.pack import Progress, action_filters, map_png, numbering, slide_map, stats_native
+from layers.exports.pack import (
+    PACK_TEXTS,
+    Contents,
+    Progress,
+    action_filters,
+    contents,
+    map_png,
+    numbering,
+    slide_map,
+    stats_native,
+)
 from layers.exports.pptx_deck import GAP, STATS_SIZES, Deck, action_short_name, natural_widths
+from layers.exports.pptx_progress import battle_slides, changes_slides
 from layers.exports.print_page import APPROVAL, NOTES, default_title, describe_filters, footer_line, stamp_parts
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names
+from layers.progress.briefing import Briefing
 from layers.selection.filtering import Filters
 from layers.selection.numbering import action_short, drawn_measures, table_rows, unplaced_measures
 
@@ -43,6 +58,7 @@ class _Pack:
     actions: pd.DataFrame
     names: dict
     footer: str
+    colour_by: str = "action"
 
 
 def pack_pptx(
@@ -54,42 +70,91 @@ def pack_pptx(
     lang="zh",
     progress: Progress | None = None,
     asof: dt.date | None = None,
+    briefing: Briefing | None = None,
+    unit: str | None = None,
+    colour_by: str = "action",
 ) -> Path:
-    """A 16:9 deck, editable: a cover (map picture beside the table of its numbered measures),
-    one slide per action (map picture and the table of all its measures), and the statistics
-    as a native chart and table. Tables too long for a slide continue on the next. Every
-    slide is numbered, and dated 截至 ``asof`` when given."""
-    filters = filters or Filters()
+    """A 16:9 deck, editable, holding what :func:`layers.exports.pack.contents` decides: a
+    cover (map picture beside the table of its numbered measures), the changes since the
+    last briefing, a slide per action (without a briefing: its map and the table of all its
+    measures; with one: its 作战图, the map beside a native table with lights and a native
+    timeline), slides per 责任单位, and the statistics as a native chart and table. Tables
+    too long for a slide continue on the next. Every slide is numbered, and dated 截至
+    ``asof`` (or the briefing's date) when given."""
+    c = contents(selected, filters or Filters(), briefing, unit)
+    asof = asof or (briefing.asof if briefing else None)
     footer = footer_line(lang) + ("。" if lang == "zh" else ". ") + NOTES[lang]
     if approval_no:
         footer += "  " + APPROVAL[lang].format(no=approval_no)
-    p = _Pack(Deck(lang, find_cjk_font()), lang, load_actions(), county_names(lang), footer)
-    total = 2 + selected["action"].nunique()
-    # Cover: the map of the whole selection beside the table of its numbered measures.
-    _map_slide(p, selected, filters, title or default_title(lang), (7.6, 6.6), cover=True)
-    if progress:
-        progress(1, total, "cover")
-    for done, a in enumerate(sorted(selected["action"].unique()), 2):
-        name = p.actions.loc[a, "name_zh" if lang == "zh" else "name_en"]
-        heading = f"{p.actions.loc[a, 'symbol']} {a}. {name}" if lang == "zh" else f"{a}. {name}"
-        part = selected[selected["action"] == a]
-        _map_slide(p, part, action_filters(filters, a), heading, (7.2, 6.0), cover=False)
+    p = _Pack(Deck(lang, find_cjk_font()), lang, load_actions(), county_names(lang), footer, colour_by)
+    steps = _deck_steps(p, c, title)
+    for done, (label, make) in enumerate(steps, 1):
+        make()
         if progress:
-            progress(done, total, f"action {a}")
-    _stats_slide(p, selected, filters)
-    if progress:
-        progress(total, total, "statistics")
+            progress(done, len(steps), label)
     p.deck.number_slides(lambda n, count: stamp_parts(lang, asof, (n, count)))
     return atomic_write(path, lambda out: p.deck.prs.save(out))
 
 
-def _map_slide(p: _Pack, part, f: Filters, heading: str, size: tuple[float, float], cover: bool) -> None:
+def _deck_steps(p: _Pack, c: Contents, title: str | None) -> list[tuple[str, Callable]]:
+    """The deck's slides in order, as (label, function adding them)."""
+    b, sel, lang = c.briefing, c.selected, p.lang
+    steps = []
+    if c.cover:
+        heading = title or default_title(lang)
+        steps.append(("cover", partial(_map_slide, p, sel, c.filters, heading, (7.6, 6.6), True, c.subtitle(lang))))
+    if b is not None and b.since is not None:
+        titles = dict(zip(sel["id"], sel[f"title_{lang}"], strict=True))
+        sub = c.subtitle(lang) or describe_filters(c.filters, len(sel), lang)
+        notes = [(p.footer, 9)]
+        steps.append(("changes", partial(changes_slides, p.deck, b, titles, PACK_TEXTS[lang]["changes"], sub, notes)))
+    for a in c.actions:
+        name = p.actions.loc[a, "name_zh" if lang == "zh" else "name_en"]
+        heading = f"{p.actions.loc[a, 'symbol']} {a}. {name}" if lang == "zh" else f"{a}. {name}"
+        part, f = sel[sel["action"] == a], action_filters(c.filters, a)
+        if b is None:
+            make = partial(_map_slide, p, part, f, heading, (7.2, 6.0), False)
+        else:
+            make = partial(_battle_slide, p, part, f, b, heading)
+        steps.append((f"action {a}", make))
+    for u in c.units:
+        steps.append((f"unit {u}", partial(_unit_slide, p, sel[sel["id"].isin(b.ids_of_unit(u))], b, u, c.filters)))
+    if c.stats:
+        steps.append(("statistics", partial(_stats_slide, p, sel, c.filters)))
+    return steps
+
+
+def _battle_slide(p: _Pack, part, f: Filters, b: Briefing, heading: str) -> None:
+    """An action's 作战图 slides: its map picture (if it has one), the native table and timeline."""
+    picture, number = None, {}
+    if (part.geometry.notna() | (part["form"] == "county")).any():
+        page = slide_map(part, f, (4.4, 5.6), p.lang, colour_by=p.colour_by)
+        number = numbering(page, part)[1]
+        picture = map_png(page)
+    rows = battle_rows(b.only(part["id"]), part, number, p.lang)
+    sub = describe_filters(f, len(part), p.lang)
+    battle_slides(p.deck, rows, heading, sub, [(p.footer, 9)], b.asof, b.rules, picture)
+
+
+def _unit_slide(p: _Pack, part, b: Briefing, unit: str, filters: Filters) -> None:
+    """A 责任单位's 作战图 slides: its measures by action (numbered 1..n), no map."""
+    part = part.sort_values(["action", "id"])
+    rows = battle_rows(b, part, {i: n for n, i in enumerate(part["id"], 1)}, p.lang)
+    heading = PACK_TEXTS[p.lang]["unit"].format(unit=unit)
+    sub = describe_filters(filters, len(part), p.lang)
+    battle_slides(p.deck, rows, heading, sub, [(p.footer, 9)], b.asof, b.rules)
+
+
+def _map_slide(
+    p: _Pack, part, f: Filters, heading: str, size: tuple[float, float], cover: bool, subtitle: str | None = None
+) -> None:
     """A slide of a map picture (at most ``size[0]`` inches wide) beside the native table of
     its numbered measures (an action's slide lists its unplaced measures too, numbered "–"),
     with notes on what is not numbered and the footer."""
-    page = slide_map(part, f, size, p.lang)
+    page = slide_map(part, f, size, p.lang, colour_by=p.colour_by)
     ids, number = numbering(page, part)
-    slide, body = p.deck.slide(heading, describe_filters(f, len(part), p.lang), _notes(p, part, ids, cover))
+    sub = subtitle or describe_filters(f, len(part), p.lang)
+    slide, body = p.deck.slide(heading, sub, _notes(p, part, ids, cover))
     rows = _key_rows(p, part[part["id"].isin(ids)], number, None if cover else part)
     png, ratio = map_png(page)
     left, top, width, height = body

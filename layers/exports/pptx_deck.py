@@ -42,6 +42,14 @@ DECK_TEXTS = {
         "rest": "另有 {n} 项全市性、市外或无单一地点的措施,未在图上标注,列于各行动页。",
         "unplaced": "序号为“–”的措施为全市性、市外或无单一地点的措施,未在图上标注。",
         "unnumbered": "图上措施较多({n} 项),不逐项编号;各项措施见各行动页的表格。",
+        "asof": "截至 {m}月{d}日",
+        "legend_bar": "计划工期",
+        "legend_met": "节点已完成",
+        "legend_open": "节点未完成",
+        "legend_overdue": "节点逾期",
+        "period": "统计期:{since} 之后至 {asof}(含)",
+        "counts": "进度灯变化 {light} 项 · 节点完成 {met} 项 · 新增逾期节点 {overdue} 项 · 转为未报告 {stale} 项 · 新报告 {reports} 份",
+        "no_change": "本期无变化",
     },
     "en": {
         "key": ["No.", "Measure", "District", "Action", "±km"],
@@ -54,6 +62,15 @@ DECK_TEXTS = {
         "they are not on the map and are listed on the action slides.",
         "unplaced": "Measures numbered “–” are city-wide, outside Jining or have no single place; they are not on the map.",
         "unnumbered": "{n} measures are on the map: too many to number one by one; the action slides' tables list them.",
+        "asof": "As of {d} {mon}",
+        "legend_bar": "planned span",
+        "legend_met": "milestone met",
+        "legend_open": "milestone open",
+        "legend_overdue": "milestone overdue",
+        "period": "Period: after {since}, up to and including {asof}",
+        "counts": "Lights changed: {light} · Milestones met: {met} · Newly overdue: {overdue} · "
+        "Gone unreported: {stale} · New reports: {reports}",
+        "no_change": "No change in this period",
     },
 }
 
@@ -156,6 +173,24 @@ def _row_height(row, widths_in, size: float) -> float:
     """Inches of height of a table row whose cells wrap as estimated."""
     lines = max(_lines(v, size, (w - 2 * _CELL_MX) * 72) for v, w in zip(row, widths_in, strict=True))
     return (lines * size * _LINE + 2) / 72 + 2 * _CELL_MY
+
+
+def row_heights(rows, widths_in, size: float) -> list[float]:
+    """Each row's height in inches as :meth:`Deck.table` lays it out (cells wrapped as estimated)."""
+    return [_row_height(r, widths_in, size) for r in rows]
+
+
+def shorten_cell(text: str, size: float, width_in: float, max_lines: int) -> str:
+    """``text`` cut with "…" until it wraps to at most ``max_lines`` lines in a table cell
+    ``width_in`` wide at ``size`` points (as estimated for :func:`row_heights`)."""
+    inner = (width_in - 2 * _CELL_MX) * 72
+    while len(text) > 1 and _lines(text, size, inner) > max_lines:
+        text = text[:-2] + "…" if text.endswith("…") else text[:-1].rstrip() + "…"
+    return text
+
+
+text_width = _width  # inches a text takes on one line (generous)
+text_height = _text_height  # inches a text takes in a box of a given width
 
 
 #: Short English names of the actions, for the statistics' headers and legend (the full
@@ -333,6 +368,11 @@ class Deck:
                 self._paragraph(para, str(value), size, bold, None, PP_ALIGN.CENTER if c in centred else None)
                 para.font.size = Pt(size)  # an empty cell keeps the size too
         return shape
+
+    def fixed_table(self, slide, header, rows, left, top, widths, size, heights):
+        """A table at ``(left, top)`` with the given column widths and row heights (inches),
+        header included: for shapes that must line up with its rows."""
+        return self._write_table(slide, header, rows, left, top, widths, size, heights, {})
 
     def table(self, slide, header, rows, box, sizes, continued_title: str, flexible=None, caps=None, **style):
         """Write ``rows`` under ``header`` into ``box`` at the largest of ``sizes`` that fits;

@@ -1,5 +1,6 @@
-"""Map furniture for print: the legend built from what is drawn, the scale bar, the north
-arrow and the locator inset of Jining within Shandong.
+"""Map furniture for print: the legend built from what is drawn (by action, or by progress
+light on a map coloured by progress), the scale bar, the north arrow and the locator inset
+of Jining within Shandong.
 
 Each piece is drawn on the map's axes at a fixed place (furniture is never moved to make
 room: labels move around it), at ``zorder`` 20 and above so that label placement can
@@ -8,6 +9,9 @@ find it.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
 import shapely
 import shapely.prepared
 from matplotlib.legend_handler import HandlerTuple
@@ -15,7 +19,17 @@ from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib.transforms import Bbox
 
 from layers.exports.print_base import BOUNDARY_STYLE, HALO
+from layers.exports.print_page import date_text
 from layers.geo.coords import GK_CRS
+from layers.labels import LIGHT_WORDS
+from layers.progress.lights import load_rules
+
+#: The legend's title: by action, or by progress (截至 a date when the page has one).
+LEGEND_TITLES = {
+    "action": {"zh": "图例", "en": "Legend"},
+    "progress": {"zh": "进度", "en": "Progress"},
+}
+LEGEND_ASOF = {"zh": "{title}(截至 {date})", "en": "{title} (as of {date})"}
 
 
 def _nice_length(span_m: float) -> float:
@@ -144,19 +158,58 @@ def symbol(actions, a, lang: str) -> str:
     return actions.loc[a, "symbol"] if lang == "zh" else str(a)
 
 
-def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
-    """Legend rows built from what is drawn, each symbol in the map's own style: per action,
-    its points (filled, or hollow when approximate), lines, areas and county tints, side by
-    side; then the base map's water, boundary and seats."""
+def light_of(light) -> str:
+    """A measure's light code; ``no_plan`` when it has none (no ``light`` column, or empty)."""
+    return light if isinstance(light, str) and light else "no_plan"
+
+
+def lights(frame: pd.DataFrame) -> pd.Series:
+    """The light of each measure of ``frame`` (``no_plan`` where there is none)."""
+    if "light" not in frame.columns:
+        return pd.Series("no_plan", index=frame.index, dtype=object)
+    return frame["light"].map(light_of)
+
+
+def light_colour(code: str) -> str:
+    """A light's colour on the map, the list and the exports (``lights.toml``)."""
+    return load_rules().colour(code)
+
+
+def _colour_groups(drawn, actions, lang: str, colour_by: str) -> list[tuple[pd.Series, str, str]]:
+    """The legend's coloured rows as (which measures, colour, label): per action in action
+    order, or per light in ``LIGHT_WORDS`` order with its count ("红 严重滞后 (3)")."""
+    if colour_by == "progress":
+        light = lights(drawn)
+        return [
+            (light == code, light_colour(code), f"{words[lang]} ({(light == code).sum()})")
+            for code, words in LIGHT_WORDS.items()
+            if (light == code).any()
+        ]
+    zh = lang == "zh"
+    return [
+        (
+            drawn["action"] == a,
+            actions.loc[a, "colour"],
+            f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, 'name_zh']}"
+            if zh
+            else f"{a}. {actions.loc[a, 'name_en']}",
+        )
+        for a in sorted(drawn["action"].unique())
+    ]
+
+
+def legend_entries(drawn, actions, lang: str, colour_by: str = "action") -> tuple[list, list[str]]:
+    """Legend rows built from what is drawn, each symbol in the map's own style: per action
+    (or, ``colour_by="progress"``, per light), its points (filled, or hollow when
+    approximate), lines, areas and county tints, side by side; then the base map's water,
+    boundary and seats."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     zh = lang == "zh"
     handles, labels = [], []
     kind = drawn.geometry.geom_type.fillna("")
-    for a in sorted(drawn["action"].unique()):
-        colour = actions.loc[a, "colour"]
-        rows = drawn["action"] == a
+    for rows, colour, label in _colour_groups(drawn, actions, lang, colour_by):
         points = rows & kind.isin(("Point", "MultiPoint"))
         parts = []
         if (points & ~drawn["approximate"].astype(bool)).any():
@@ -173,12 +226,10 @@ def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
             parts.append(Patch(facecolor=colour, alpha=0.25, edgecolor=colour, linestyle=(0, (5, 3))))
         if (rows & (drawn["form"] == "county")).any():
             parts.append(Patch(facecolor=colour, alpha=0.15, edgecolor=colour, linestyle=(0, (2, 3))))
+        if not parts:  # measures with no place of their own: the city-wide tint
+            parts.append(Patch(facecolor=colour, alpha=0.18, edgecolor=colour))
         handles.append(tuple(parts))
-        labels.append(
-            f"{actions.loc[a, 'symbol']} {a}. {actions.loc[a, 'name_zh']}"
-            if zh
-            else f"{a}. {actions.loc[a, 'name_en']}"
-        )
+        labels.append(label)
     if (kind.isin(("Point", "MultiPoint")) & drawn["approximate"].astype(bool)).any():
         handles.append(Line2D([], [], marker="o", ls="", markersize=8, markerfacecolor="white", markeredgecolor="#444"))
         labels.append("空心:近似位置(镇/县级)" if zh else "hollow: approximate location")
@@ -202,9 +253,19 @@ def legend_entries(drawn, actions, lang: str) -> tuple[list, list[str]]:
     return handles, labels
 
 
-def draw_legend(ax, drawn, actions, lang: str, base: float):
-    """The legend in the lower left of the map, its rows from :func:`legend_entries`."""
-    handles, labels = legend_entries(drawn, actions, lang)
+def legend_title(lang: str, colour_by: str = "action", asof: dt.date | None = None) -> str:
+    """The legend's title: 图例 / Legend; on a map coloured by progress 进度 / Progress, with
+    截至 ``asof`` when given ("进度(截至 2020年12月31日)")."""
+    title = LEGEND_TITLES[colour_by][lang]
+    if colour_by == "progress" and asof:
+        return LEGEND_ASOF[lang].format(title=title, date=date_text(asof, lang))
+    return title
+
+
+def draw_legend(ax, drawn, actions, lang: str, base: float, colour_by: str = "action", asof: dt.date | None = None):
+    """The legend in the lower left of the map, its rows from :func:`legend_entries`, its
+    title from :func:`legend_title`."""
+    handles, labels = legend_entries(drawn, actions, lang, colour_by)
     return ax.legend(
         handles=handles,
         labels=labels,
@@ -214,7 +275,7 @@ def draw_legend(ax, drawn, actions, lang: str, base: float):
         fontsize=base - 2,
         frameon=True,
         framealpha=0.9,
-        title="图例" if lang == "zh" else "Legend",
+        title=legend_title(lang, colour_by, asof),
         title_fontsize=base - 1,
     )
 

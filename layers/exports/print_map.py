@@ -12,7 +12,8 @@ the page being drawn (a :class:`Sheet`):
    page's texts;
 2. :func:`base_map`: the counties' ground and boundaries; :func:`draw_context`: water, the
    city's outline, seats; :func:`fit_view`: the extent; :func:`tiles`: web tiles under it;
-3. :func:`features`: the measures, batched by style; :func:`county_labels`;
+3. :func:`features` (:mod:`layers.exports.print_features`): the measures, batched by style,
+   each in its action's colour or, ``colour_by="progress"``, its light's; :func:`county_labels`;
 4. :func:`numbers`: a number per label anchor; :func:`citywide_tint` when nothing has a place;
 5. :func:`furniture`: legend, scale bar, north arrow, locator;
 6. :func:`labels`: numbers and names placed clear of everything (or ``None``: the page is
@@ -39,13 +40,13 @@ from matplotlib.transforms import Bbox
 
 from layers._io import atomic_write
 from layers.exports.print_base import HALO, draw_context, draw_counties, tiles_under
-from layers.exports.print_furniture import draw_legend, emptiest_corner, locator, north_arrow, scale_bar, symbol
+from layers.exports.print_features import check_colour_by, colour_of, features
+from layers.exports.print_furniture import draw_legend, emptiest_corner, lights, locator, north_arrow, scale_bar
 from layers.exports.print_labels import (
     neighbour_names,
     nudge,
     place_labels,
     seat_boxes,
-    spread_colocated,
     town_names,
 )
 from layers.exports.print_page import (
@@ -112,6 +113,8 @@ class Sheet:
     citywide_only: bool  # nothing to place: a small tinted city map beside a wide table
     summary: bool  # plain markers, a count per action as the key
     rest: int  # selected measures not drawn
+    colour_by: str = "action"  # what the measures are coloured by: "action" or "progress" (lights)
+    asof: dt.date | None = None  # the date the page (and its lights) are as of
     footer: Text | None = None  # the footer line, filled in last (:func:`footer`)
 
 
@@ -130,6 +133,7 @@ def render_map(
     tdt_key: str | None = None,
     continued: bool = False,
     asof: dt.date | None = None,
+    colour_by: str = "action",
 ) -> MapPage:
     """Draw the selection on one page with legend, numbered table, scale bar and north arrow.
 
@@ -143,13 +147,17 @@ def render_map(
     the map when tiles were asked for and could not be used. ``continued``: key rows that
     do not fit are said to continue on the next page (a pack prints them there with
     :func:`continuation_pages`), not to be found in the register. ``asof``: the page says
-    截至 that date (As of …) at the right of its foot.
+    截至 that date (As of …) at the right of its foot. ``colour_by``: ``"action"`` colours each
+    measure by its action; ``"progress"`` by its light (the ``light`` column that
+    :func:`layers.progress.view.with_lights` joins; none counts as no plan), the legend then
+    listing the lights on the page with their counts under 进度(截至 ``asof``).
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
+    check_colour_by(colour_by)
     filters = filters or Filters()
     setup_fonts()
-    s = frame(selected, filters, layout, lang, table, size, summary)
+    s = frame(selected, filters, layout, lang, table, size, summary, colour_by, asof)
     shown = subtitle if subtitle is not None else describe_filters(filters, len(selected), lang)
     heading(s, title or default_title(lang), shown, approval_no)
     base_map(s)
@@ -165,7 +173,7 @@ def render_map(
     boxes = labels(s, texts, furniture(s))
     if boxes is None:  # a number would overprint something: count per action instead
         args = (selected, filters, layout, title, subtitle, approval_no, lang, table, size)
-        return render_map(*args, True, basemap, tdt_key, continued, asof)
+        return render_map(*args, True, basemap, tdt_key, continued, asof, colour_by)
     overflow = key(s, number, continued)
     unplaced_note(s)
     footer(s, attribution, asof)
@@ -176,13 +184,24 @@ def render_map(
 # --- Frame ---------------------------------------------------------------------------------
 
 
-def frame(selected, filters: Filters, layout: str, lang: str, table: str, size, summary: bool) -> Sheet:
+def frame(
+    selected,
+    filters: Filters,
+    layout: str,
+    lang: str,
+    table: str,
+    size,
+    summary: bool,
+    colour_by: str = "action",
+    asof: dt.date | None = None,
+) -> Sheet:
     """Frame: the page's figure, what it will hold, and the map's axes.
 
     Nothing to place turns a ``"drawn"`` key into ``"all"`` (the page is the list of what
     there is); only city-wide measures give a small city map beside a wide table; more than
     ``KEY_LIMIT`` measures to place make a summary page. The map takes the page's left part
-    beside a key table, or the whole width (less a line for the note on unplaced measures)."""
+    beside a key table, or the whole width (less a line for the note on unplaced measures).
+    ``colour_by`` (checked) and ``asof`` are kept for the features and the legend."""
     sel = selected.to_crs(GK_CRS)
     fig = new_figure(size or LAYOUTS[layout])
     drawn = drawn_measures(sel)
@@ -221,6 +240,8 @@ def frame(selected, filters: Filters, layout: str, lang: str, table: str, size, 
         citywide_only=citywide_only,
         summary=summary,
         rest=rest,
+        colour_by=check_colour_by(colour_by),
+        asof=asof,
     )
 
 
@@ -290,127 +311,7 @@ def inner_view(ax) -> shapely.Polygon:
     return shapely.box(vx0 + mx_, vy0 + my_, vx1 - mx_, vy1 - my_)
 
 
-# --- Features ----------------------------------------------------------------------------
-
-
-def features(s: Sheet, view) -> tuple[dict[tuple[int, int], list[str]], list]:
-    """Features: every measure with a place, in its action's colour, by action and id.
-
-    Features are batched by style: one plotting call per batch, not per feature (1,000
-    measures drew in 25 s one by one). Returns the label anchors: the measure ids per cell
-    of about 1.5 km (measures that close share one label), and the cells in drawing order
-    with the point their label points at."""
-    ax = s.ax
-    # Metres per typographic point on this page: marker offsets are set in points.
-    per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (ax.get_window_extent().width * 72 / s.fig.dpi)
-    spread = {} if s.summary else spread_colocated(s.drawn, per_pt)
-    anchors: dict[tuple[int, int], list[str]] = {}
-    order = []
-    shapes_by_style: dict[tuple, list] = {}
-    points_by_style: dict[tuple, list] = {}
-    for rec in s.drawn.sort_values(["action", "id"]).itertuples():
-        anchor, part = _draw_feature(s, rec, spread, shapes_by_style, points_by_style)
-        if anchor is None:  # a marker on a summary map: no number
-            continue
-        anchor = _visible_anchor(anchor, rec, part, view)
-        if anchor is None:  # wholly outside a zoomed view: keyed in the table, not labelled
-            continue
-        cell = (round(anchor.x / 1500), round(anchor.y / 1500))  # measures within ~1.5 km share a label
-        if cell not in anchors:
-            anchors[cell] = []
-            order.append((cell, (anchor.x, anchor.y)))
-        anchors[cell].append(rec.id)
-    _plot_batches(ax, shapes_by_style, points_by_style, s.summary)
-    return anchors, order
-
-
-def _draw_feature(s: Sheet, rec, spread, shapes_by_style: dict, points_by_style: dict):
-    """One measure into its style's batch: a county-wide measure tints its counties (once per
-    county and action), areas and lines go as they are, points as markers (co-located ones
-    set around their place, ``spread``) with the action's symbol on each. Returns its label
-    anchor and, when county-wide, its counties; (None, None) for a point on a summary map."""
-    colour = s.actions.loc[rec.action, "colour"]
-    if rec.form == "county":
-        part = s.counties[s.counties["adcode"].isin(rec.county_adcodes.split(","))]
-        # One tint per county and action: several county-wide measures would stack to opaque.
-        tinted = shapes_by_style.setdefault(("county", colour, 0.15), [])
-        tinted.extend(g for g in part.geometry if not any(g is t for t in tinted))
-        return part.geometry.iloc[0].representative_point(), part
-    if rec.geometry.geom_type in ("Polygon", "MultiPolygon"):
-        alpha = 0.25 if rec.precision_m <= 15000 else 0.1
-        shapes_by_style.setdefault(("area", colour, alpha), []).append(rec.geometry)
-        return rec.geometry.representative_point(), None
-    if "Line" in rec.geometry.geom_type:
-        shapes_by_style.setdefault(("line", colour, 1.0), []).append(rec.geometry)
-        return rec.geometry.interpolate(0.5, normalized=True), None
-    approx = bool(rec.approximate)
-    parts = list(getattr(rec.geometry, "geoms", [rec.geometry]))  # a MultiPoint: each point drawn
-    marks = [spread.get(rec.id, (parts[0].x, parts[0].y))] + [(q.x, q.y) for q in parts[1:]]
-    points_by_style.setdefault((colour, approx), []).extend(marks)
-    if s.summary:
-        return None, None
-    for mx, my in marks:
-        s.ax.text(
-            mx,
-            my,
-            symbol(s.actions, rec.action, s.lang),
-            ha="center",
-            va="center",
-            fontsize=s.base - 3,
-            color=colour if approx else "white",
-            zorder=9,
-        )
-    return parts[0], None
-
-
-def _plot_batches(ax, shapes_by_style: dict, points_by_style: dict, summary: bool) -> None:
-    """Draw the batches: dashed lines, tinted areas and counties, then the markers (hollow
-    when approximate; small on a summary map)."""
-    for (kind, colour, alpha), geoms in shapes_by_style.items():
-        series = gpd.GeoSeries(geoms, crs=GK_CRS)
-        if kind == "line":
-            series.plot(ax=ax, color=colour, lw=2.2, linestyle=(0, (6, 3)), zorder=5)
-        else:
-            series.plot(
-                ax=ax,
-                facecolor=colour,
-                alpha=alpha,
-                edgecolor=colour,
-                lw=1 if kind == "county" else 1.2,
-                linestyle=(0, (2, 3)) if kind == "county" else (0, (5, 3)),
-                zorder=3 if kind == "county" else 4,
-            )
-    for (colour, approx), xy in points_by_style.items():
-        xs, ys = zip(*xy, strict=True)
-        ax.scatter(
-            xs,
-            ys,
-            s=22 if summary else 90,
-            zorder=8,
-            linewidths=1.0 if summary else 1.6,
-            facecolors="white" if approx else colour,
-            edgecolors=colour,
-            linestyle="--" if approx else "-",
-        )
-
-
-def _visible_anchor(anchor, rec, county_part, view):
-    """Where a feature's number points in a view that may show only part of it: the given
-    anchor when it is in view, else a point of the feature's visible part; None when no
-    part of it is in view."""
-    if view.contains(anchor):
-        return anchor
-    geom = shapely.union_all(county_part.geometry.values) if county_part is not None else rec.geometry
-    if geom is None:
-        return None
-    vis = geom.intersection(view)
-    if vis.is_empty:
-        return None
-    if "Line" in vis.geom_type:
-        parts = getattr(vis, "geoms", [vis])
-        longest = max(parts, key=lambda g: g.length)
-        return longest.interpolate(0.5, normalized=True)
-    return vis.representative_point()
+# --- County names, numbers, the city-wide tint (features: :mod:`.print_features`) ----------
 
 
 def county_labels(s: Sheet, view) -> None:
@@ -436,10 +337,11 @@ def numbers(s: Sheet, anchors: dict, order: list) -> tuple[dict[str, int], list]
 
 
 def citywide_tint(s: Sheet) -> None:
-    """A map with nothing to place: the whole city tinted in the action's colour (grey for
-    several actions) and marked 全市 / city-wide."""
+    """A map with nothing to place: the whole city tinted in the action's colour, or the
+    light's on a map coloured by progress (grey for several), and marked 全市 / city-wide."""
     sel, ax = s.sel, s.ax
-    colour = s.actions.loc[sel["action"].iloc[0], "colour"] if sel["action"].nunique() == 1 else "#777"
+    by = sel["action"] if s.colour_by == "action" else lights(sel)
+    colour = colour_of(s, by.iloc[0], by.iloc[0]) if by.nunique() == 1 else "#777"
     city = s.counties.dissolve().geometry.iloc[0]
     gpd.GeoSeries([city], crs=GK_CRS).plot(ax=ax, facecolor=colour, alpha=0.18, edgecolor=colour, lw=1, zorder=3)
     c = city.representative_point()
@@ -461,26 +363,29 @@ def citywide_tint(s: Sheet) -> None:
 
 
 def furniture(s: Sheet) -> list[Bbox]:
-    """Furniture: the legend (none on a city-wide-only map: the table is the key), the scale
+    """Furniture: the legend (none on a city-wide-only map coloured by action: the table is
+    the key; coloured by progress, the legend says what the tint's light is), the scale
     bar (low, where it covers no boundary nor measure), the north arrow and the locator (in
     the empty north-east corner of the whole-city view; in a zoomed view, in the corner that
     covers the fewest measures). Draws the page
     once and returns the boxes of all that is fixed, with anything else at ``zorder`` ≥ 20."""
     fig, ax = s.fig, s.ax
-    legend = draw_legend(ax, s.drawn, s.actions, s.lang, s.base)
+    keyed = not s.citywide_only or s.colour_by == "progress"
+    shown = s.sel if s.citywide_only else s.drawn  # city-wide only: the lights of the tint
+    legend = draw_legend(ax, shown, s.actions, s.lang, s.base, s.colour_by, s.asof)
     north_arrow(ax, s.base, s.lang)
     corner = "ur" if not s.filters.districts else emptiest_corner(ax, s.drawn)
     inset = None if s.citywide_only else locator(fig, ax, corner)
-    if s.citywide_only:
+    if not keyed:
         legend.remove()  # nothing of the actions is drawn: the table is the key
     renderer = fig.canvas.get_renderer()
     lines = shapely.union_all([*s.counties.boundary.values, *s.drawn.geometry.dropna().values])
-    boxes = [a.get_window_extent(renderer) for a in ([] if s.citywide_only else [legend]) + ([inset] if inset else [])]
+    boxes = [a.get_window_extent(renderer) for a in ([legend] if keyed else []) + ([inset] if inset else [])]
     scale_bar(ax, s.base - 2, lines, boxes)
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    fixed = [] if s.citywide_only else [legend.get_window_extent(renderer)]
+    fixed = [legend.get_window_extent(renderer)] if keyed else []
     fixed += [inset.get_window_extent(renderer)] if inset else []
     fixed += [a.get_window_extent(renderer) for a in [*ax.patches, *ax.texts] if a.get_zorder() >= 20]
     return fixed

@@ -217,3 +217,13 @@ def draw(fig, rect, tl: TableLayout, colours: list[str | None] | None = None, ce
                 n += 1
             y -= h
     return fig
+
+
+def row_spans(tl: TableLayout, column: int = 0) -> list[tuple[float, float]]:
+    """Where the rows of one page column of a laid-out table are drawn: (top, height) in
+    points below the table's top edge, the header first (as :func:`draw` places them)."""
+    out, y = [(0.0, tl.header_h)], tl.header_h
+    for _cells, h in tl.columns[column]:
+        out.append((y, h))
+        y += h
+    return out
