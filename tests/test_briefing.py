@@ -96,7 +96,7 @@ def test_the_battle_row_says_the_next_milestone_with_its_due_date(briefing):
     part = load_projects().query("id == 'A03-01'")
     (row,) = battle_rows(briefing, part, {"A03-01": 7}, "en")
     assert row.cells[0] == "7" and row.cells[2] == "市住建局" and row.cells[4] == "55%"
-    assert row.cells[5] == "封顶 (2020-11-15)" and row.cells[6] == "征地未完成"
+    assert row.cells[5] == "2020-11-15 封顶" and row.cells[6] == "征地未完成"
     assert [m[0] for m in row.milestones] == ["开工", "主体完工", "封顶"]
 
 

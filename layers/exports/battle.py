@@ -21,8 +21,8 @@ from layers.progress.view import pct_text
 from layers.selection.numbering import NO_NUMBER, precision_km
 
 BATTLE_HEADER = {
-    "zh": ["序号", "措施", "责任单位", "灯", "形象进度", "下一节点(到期)", "存在问题", "±km"],
-    "en": ["No.", "Measure", "Unit", "Light", "Progress", "Next milestone (due)", "Problems", "±km"],
+    "zh": ["序号", "措施", "责任单位", "灯", "形象进度", "下一节点(到期日)", "存在问题", "±km"],
+    "en": ["No.", "Measure", "Unit", "Light", "Progress", "Next milestone (due date)", "Problems", "±km"],
 }
 #: Relative column widths of the table (the timeline, where there is one, comes after).
 BATTLE_WIDTHS = [0.05, 0.25, 0.12, 0.06, 0.07, 0.18, 0.20, 0.07]
@@ -39,9 +39,8 @@ class BattleRow:
 
 
 def _next_text(name: str, due, lang: str) -> str:
-    if not name:
-        return ""
-    return f"{name}({due.isoformat()})" if lang == "zh" else f"{name} ({due.isoformat()})"
+    """The next milestone, its due date first: a slide's cell cut to two lines keeps the date."""
+    return f"{due.isoformat()} {name}" if name else ""
 
 
 def battle_rows(b: Briefing, part: pd.DataFrame, number: dict[str, int], lang: str) -> list[BattleRow]:
