@@ -82,7 +82,7 @@ def test_a_measure_with_neither_plan_nor_report_has_no_row_but_a_battle_row(brie
 
 
 def test_units_and_narrowing(briefing):
-    assert briefing.units() == ["市交通局", "市住建局"]
+    assert briefing.units() == ["市住建局", "市交通局"]  # by their first measure: A03-01, A03-02
     assert briefing.ids_of_unit("市住建局") == ["A03-01"]
     one = briefing.only(["A03-02"])
     assert list(one.rows.index) == ["A03-02"]

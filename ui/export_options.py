@@ -25,7 +25,7 @@ class BriefingChoice:
 def _units(data_version: str) -> list[str]:
     """The 责任单位 the stored plans name, once per data version."""
     with Store(read_only=True) as store:
-        return sorted({p.unit for p in progress.plans(store).values() if p.unit})
+        return sorted({p.unit for p in progress.plans(store).values() if p.unit})  # by name, to find one
 
 
 def briefing_choice(cols, data_version: str, asof: dt.date, lang: str, state) -> BriefingChoice:

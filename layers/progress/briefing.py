@@ -70,8 +70,13 @@ class Briefing:
         )
 
     def units(self) -> list[str]:
-        """The 责任单位 named by the plans, sorted (an empty unit is left out)."""
-        return sorted({u for u in self.rows["unit"] if u})
+        """The 责任单位 named by the plans (an empty unit is left out), in the order of their
+        first measure's id: the order of the actions, as the pack's pages come."""
+        first: dict[str, str] = {}
+        for mid, u in zip(self.rows.index, self.rows["unit"], strict=True):
+            if u and (u not in first or mid < first[u]):
+                first[u] = mid
+        return sorted(first, key=lambda u: (first[u], u))
 
     def ids_of_unit(self, unit: str) -> list[str]:
         """The measures whose plan names ``unit`` as 责任单位."""
