@@ -449,7 +449,9 @@ if tab_export.open:
         if fmt in ("png", "pdf", "svg"):
             c2.caption(print_basemap_note(state.basemap, lang))
         pack = fmt in ("pptx", "pack-pdf") and has_progress
-        choice = export_options.briefing_choice((c1, c2), data_version, state.asof, lang, state) if pack else None
+        choice = (
+            export_options.briefing_choice((c1, c2), selected, data_version, state.asof, lang, state) if pack else None
+        )
         job = (
             fmt,
             layout,

@@ -127,6 +127,10 @@ TEXT = {
         "en": "Each action's page is its battle map: lights, progress, next milestone, problems and a monthly "
         "timeline beside the map; then a page per responsible unit.",
     },
+    "x_battle_note_unit": {
+        "zh": "只含所选责任单位的措施,封面写明单位;各行动页为作战图。",
+        "en": "Only the chosen unit's measures, its name on the cover; each action's page is its battle map.",
+    },
     # ---- import and correct tab --------------------------------------------------------------
     # ---- sign-in and accounts ------------------------------------------------------------------
     "login_heading": {"zh": "编辑人员登录", "en": "Sign in to edit"},

@@ -22,22 +22,32 @@ class BriefingChoice:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _units(data_version: str) -> list[str]:
-    """The 责任单位 the stored plans name, once per data version."""
+def _units(data_version: str, ids_key: str, _ids: tuple) -> list[str]:
+    """The 责任单位 named by the plans of the selection's measures, in the order of their first
+    measure (as the pack's pages come), once per data version and selection."""
     with Store(read_only=True) as store:
-        return sorted({p.unit for p in progress.plans(store).values() if p.unit})  # by name, to find one
+        plans = progress.plans(store, list(_ids))
+    first: dict[str, str] = {}
+    for mid in sorted(plans):
+        first.setdefault(plans[mid].unit, mid)
+    return [u for u in first if u]
 
 
-def briefing_choice(cols, data_version: str, asof: dt.date, lang: str, state) -> BriefingChoice:
-    """The unit and the since date of a briefing pack, chosen in the export tab's columns."""
-    st.caption(t("x_battle_note", lang))
+def briefing_choice(cols, selected, data_version: str, asof: dt.date, lang: str, state) -> BriefingChoice:
+    """The unit and the since date of a briefing pack, chosen in the export tab's columns:
+    only the units with measures in the selection are offered."""
+    import hashlib
+
+    ids = tuple(selected["id"])
+    units = _units(data_version, hashlib.sha1("|".join(ids).encode()).hexdigest()[:12], ids)
     all_units = t("x_unit_all", lang)
-    unit = cols[0].selectbox(t("x_unit", lang), [all_units, *_units(data_version)], key="x_unit")
+    unit = cols[0].selectbox(t("x_unit", lang), [all_units, *units], key="x_unit")
     since = None
     if cols[1].checkbox(t("x_changes", lang), value=True, key="x_changes"):
         if state.get("x_since") is None or state["x_since"] >= asof:
             state["x_since"] = min(state.get("since") or asof - dt.timedelta(days=30), asof - dt.timedelta(days=1))
         since = cols[1].date_input(t("x_since", lang), key="x_since", max_value=asof - dt.timedelta(days=1))
+    st.caption(t("x_battle_note" if unit == all_units else "x_battle_note_unit", lang))
     return BriefingChoice(None if unit == all_units else unit, since)
 
 
