@@ -71,13 +71,13 @@ def test_an_unknown_unit_is_refused_naming_the_units_there_are(demo):
     assert "不存在的单位" in str(err.value) and b.units()[0] in str(err.value)
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_pdf_pack_with_progress_has_battle_and_changes_pages_and_nothing_overprints(demo, tmp_path, lang):
+@pytest.mark.parametrize("layout, lang", [("a4", "zh"), ("a4", "en"), ("16x9", "zh"), ("16x9", "en")])
+def test_the_pdf_pack_with_progress_has_battle_and_changes_pages_and_nothing_overprints(demo, tmp_path, layout, lang):
     projects = demo[0]
     f = Filters((1, 3))
     sel = filter_projects(projects, f)
     b = briefing_of(demo, sel)
-    pdf = pack_pdf(sel, tmp_path / "p.pdf", f, "a4", lang=lang, briefing=b, colour_by="progress")
+    pdf = pack_pdf(sel, tmp_path / "p.pdf", f, layout, lang=lang, briefing=b, colour_by="progress")
     texts = pages_text(pdf)
     heads = ("变化情况", "责任单位") if lang == "zh" else ("Changes since", "Responsible unit")
     assert any(heads[0] in t for t in texts[:2])  # after the cover
@@ -91,9 +91,10 @@ def test_the_pdf_pack_with_progress_has_battle_and_changes_pages_and_nothing_ove
         page = tmp_path / f"page{n}.pdf"
         subprocess.run(["pdfseparate", "-f", str(n), "-l", str(n), str(pdf), str(page)], check=True)
         width, height, words = printed_words(page)
-        assert overlaps(words) == [] and outside(words, width, height) == [], (lang, n)
+        assert overlaps(words) == [] and outside(words, width, height) == [], (layout, lang, n)
         counted += len(words)
     assert counted > 500
+    print(f"{layout} {lang}: {len(texts)} pages, {counted} words, 0 overlaps")
 
 
 def test_a_units_pack_holds_only_its_measures_with_its_name_on_the_cover(demo, tmp_path):
@@ -152,3 +153,22 @@ def test_the_cli_makes_a_units_pack_since_a_date_and_refuses_an_unknown_unit(dem
     )
     assert res.returncode == 2 and "没有这个单位" in res.stderr and unit in res.stderr
     assert "Traceback" not in res.stderr and not (tmp_path / "x.pdf").exists()
+
+
+def test_the_html_export_coloured_by_progress_has_the_lights_legend(demo):
+    from layers.exports.html_page import render_html
+    from layers.labels import LIGHT_WORDS
+    from layers.progress.store import lights_asof
+    from layers.progress.view import light_counts, with_lights
+
+    projects = demo[0]
+    with Store(demo[1], read_only=True) as store:
+        sel = with_lights(projects, lights_asof(store, list(projects["id"]), ASOF), ASOF)
+    by_light = render_html(sel, Filters(), colour_by="progress")
+    by_action = render_html(sel, Filters())
+    counts = light_counts(sel)
+    shown = [code for code, n in counts.items() if n]
+    assert len(shown) >= 4
+    for code in shown:
+        assert LIGHT_WORDS[code]["zh"] in by_light, code
+    assert LIGHT_WORDS["red"]["zh"] not in by_action

@@ -125,7 +125,7 @@ def export(
 ) -> Path:
     """Write ``selected`` as ``fmt`` to ``out``; raise ValueError for an unknown format or option.
     ``asof``: every printed page and slide says 截至 that date (As of …); None says nothing.
-    ``colour_by``: "action", or "progress" (printed maps in the lights' colours, with their
+    ``colour_by``: "action", or "progress" (printed and HTML maps in the lights' colours, with their
     legend). Packs only: ``briefing`` (:class:`layers.progress.briefing.Briefing`) turns the
     action pages into 作战图 pages and, with its ``since``, adds the changes; ``unit`` makes
     the pack of one 责任单位."""
@@ -155,7 +155,7 @@ def export(
     if fmt == "html":
         from layers.exports.html_page import to_html
 
-        return to_html(selected, out, filters, basemap, lang, title, tdt_key)
+        return to_html(selected, out, filters, basemap, lang, title, tdt_key, colour_by)
     if fmt in DATA_FORMATS:
         return WRITERS[fmt](selected, out, crs)
     if fmt == "pptx":

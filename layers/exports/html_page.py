@@ -39,10 +39,12 @@ def render_html(
     lang: str = "zh",
     title: str | None = None,
     tdt_key: str | None = None,
+    colour_by: str = "action",
 ) -> str:
-    """The map as one HTML document with every script and style inline."""
+    """The map as one HTML document with every script and style inline; ``colour_by``
+    "progress" colours it by the measures' lights, with their legend."""
     filters = filters or Filters()
-    m = build_map(selected, filters, basemap, lang, tdt_key)
+    m = build_map(selected, filters, basemap, lang, tdt_key, colour_by)
     page = m.get_root().render()
     js = (leaflet_source_dir() / "leaflet.js").read_text(encoding="utf-8")
     page = re.sub(rf'<script src="{re.escape(LEAFLET_JS_URL)}"></script>', lambda _m: f"<script>{js}</script>", page)
@@ -131,6 +133,8 @@ def _details_script(selected, lang: str, map_name: str, basemap: str = "none") -
     )
 
 
-def to_html(selected, path, filters=None, basemap="none", lang="zh", title=None, tdt_key=None) -> Path:
-    page = render_html(selected, filters, basemap, lang, title, tdt_key)
+def to_html(
+    selected, path, filters=None, basemap="none", lang="zh", title=None, tdt_key=None, colour_by="action"
+) -> Path:
+    page = render_html(selected, filters, basemap, lang, title, tdt_key, colour_by)
     return atomic_write(path, lambda p: p.write_text(page, encoding="utf-8"))

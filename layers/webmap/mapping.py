@@ -177,11 +177,13 @@ def build_map(
     basemap: str = "none",
     lang: str = "zh",
     tdt_key: str | None = None,
+    colour_by: str = "action",
 ) -> folium.Map:
     """The whole map of the selected measures in one folium.Map (exports and tests use it;
-    the app sends the base map and the overlay groups separately)."""
+    the app sends the base map and the overlay groups separately); ``colour_by`` as in
+    :func:`overlay_groups`."""
     m = base_map(basemap, lang, tdt_key, is_large(selected))
-    groups, bounds = overlay_groups(selected, filters, basemap, lang)
+    groups, bounds = overlay_groups(selected, filters, basemap, lang, colour_by)
     for g in groups:
         g.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
