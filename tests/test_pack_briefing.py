@@ -17,6 +17,7 @@ from layers import load_projects
 from layers.edits.store import Store
 from layers.exports.pack import contents, pack_pdf
 from layers.exports.pack_deck import pack_pptx
+from layers.geo.actions import load_actions
 from layers.progress.briefing import from_store
 from layers.selection.filtering import Filters, filter_projects
 from tests.pdfwords import outside, overlaps, printed_words
@@ -172,3 +173,20 @@ def test_the_html_export_coloured_by_progress_has_the_lights_legend(demo):
     for code in shown:
         assert LIGHT_WORDS[code]["zh"] in by_light, code
     assert LIGHT_WORDS["red"]["zh"] not in by_action
+
+
+def test_without_progress_the_actions_with_no_map_share_a_table_instead_of_half_empty_pages(tmp_path):
+    projects = load_projects()
+    drawn = projects.geometry.notna() | (projects["form"] == "county")
+    mapless = sorted(set(projects["action"]) - set(projects.loc[drawn, "action"]))
+    assert len(mapless) >= 2  # the register has such actions (1 and 5-9 when this was written)
+    texts = pages_text(pack_pdf(projects, tmp_path / "p.pdf", Filters(), "a4"))
+    heading = f"无单一地点的措施(行动 {'、'.join(map(str, mapless))})"
+    assert sum(heading in t for t in texts) == 1
+    names = load_actions().loc[mapless, "name_zh"]
+    for a, name in zip(mapless, names, strict=True):
+        assert not any(t.strip().startswith(f"{a}. {name}") for t in texts), a  # no page of its own
+    flat = "".join(texts).replace("\n", "").replace(" ", "")
+    for title in projects.loc[projects["action"].isin(mapless), "title_zh"]:
+        assert title.replace(" ", "")[:10] in flat, title
+    assert len(texts) < 2 + len(set(projects["action"]))  # fewer pages than one per action

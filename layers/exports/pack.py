@@ -42,8 +42,10 @@ from layers.exports.print_page import (
 )
 from layers.exports.print_progress import battle_figures, changes_figures
 from layers.geo.actions import load_actions
+from layers.geo.boundaries import county_names
 from layers.progress.briefing import Briefing
 from layers.selection.filtering import Filters
+from layers.selection.numbering import table_rows
 from layers.selection.stats import stats_by_action_district
 
 Progress = Callable[[int, int, str], None]
@@ -51,8 +53,18 @@ Progress = Callable[[int, int, str], None]
 
 #: The pack's own words.
 PACK_TEXTS = {
-    "zh": {"unit": "责任单位:{unit}", "changes": "变化情况"},
-    "en": {"unit": "Responsible unit: {unit}", "changes": "Changes since the last briefing"},
+    "zh": {
+        "unit": "责任单位:{unit}",
+        "changes": "变化情况",
+        "mapless": "无单一地点的措施(行动 {actions})",
+        "sep": "、",
+    },
+    "en": {
+        "unit": "Responsible unit: {unit}",
+        "changes": "Changes since the last briefing",
+        "mapless": "Measures with no single place (actions {actions})",
+        "sep": ", ",
+    },
 }
 #: Inches of the map drawn beside an action's 作战图 table (then cropped and scaled).
 BATTLE_MAP_SIZE = {"a4": (4.6, 5.4), "16x9": (4.8, 4.6)}
@@ -224,6 +236,12 @@ class _Page:
         )
         return [page.figure, *continuation_pages(page.overflow, self.layout, heading, self.lang)]
 
+    def table_pages(self, part, heading: str) -> list:
+        """The measures with no single place as a table across the page (no tinted city map
+        on a half-empty page), by action, continued on pages marked 续."""
+        rows = table_rows(part.iloc[:0], {}, county_names(self.lang), load_actions(), self.lang, part)
+        return continuation_pages(rows, self.layout, heading, self.lang, first_continues=False)
+
     def battle_pages(self, part, f: Filters, b: Briefing, heading: str) -> list:
         """An action's 作战图 pages: its map (if it has one) beside its measures' table and timeline."""
         picture, number = None, {}
@@ -244,6 +262,11 @@ class _Page:
         return battle_figures(rows, heading, sub, self.layout, self.lang, b.asof, b.rules)
 
 
+def _drawn(part):
+    """Which measures of ``part`` a map draws (a place, or a county tint)."""
+    return part.geometry.notna() | (part["form"] == "county")
+
+
 def _pdf_steps(c: Contents, pg: _Page, title: str | None) -> list[tuple[str, Callable]]:
     """The pack's pages in order, as (label, function making that part's figures)."""
     actions, b, sel, lang = load_actions(), c.briefing, c.selected, pg.lang
@@ -256,9 +279,17 @@ def _pdf_steps(c: Contents, pg: _Page, title: str | None) -> list[tuple[str, Cal
         steps.append(
             ("changes", partial(changes_figures, b, titles, PACK_TEXTS[lang]["changes"], sub, pg.layout, lang))
         )
+    mapless = [a for a in c.actions if not _drawn(sel[sel["action"] == a]).any()] if b is None else []
     for a in c.actions:
         part, f = sel[sel["action"] == a], action_filters(c.filters, a)
         name = f"{a}. {actions.loc[a, 'name_zh' if lang == 'zh' else 'name_en']}"
+        if a in mapless[1:]:
+            continue  # on the first one's pages
+        if a in mapless:  # without progress: the actions with nothing to draw share their table's pages
+            rest = sel[sel["action"].isin(mapless)]
+            heading = PACK_TEXTS[lang]["mapless"].format(actions=PACK_TEXTS[lang]["sep"].join(map(str, mapless)))
+            steps.append(("no map", partial(pg.table_pages, rest, heading)))
+            continue
         make = (
             partial(pg.map_pages, part, f, name, None, "all")
             if b is None

@@ -241,17 +241,20 @@ def key_table(fig, rows, lang, base, rect, header=None):
     return rows[tl.rows_drawn :], tl
 
 
-def continuation_pages(rows: list[list[str]], layout: str, title: str, lang: str = "zh") -> list[Figure]:
+def continuation_pages(
+    rows: list[list[str]], layout: str, title: str, lang: str = "zh", first_continues: bool = True
+) -> list[Figure]:
     """Pages that continue a key table (``MapPage.overflow``): the page's title marked as
-    continued, the table in two columns across the page, the header repeated."""
+    continued, the table in two columns across the page, the header repeated. With
+    ``first_continues`` False the first page is the table's own (a page with no map: its
+    title is not marked 续)."""
     setup_fonts()
     base = base_size(layout)
     figures = []
     while rows:
         fig = new_figure(LAYOUTS[layout])
-        fig.text(
-            0.5, 0.965, CONTINUED[lang].format(title=title), ha="center", va="top", fontsize=base + 5, weight="bold"
-        )
+        heading = CONTINUED[lang].format(title=title) if figures or first_continues else title
+        fig.text(0.5, 0.965, heading, ha="center", va="top", fontsize=base + 5, weight="bold")
         left_rows, tl = key_table(fig, rows, lang, base, (0.02, 0.06, 0.96, 0.84))
         if len(left_rows) == len(rows):  # not even one row fits: never loop for ever
             raise ValueError("a key table row is taller than a whole page")
