@@ -45,7 +45,7 @@ from layers.selection.stats import stats_by_action_district, stats_by_light, sta
 from layers.webmap.basemaps import available_basemaps, tianditu_key
 from layers.webmap.mapping import APP_MAP_HEIGHT_PX as MAP_HEIGHT_PX
 from layers.webmap.offline import ensure_leaflet_assets
-from ui import access, edit, export_options, progress_panel
+from ui import access, edit, export_options, place_search, progress_panel
 from ui.map_view import map_view, scroll_list_script
 
 st.set_page_config(page_title="济宁十大攻坚行动", layout="wide")
@@ -142,7 +142,7 @@ def keep_filters():
     """Before a language switch: the filter widgets and the tabs get new labels, hence new
     identities, and would start over. Re-assigning their values makes Streamlit carry them
     over; the open tab is carried over by its position."""
-    for k in (*FILTER_KEYS, "basemap", "selected_id", "asof", "colouring", "since"):
+    for k in (*FILTER_KEYS, "basemap", "selected_id", "asof", "colouring", "since", "place_q"):
         if k in st.session_state:
             st.session_state[k] = st.session_state[k]
     new = st.session_state.get("lang", "zh")
@@ -259,6 +259,7 @@ for field, words in (("form", FORM), ("kind", KIND)):
         select_all=False,
     )
 sb.text_input(t("f_keyword", lang), key="f_q", placeholder=t("f_keyword_hint", lang))
+place_box = sb.container()  # the place search (ui/place_search.py), filled once the selection is known
 sb.checkbox(t("f_citywide", lang), key="f_citywide")
 per_light = light_counts(filter_projects(projects, replace(state_filters(state), lights=())))
 sb.multiselect(
@@ -302,6 +303,8 @@ if query != st.query_params.to_dict():
     st.query_params.from_dict(query)
 
 selected = filter_projects(projects, filters)
+filter_key = json.dumps(filters_to_query(filters), sort_keys=True)
+place_search.render(place_box, selected, lang=lang, state=state, filter_key=filter_key, data_key=data_version)
 st.caption(t("matching", lang, n=len(selected), total=len(projects)))
 
 # Only the open tab's content runs (on_change="rerun"): the others cost nothing per rerun.
@@ -316,11 +319,11 @@ if tab_map.open:
         if selected.empty:
             st.warning(t("no_match", lang))
             st.button(t("reset", lang), on_click=reset_filters, key="reset_empty")
-        filter_key = json.dumps(filters_to_query(filters), sort_keys=True)
         listed = _list_table(data_version, filter_key, lang, state.asof, has_progress, selected)
         list_ids = list(listed.index)
         # One list per filter state and language: a row's position means one measure.
         list_key = "measure_list_" + hashlib.sha1(f"{filter_key}{lang}".encode()).hexdigest()[:10]
+        place_search.sync_list(state, list_ids, list_key)  # a measure picked in the place search's list
         # What was clicked on the map in the last run (the component's value reaches the
         # state before the script runs): handled first, so the map already rings it.
         # A click here filters (a county) or selects (a measure); picking a point for a
@@ -360,6 +363,7 @@ if tab_map.open:
                 focus=state.get("focus") == (sel_id, filter_key),
                 colour_by=state.colouring,
                 asof=state.asof,
+                place_view=place_search.view(state, filter_key, state.basemap),
             )
         # The side scrolls within the map's height; the page itself does not.
         with col_side, st.container(height=MAP_HEIGHT_PX, border=False, key="side"):

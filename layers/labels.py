@@ -34,6 +34,8 @@ TEXT = {
     "legend_heading": {"zh": "图例", "en": "Legend"},
     "legend_expand": {"zh": "展开图例", "en": "Show the legend"},
     "legend_collapse": {"zh": "收起图例", "en": "Hide the legend"},
+    "precision_disc": {"zh": "定位精度 {km} km", "en": "Location precision {km} km"},
+    "zone_extent": {"zh": "(范围示意)", "en": "(approximate extent)"},
     "html_hint": {
         "zh": "点击地图上的编号或列表中的措施查看详情。",
         "en": "Click a number on the map or a measure in the list for its details.",
@@ -59,6 +61,22 @@ TEXT = {
     "f_all": {"zh": "全部", "en": "All"},
     "f_keyword": {"zh": "关键词", "en": "Keyword"},
     "f_keyword_hint": {"zh": "如:尼山、断头路", "en": "e.g. Nishan"},
+    "place_search": {"zh": "地名搜索", "en": "Find a place"},
+    "place_hint": {"zh": "如:兖州、大安镇、高新区,按回车", "en": "e.g. Yanzhou, then press Enter"},
+    "place_within": {"zh": "{place}:范围内有 {n} 条措施", "en": "{place}: {n} measures within it"},
+    "place_near": {"zh": "{place}:{km} 公里内有 {n} 条措施", "en": "{place}: {n} measures within {km} km"},
+    "place_none_near": {
+        "zh": "{place}:{km} 公里内没有措施;最近的:",
+        "en": "{place}: no measure within {km} km; the nearest:",
+    },
+    "place_none": {
+        "zh": "{place}:附近没有当前筛选的措施。",
+        "en": "{place}: no measure of the current selection is near it.",
+    },
+    "place_more": {"zh": "另有 {n} 条,见地图", "en": "{n} more on the map"},
+    "place_km": {"zh": "{km} 公里", "en": "{km} km"},
+    "place_ambiguous": {"zh": "多个县区有“{q}”,请选择:", "en": "“{q}” is a place in several counties; choose one:"},
+    "place_unknown": {"zh": "未找到地名“{q}”。", "en": "No place called “{q}” was found."},
     "f_citywide": {"zh": "包含全市性措施", "en": "Include city-wide measures"},
     "reset": {"zh": "重置筛选", "en": "Reset filters"},
     "f_light": {"zh": "进度灯", "en": "Progress light"},
@@ -218,6 +236,23 @@ TEXT = {
     "method_map": {"zh": "在地图上点选", "en": "click the map"},
     "method_paste": {"zh": "粘贴坐标", "en": "paste coordinates"},
     "method_file": {"zh": "上传线/面 GeoJSON、KML", "en": "upload a GeoJSON/KML line or area"},
+    "method_draw": {"zh": "在地图上绘制点/线/面", "en": "draw a point, line or area"},
+    "draw_hint": {
+        "zh": "用地图左上角的工具画线、画面或标点;现有图形可用“编辑节点”修改。换用天地图或 OSM 底图可看清道路。",
+        "en": "Use the tools at the map's top left to draw a line, an area or a point; edit the present shape's "
+        "vertices with “Edit vertices”. A Tianditu or OSM basemap shows the roads.",
+    },
+    "draw_done": {
+        "zh": "已绘制{kind},精度 {km} 公里(按缩放级别 {zoom} 和底图)。",
+        "en": "Drawn: {kind}, precision {km} km (from zoom {zoom} and the basemap).",
+    },
+    "draw_kind_Point": {"zh": "点", "en": "a point"},
+    "draw_kind_LineString": {"zh": "线", "en": "a line"},
+    "draw_kind_Polygon": {"zh": "面", "en": "an area"},
+    "pick_precision": {
+        "zh": "精度 {km} 公里(按缩放级别 {zoom} 和底图)",
+        "en": "precision {km} km (from zoom {zoom} and the basemap)",
+    },
     "fix_clicked": {"zh": "已选点", "en": "Picked"},
     "fix_click_first": {
         "zh": "在下面的地图上点击新位置(这张图上的点击只选点,不筛选)。环形标记为现在的位置。",
@@ -408,3 +443,97 @@ def local_time(stamp) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+#: Leaflet.draw's words (L.drawLocal's shape), for the edit tab's draw map. Only the tools the
+#: map offers (line, area, point) and the edit and delete toolbars.
+DRAW_WORDS = {
+    "zh": {
+        "draw": {
+            "toolbar": {
+                "actions": {"title": "取消绘制", "text": "取消"},
+                "finish": {"title": "完成绘制", "text": "完成"},
+                "undo": {"title": "删除最后一个点", "text": "删除最后一点"},
+                "buttons": {"polyline": "画线", "polygon": "画面", "marker": "标点"},
+            },
+            "handlers": {
+                "marker": {"tooltip": {"start": "在地图上点击放置点。"}},
+                "polyline": {
+                    "error": "<strong>错误:</strong>线段不能自相交!",
+                    "tooltip": {"start": "点击开始画线。", "cont": "点击继续画线。", "end": "点击最后一点结束。"},
+                },
+                "polygon": {
+                    "tooltip": {"start": "点击开始画面。", "cont": "点击继续画面。", "end": "点击第一个点闭合。"}
+                },
+            },
+        },
+        "edit": {
+            "toolbar": {
+                "actions": {
+                    "save": {"title": "保存修改", "text": "保存"},
+                    "cancel": {"title": "取消修改", "text": "取消"},
+                    "clearAll": {"title": "清除全部", "text": "清除全部"},
+                },
+                "buttons": {
+                    "edit": "编辑节点",
+                    "editDisabled": "没有可编辑的图形",
+                    "remove": "删除图形",
+                    "removeDisabled": "没有可删除的图形",
+                },
+            },
+            "handlers": {
+                "edit": {"tooltip": {"text": "拖动节点或点标记进行编辑。", "subtext": "点击“取消”撤销修改。"}},
+                "remove": {"tooltip": {"text": "点击要删除的图形。"}},
+            },
+        },
+    },
+    "en": {
+        "draw": {
+            "toolbar": {
+                "actions": {"title": "Cancel drawing", "text": "Cancel"},
+                "finish": {"title": "Finish drawing", "text": "Finish"},
+                "undo": {"title": "Delete the last point", "text": "Delete last point"},
+                "buttons": {"polyline": "Draw a line", "polygon": "Draw an area", "marker": "Place a point"},
+            },
+            "handlers": {
+                "marker": {"tooltip": {"start": "Click the map to place a point."}},
+                "polyline": {
+                    "error": "<strong>Error:</strong> a line cannot cross itself.",
+                    "tooltip": {
+                        "start": "Click to start a line.",
+                        "cont": "Click to continue the line.",
+                        "end": "Click the last point to finish.",
+                    },
+                },
+                "polygon": {
+                    "tooltip": {
+                        "start": "Click to start an area.",
+                        "cont": "Click to continue the area.",
+                        "end": "Click the first point to close it.",
+                    }
+                },
+            },
+        },
+        "edit": {
+            "toolbar": {
+                "actions": {
+                    "save": {"title": "Keep the changes", "text": "Keep"},
+                    "cancel": {"title": "Cancel the changes", "text": "Cancel"},
+                    "clearAll": {"title": "Clear everything", "text": "Clear all"},
+                },
+                "buttons": {
+                    "edit": "Edit vertices",
+                    "editDisabled": "Nothing to edit",
+                    "remove": "Delete a shape",
+                    "removeDisabled": "Nothing to delete",
+                },
+            },
+            "handlers": {
+                "edit": {
+                    "tooltip": {"text": "Drag a vertex or a marker to edit it.", "subtext": "Click Cancel to undo."}
+                },
+                "remove": {"tooltip": {"text": "Click a shape to delete it."}},
+            },
+        },
+    },
+}

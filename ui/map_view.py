@@ -27,7 +27,7 @@ from layers.webmap.map_scripts import script_json
 from layers.webmap.mapping import (
     APP_MAP_HEIGHT_PX,
     base_map,
-    fit_view,
+    context_view,
     focus_view,
     highlight_group,
     is_large,
@@ -104,7 +104,7 @@ def _overlays(data_key: str, filter_key: tuple, basemap: str, lang: str, colour_
     underscored arguments are not hashed: ``data_key`` and ``filter_key`` stand for them."""
     groups, bounds = overlay_groups(_selected, _filters, basemap, lang, colour_by)
     feature_group, layer_control = overlay_scripts(groups)
-    return feature_group, layer_control, fit_view(bounds), is_large(_selected)
+    return feature_group, layer_control, context_view(bounds), is_large(_selected)
 
 
 def map_view(
@@ -121,6 +121,7 @@ def map_view(
     focus: bool = False,
     colour_by: str = "action",
     asof=None,
+    place_view: tuple[list[float], int] | None = None,
 ) -> dict | None:
     """Draw the map of ``selected``; return what the user clicked (``RETURNED``), as st_folium does.
 
@@ -128,16 +129,20 @@ def map_view(
     ``layers.edits.changes.changes_key``): overlays are cached under it and the filters.
     ``selected_id`` is ringed on the map; with ``focus``, the view moves to it. The measures'
     lights (``colour_by`` ``progress``, the light filter) are those as of ``asof``.
+    ``place_view`` (centre, zoom), a place searched for (``ui.place_search.view``), is shown
+    unless ``focus`` moves the view to the selected measure.
     """
     f = filters
     filter_key = (f.actions, f.districts, f.forms, f.kinds, f.q, f.include_citywide, f.lights, str(asof))
     feature_group, layer_control, (center, zoom), large = _overlays(
         data_key, filter_key, basemap, lang, colour_by, selected, filters
     )
+    if place_view:
+        center, zoom = place_view
     if selected_id:
         # The ring is a small group of its own after the cached overlays (a number no
         # overlay group uses), so a new selection does not recompute them.
-        ring, _ = overlay_scripts([highlight_group(selected, selected_id, basemap)], first=HIGHLIGHT_GROUP)
+        ring, _ = overlay_scripts([highlight_group(selected, selected_id, basemap, lang)], first=HIGHLIGHT_GROUP)
         feature_group += ring
         view = focus_view(selected, selected_id, basemap) if focus else None
         if view:

@@ -18,7 +18,6 @@ from shapely.geometry import mapping, shape
 
 from layers.geo.build import LOCATION_FIELDS, site_groups
 from layers.geo.register import FIELDS
-from layers.geo.shapes import county_lengths_km
 
 RECORD_FIELDS = (*FIELDS, *LOCATION_FIELDS)
 
@@ -105,10 +104,19 @@ def apply_store(projects: gpd.GeoDataFrame, stored: dict[str, dict]) -> tuple[gp
 
 
 def with_location(rec: dict, geom, who: str, method: str, precision_m: float) -> dict:
-    """``rec`` with a manually set geometry: precision "manual", who and when in the source."""
-    from layers.geo.boundaries import county_at
+    """``rec`` with a manually set geometry: precision "manual", who and when in the source.
+
+    The districts are recomputed from the geometry and ``precision_m``
+    (:func:`layers.geo.precision.districts_within`: every county it lies in or comes within its
+    precision of), and the form follows the geometry (point, line or area; never 全市 or a
+    county-wide form for a drawn feature), except that a measure marked ``outside`` (市外)
+    stays so. A geometry outside Jining by more than its precision is refused (ValueError with
+    a :class:`~layers._errors.Msg`, :func:`layers.geo.precision.check_inside`) unless the
+    measure is marked ``outside``."""
+    from layers.geo.precision import check_inside, districts_within
 
     geom = shapely.make_valid(geom) if geom.geom_type.endswith("Polygon") else geom
+    check_inside(geom, rec.get("form"), precision_m)
     when = dt.datetime.now().astimezone().isoformat(timespec="minutes")
     out = dict(rec)
     out["geometry"] = mapping(geom)
@@ -116,16 +124,15 @@ def with_location(rec: dict, geom, who: str, method: str, precision_m: float) ->
     out["precision_m"] = float(precision_m)
     out["approximate"] = False
     out["origin"] = "manual"
+    sizes = districts_within(geom, precision_m)
+    out["county_adcodes"] = ",".join(sizes)
     if geom.geom_type in ("Point", "MultiPoint"):
-        found = (county_at(q.x, q.y) for q in getattr(geom, "geoms", [geom]))
-        out["county_adcodes"] = ",".join(dict.fromkeys(c[0] for c in found if c))
         out["county_sizes"] = ""
-        out["form"] = "point" if out.get("form") in (None, "point", "county", "city") else out["form"]
+        kind = "point"
     else:
-        sizes = county_lengths_km(geom)
-        out["county_adcodes"] = ",".join(sizes)
         out["county_sizes"] = json.dumps(sizes, ensure_ascii=False)
-        out["form"] = "line" if "Line" in geom.geom_type else "area"
+        kind = "line" if "Line" in geom.geom_type else "area"
+    out["form"] = "outside" if rec.get("form") == "outside" else kind
     out["geometry_source"] = f"manual: set by {who or 'unknown'} on {when} ({method})"
     return out
 

@@ -73,7 +73,7 @@ from layers.exports.print_page import (
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names, load_counties
 from layers.geo.coords import GK_CRS
-from layers.selection.filtering import Filters
+from layers.selection.filtering import ZONES, Filters, zone_shapes
 from layers.selection.numbering import drawn_measures, measure_numbers, table_rows
 
 #: Above this many features on one map, numbering them would bury the map: it shows plain
@@ -268,16 +268,21 @@ def base_map(s: Sheet) -> None:
 
 def fit_view(s: Sheet) -> None:
     """The chosen districts outlined, and the map's extent with 6 % to spare: the whole city;
-    the chosen districts; or, for zones (no district by name), the measures selected."""
+    the chosen districts; or, for zones (no district by name), the measures selected and the
+    zones, dashed."""
     counties, drawn, sel = s.counties, s.drawn, s.sel
     highlighted = set(s.filters.districts)
-    if highlighted:
+    if highlighted & set(counties["adcode"]):
         counties[counties["adcode"].isin(highlighted)].boundary.plot(ax=s.ax, color="#222", lw=1.6, zorder=2)
+    zones = [zone_shapes()[z] for z in s.filters.districts if z in ZONES]
+    zone = gpd.GeoSeries(zones, crs=4326).to_crs(counties.crs)
+    if zones:  # dashed as on the web map (sourced unions of approximate town areas), over area fills
+        zone.boundary.plot(ax=s.ax, color="#222", lw=1.5, linestyle=(0, (8, 3)), zorder=4.5)
     minx, miny, maxx, maxy = counties.total_bounds
     if highlighted & set(s.names):
         minx, miny, maxx, maxy = counties[counties["adcode"].isin(highlighted)].total_bounds
     elif len(drawn) and sel.geometry.notna().any() and s.filters.districts:
-        minx, miny, maxx, maxy = sel.geometry.dropna().total_bounds
+        minx, miny, maxx, maxy = gpd.GeoSeries([*sel.geometry.dropna(), *zone], crs=counties.crs).total_bounds
     pad = max(maxx - minx, maxy - miny) * 0.06
     s.ax.set_xlim(minx - pad, maxx + pad)
     s.ax.set_ylim(miny - pad, maxy + pad)

@@ -32,6 +32,7 @@ from layers._paths import REGISTER_CSV
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_code, load_counties
 from layers.geo.gazetteer import Geocoder, default_geocoder
+from layers.geo.precision import districts_within
 from layers.geo.register import FIELDS, load_register
 from layers.geo.shapes import county_lengths_km, find_shape, load_shapes
 
@@ -53,6 +54,35 @@ def _county_codes(text: str) -> tuple[list[str], list[str]]:
         code = county_code(name)
         (codes.append(code) if code else unknown.append(name))
     return codes, unknown
+
+
+#: Shapes traced from a dataset (GSHHG's canal, lakes and rivers: ``method`` ``context``): the
+#: drawn line or shore may be off by the shape's ``precision_m`` (GSHHG's accuracy), so a county
+#: within it counts too. Every other method builds the shape from administrative units or
+#: through their seats (towns, counties, a buffer of them, waypoints at the seats of the counties
+#: its sources name): it lies in the units its sources name, and its ``precision_m`` says where
+#: within them, not that it may reach the next county.
+TRACED_METHODS = ("context",)
+
+
+def shape_tolerance_m(shape) -> float:
+    """How far (m) a shape's true course may lie from the drawn one when counting its
+    districts: its ``precision_m`` for a traced shape (:data:`TRACED_METHODS`), else 0."""
+    return float(shape["precision_m"]) if shape["method"] in TRACED_METHODS else 0.0
+
+
+def shape_districts(geom, found) -> dict[str, float]:
+    """The districts of a line or area built from the shapes ``found`` (rows of shapes.csv):
+    its length or area in every county it passes (``county_lengths_km`` of ``geom``), and 0
+    in a county only a traced shape reaches within its precision
+    (:func:`layers.geo.precision.districts_within`)."""
+    sizes = dict(county_lengths_km(geom))
+    for f in found:
+        tolerance = shape_tolerance_m(f)
+        if tolerance > 0:
+            for code in districts_within(f.geometry, tolerance):
+                sizes.setdefault(code, 0.0)
+    return sizes
 
 
 def _locate(rec: dict, geocoder: Geocoder, shapes: gpd.GeoDataFrame):
@@ -94,7 +124,7 @@ def _locate(rec: dict, geocoder: Geocoder, shapes: gpd.GeoDataFrame):
         if missing:
             return None, empty, f"{missing} not in geodata/shapes.csv; add the shape or fix the name"
         geom = shapely.union_all([f.geometry for f in found]) if len(found) > 1 else found[0].geometry
-        sizes = county_lengths_km(geom)
+        sizes = shape_districts(geom, found)
         return (
             geom,
             {

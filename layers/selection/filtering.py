@@ -73,6 +73,43 @@ def zone_shapes() -> dict[str, object]:
     return {z: shapes.loc[sid].geometry for z, sid in ZONES.items()}
 
 
+def district_matches(projects: gpd.GeoDataFrame, district: str) -> pd.Series:
+    """Which measures the district filter keeps for one district (an adcode or a zone id),
+    city-wide ones aside: a county by ``county_adcodes``, a zone by its area."""
+    return _matches_district(projects, (district,))
+
+
+@lru_cache(maxsize=1)
+def _district_keys() -> dict[str, str]:
+    """Each county's and zone's name and aliases (Chinese and English, from the gazetteer),
+    normalised as the geocoder matches them, to its district code."""
+    from layers.geo.gazetteer import read_gazetteer
+    from layers.geo.placenames import normalise
+
+    codes = {zh: code for code, zh in county_names("zh").items()}
+    codes |= {n["zh"]: z for z, n in ZONE_NAMES.items()}
+    keys = {}
+    for rec in read_gazetteer().to_dict("records"):
+        code = codes.get(rec["name_zh"])
+        if code is None or rec["kind"] not in ("county", "zone"):
+            continue
+        for name in (rec["name_zh"], rec["name_en"], *rec["aliases"].split("|")):
+            if name.strip():
+                keys.setdefault(normalise(name), code)
+    for code, names in ZONE_NAMES.items():
+        for name in names.values():
+            keys.setdefault(normalise(name), code)
+    return keys
+
+
+def district_named(word: str) -> str | None:
+    """The district (adcode or zone id) that ``word`` names, by its name or an alias in either
+    language (兖州, 兖州区, Yanzhou, 高新区, 济宁高新区), else None."""
+    from layers.geo.placenames import normalise
+
+    return _district_keys().get(normalise(word)) if word.strip() else None
+
+
 def _matches_district(projects: gpd.GeoDataFrame, districts: tuple[str, ...]) -> pd.Series:
     codes = projects["county_adcodes"].fillna("").str.split(",")
     mask = pd.Series(False, index=projects.index)
@@ -99,7 +136,10 @@ def filter_projects(projects: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoData
             projects["title_zh"] + " " + projects["title_en"] + " " + projects["summary_zh"] + " " + projects["place"]
         ).str.casefold()
         for word in filters.q.casefold().split():
-            mask &= text.str.contains(word, regex=False)
+            # A word that names a district (兖州, 高新区) also keeps the measures located in it.
+            named = district_named(word)
+            found = text.str.contains(word, regex=False)
+            mask &= (found | _matches_district(projects, (named,))) if named else found
     if filters.lights:
         # The lights are columns the app joins as of its date; without them every measure has no plan.
         light = projects["light"] if "light" in projects.columns else pd.Series("no_plan", index=projects.index)
@@ -231,6 +271,8 @@ __all__ = [
     "counts_per_action",
     "district_codes",
     "district_label",
+    "district_matches",
+    "district_named",
     "filter_projects",
     "filters_from_query",
     "filters_to_query",
