@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -25,7 +24,7 @@ from test_browser import (  # noqa: F401  (browser is a fixture)
     start_server,
     stop_server,
 )
-from test_browser_edit import mouse_click_scrolled, settled
+from test_browser_edit import _offline, mouse_click_scrolled, settled
 
 ASOF = dt.date(2020, 12, 31)
 QUERY = {"action": "3"}
@@ -54,12 +53,6 @@ def demo_server(demo_store):
         yield url
     finally:
         stop_server(proc)
-
-
-def _offline(route):
-    url = route.request.url
-    local = url.startswith(("data:", "blob:", "about:")) or urlparse(url).hostname == "127.0.0.1"
-    route.continue_() if local else route.abort()
 
 
 @pytest.fixture
