@@ -169,3 +169,17 @@ def test_the_english_register_table_and_detail_panel_show_no_chinese():
     assert dict(measure_details(by_id.loc["A01-03"], "en"))["Target"] == "10 work lines"
     assert dict(measure_details(by_id.loc["A03-01"], "en"))["Target"] == "35"
     assert dict(measure_details(by_id.loc["A03-01"], "zh"))["目标"] == "35 个"
+
+
+def test_a_drawn_locations_source_reads_in_the_views_language():
+    """Issue 23: a click or drawing keeps its zoom and basemap in the source; the details
+    say them in the view's words (no "draw, zoom 12, basemap none" in the Chinese view)."""
+    import re
+
+    from layers.selection.details import source_summary
+
+    source = "manual: set by 编辑人员 on 2026-12-05T21:00+00:00 (draw, zoom 12, basemap osm)"
+    zh, en = source_summary(source, "zh"), source_summary(source, "en")
+    assert "缩放级别 12" in zh and "OpenStreetMap" in zh and "在地图上绘制" in zh
+    assert not re.search(r"\b(draw|zoom|basemap)\b", zh)
+    assert "zoom 12" in en and "basemap: OpenStreetMap" in en and "draw a point, line or area" in en

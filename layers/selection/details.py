@@ -10,7 +10,7 @@ import pandas as pd
 from layers.geo.actions import load_actions
 from layers.geo.boundaries import county_names
 from layers.geo.placenames import EnglishName, english_place, name_table
-from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION, TARGET_UNITS, TEXT, local_time
+from layers.labels import CHANGE_WORDS, COLUMNS, FORM, KIND, PRECISION, TARGET_UNITS, TEXT, local_time, t
 from layers.selection.numbering import precision_km
 
 #: The label of the cited source notes, which are kept as written (in English): the app
@@ -109,6 +109,17 @@ def _shape_names(lang: str) -> dict[str, str]:
     return load_shapes().set_index("shape_id")["name_zh" if lang == "zh" else "name_en"].to_dict()
 
 
+def _method_words(method: str, lang: str) -> str:
+    """How a location was set by hand, in the UI's words: "map", "paste", "file", or a click
+    or drawing with its zoom and basemap ("draw, zoom 12, basemap osm")."""
+    m = re.fullmatch(r"(\w+), zoom ([\d.]+), basemap (\w+)", method)
+    if not m:
+        return TEXT.get(f"method_{method}", {}).get(lang, method)
+    how = TEXT.get(f"method_{m[1]}", {}).get(lang, m[1])
+    basemap = TEXT.get(f"basemap_{m[3]}", {}).get(lang, m[3])
+    return t("source_drawn", lang, how=how, zoom=m[2], basemap=basemap)
+
+
 def source_summary(geometry_source: str, lang: str = "zh") -> str:
     """A one-line summary of where a location comes from, in the UI's language. The full
     source notes (with their citations, in English) stay in ``geometry_source``."""
@@ -128,7 +139,7 @@ def source_summary(geometry_source: str, lang: str = "zh") -> str:
     if text.startswith("manual: set by "):  # manual: set by WHO on WHEN (METHOD)
         m = re.match(r"manual: set by (.*) on (\S+) \((.*)\)$", text)
         if m:
-            how = TEXT.get(f"method_{m[3]}", {}).get(lang, m[3])  # map, paste, file: in the UI's words
+            how = _method_words(m[3], lang)
             when = local_time(m[2])
             return f"人工更正:{m[1]},{when}({how})" if zh else f"Corrected by hand: {m[1]}, {when} ({how})"
     if text.startswith("imported coordinates"):
