@@ -86,7 +86,9 @@ def test_progress_colouring_the_light_filter_and_the_as_of_date_with_real_clicks
     # Coloured by action first: the red measure wears its action's colour, not red.
     expect(frame.locator(".leaflet-marker-icon.jn-point").first).to_be_visible(timeout=30000)
     assert marker_colour(page, RED) != rgb(rules.colour("red"))
-    mouse_click(page, page.get_by_text("按进度", exact=True))
+    colour_by_progress = page.get_by_text("按进度", exact=True)
+    colour_by_progress.scroll_into_view_if_needed()  # the sidebar scrolls (no click); then a real click
+    mouse_click(page, colour_by_progress)
     wait_url(page, "color=progress")
     expect(frame.locator(".leaflet-control", has_text="红 严重滞后 (1)")).to_have_count(1, timeout=30000)
     deadline = time.monotonic() + 30
@@ -95,7 +97,9 @@ def test_progress_colouring_the_light_filter_and_the_as_of_date_with_real_clicks
     assert marker_colour(page, RED) == rgb(rules.colour("red"))
     assert marker_colour(page, BLUE) == rgb(rules.colour("blue"))
     # The light filter: open it and pick 红 with the mouse.
-    mouse_click(page, page.locator("[data-testid=stMultiSelect]", has_text="进度灯").locator("input"))
+    lights = page.locator("[data-testid=stMultiSelect]", has_text="进度灯").locator("input")
+    lights.scroll_into_view_if_needed()
+    mouse_click(page, lights)
     option = page.get_by_role("option", name="红 严重滞后 (1)")
     option.wait_for(timeout=30000)
     mouse_click(page, option)
