@@ -421,10 +421,15 @@ def test_exported_html_works_offline_from_a_file(browser, tmp_path):
     page.mouse.click(box["x"] + 10, box["y"] + box["height"] / 2)
     expect(page.locator("#jn-details")).to_contain_text(last["id"], timeout=10000)
     if last["form"] == "point":
-        centre = page.evaluate(
-            "(() => { for (const k in window) { if (k.startsWith('map_') && window[k].getCenter) return window[k].getCenter(); } })()"
-        )
-        assert abs(centre["lat"] - last.geometry.y) < 1e-3 and abs(centre["lng"] - last.geometry.x) < 1e-3
+        script = "(() => { for (const k in window) { if (k.startsWith('map_') && window[k].getCenter) return window[k].getCenter(); } })()"
+        deadline = time.monotonic() + 10  # the move may be animated (a zoom change of several levels)
+        while True:
+            centre = page.evaluate(script)
+            near = abs(centre["lat"] - last.geometry.y) < 1e-3 and abs(centre["lng"] - last.geometry.x) < 1e-3
+            if near or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(200)
+        assert near, (centre, last.geometry)
     context.close()
 
 
