@@ -12,7 +12,8 @@ import streamlit as st
 from layers.edits.store import Store
 from layers.labels import t
 from layers.progress import store as progress
-from layers.progress.briefing import Briefing, from_store
+from layers.progress.briefing import Briefing, from_store, units_in_order
+from ui.progress_panel import ids_key
 
 
 @dataclass(frozen=True)
@@ -27,19 +28,14 @@ def _units(data_version: str, ids_key: str, _ids: tuple) -> list[str]:
     measure (as the pack's pages come), once per data version and selection."""
     with Store(read_only=True) as store:
         plans = progress.plans(store, list(_ids))
-    first: dict[str, str] = {}
-    for mid in sorted(plans):
-        first.setdefault(plans[mid].unit, mid)
-    return [u for u in first if u]
+    return units_in_order((mid, plan.unit) for mid, plan in plans.items())
 
 
 def briefing_choice(cols, selected, data_version: str, asof: dt.date, lang: str, state) -> BriefingChoice:
     """The unit and the since date of a briefing pack, chosen in the export tab's columns:
     only the units with measures in the selection are offered."""
-    import hashlib
-
     ids = tuple(selected["id"])
-    units = _units(data_version, hashlib.sha1("|".join(ids).encode()).hexdigest()[:12], ids)
+    units = _units(data_version, ids_key(ids), ids)
     all_units = t("x_unit_all", lang)
     unit = cols[0].selectbox(t("x_unit", lang), [all_units, *units], key="x_unit")
     since = None

@@ -8,6 +8,7 @@ once per data version and date, and draws.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import streamlit as st
 
@@ -57,12 +58,15 @@ def _changes(data_version: str, ids_key: str, since: dt.date, asof: dt.date, _id
         return changes_between(store, list(_ids), since, asof), report_counts(store, list(_ids), since, asof)
 
 
+def ids_key(ids) -> str:
+    """A short key of a selection's measure ids, for the caches that hold one value per selection."""
+    return hashlib.sha1("|".join(ids).encode()).hexdigest()[:12]
+
+
 def changes_section(selected, data_version: str, asof: dt.date, lang: str, state) -> None:
     """变化情况: what changed since the last meeting (a date before the view's as-of date,
     by default 30 days before): lights that changed, milestones met or newly overdue,
     measures gone unreported, and how many reports came in."""
-    import hashlib
-
     from layers.progress.view import changes_table
 
     st.markdown(f"**{t('changes_heading', lang)}**")
@@ -71,7 +75,7 @@ def changes_section(selected, data_version: str, asof: dt.date, lang: str, state
         state["since"] = default
     since = st.date_input(t("changes_since", lang), key="since", max_value=asof - dt.timedelta(days=1))
     ids = tuple(selected["id"])
-    key = hashlib.sha1("|".join(ids).encode()).hexdigest()[:12]
+    key = ids_key(ids)
     changes, counts = _changes(data_version, key, since, asof, ids)
     st.caption(t("changes_counts", lang, since=since, asof=asof, n=len(changes), reports=counts["total"]))
     if changes:

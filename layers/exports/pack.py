@@ -244,26 +244,38 @@ class _Page:
 
     def battle_pages(self, part, f: Filters, b: Briefing, heading: str) -> list:
         """An action's 作战图 pages: its map (if it has one) beside its measures' table and timeline."""
-        picture, number = None, {}
-        if (part.geometry.notna() | (part["form"] == "county")).any():
-            page = slide_map(part, f, BATTLE_MAP_SIZE[self.layout], self.lang, colour_by=self.colour_by)
-            number = numbering(page, part)[1]
-            picture = map_png(page)
-        rows = battle_rows(b.only(part["id"]), part, number, self.lang)
+        rows, picture = action_battle(part, f, b, BATTLE_MAP_SIZE[self.layout], self.lang, self.colour_by)
         sub = describe_filters(f, len(part), self.lang)
         return battle_figures(rows, heading, sub, self.layout, self.lang, b.asof, b.rules, picture)
 
     def unit_pages(self, part, b: Briefing, unit: str, filters: Filters) -> list:
         """A 责任单位's 作战图 pages: its measures by action (numbered 1..n), no map."""
-        part = part.sort_values(["action", "id"])
-        rows = battle_rows(b, part, {i: n for n, i in enumerate(part["id"], 1)}, self.lang)
-        heading = PACK_TEXTS[self.lang]["unit"].format(unit=unit)
+        rows, heading = unit_battle(part, b, unit, self.lang)
         sub = describe_filters(filters, len(part), self.lang)
         return battle_figures(rows, heading, sub, self.layout, self.lang, b.asof, b.rules)
 
 
-def _drawn(part):
-    """Which measures of ``part`` a map draws (a place, or a county tint)."""
+def action_battle(part, f: Filters, b: Briefing, size, lang: str, colour_by: str):
+    """An action's 作战图 content, for a page or a slide: its rows, numbered as on its map, and
+    the map as a picture ((png, ratio); None when the action has nothing to draw)."""
+    picture, number = None, {}
+    if drawn_mask(part).any():
+        page = slide_map(part, f, size, lang, colour_by=colour_by)
+        number = numbering(page, part)[1]
+        picture = map_png(page)
+    return battle_rows(b.only(part["id"]), part, number, lang), picture
+
+
+def unit_battle(part, b: Briefing, unit: str, lang: str):
+    """A 责任单位's 作战图 rows (its measures by action, numbered 1..n: its pages have no map)
+    and heading."""
+    part = part.sort_values(["action", "id"])
+    rows = battle_rows(b, part, {i: n for n, i in enumerate(part["id"], 1)}, lang)
+    return rows, PACK_TEXTS[lang]["unit"].format(unit=unit)
+
+
+def drawn_mask(part):
+    """Which measures of ``part`` a map draws (a place, or a county tint), as render_map does."""
     return part.geometry.notna() | (part["form"] == "county")
 
 
@@ -279,7 +291,7 @@ def _pdf_steps(c: Contents, pg: _Page, title: str | None) -> list[tuple[str, Cal
         steps.append(
             ("changes", partial(changes_figures, b, titles, PACK_TEXTS[lang]["changes"], sub, pg.layout, lang))
         )
-    mapless = [a for a in c.actions if not _drawn(sel[sel["action"] == a]).any()] if b is None else []
+    mapless = [a for a in c.actions if not drawn_mask(sel[sel["action"] == a]).any()] if b is None else []
     for a in c.actions:
         part, f = sel[sel["action"] == a], action_filters(c.filters, a)
         name = f"{a}. {actions.loc[a, 'name_zh' if lang == 'zh' else 'name_en']}"
@@ -345,7 +357,7 @@ def slide_map(part, f: Filters, size: tuple[float, float], lang: str, colour_by:
     numbers find no room at this size (render_map then falls back to plain markers, as
     English names are longer), it is drawn once more 1.25 times larger, to be scaled down."""
     page = render_map(part, f, "16x9", "", subtitle="", lang=lang, table="none", size=size, colour_by=colour_by)
-    drawn = (part.geometry.notna() | (part["form"] == "county")).sum()
+    drawn = drawn_mask(part).sum()
     if page.numbered or not drawn or drawn > KEY_LIMIT:
         return page
     larger = (size[0] * 1.25, size[1] * 1.25)

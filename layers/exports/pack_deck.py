@@ -18,18 +18,20 @@ from pathlib import Path
 import pandas as pd
 
 from layers._io import atomic_write
-from layers.exports.battle import battle_rows
 from layers.exports.fonts import find_cjk_font
 from layers.exports.pack import (
     PACK_TEXTS,
     Contents,
     Progress,
+    action_battle,
     action_filters,
     contents,
+    drawn_mask,
     map_png,
     numbering,
     slide_map,
     stats_native,
+    unit_battle,
 )
 from layers.exports.pptx_deck import GAP, STATS_SIZES, Deck, action_short_name, natural_widths
 from layers.exports.pptx_progress import battle_slides, changes_slides
@@ -126,21 +128,14 @@ def _deck_steps(p: _Pack, c: Contents, title: str | None) -> list[tuple[str, Cal
 
 def _battle_slide(p: _Pack, part, f: Filters, b: Briefing, heading: str) -> None:
     """An action's 作战图 slides: its map picture (if it has one), the native table and timeline."""
-    picture, number = None, {}
-    if (part.geometry.notna() | (part["form"] == "county")).any():
-        page = slide_map(part, f, (4.4, 5.6), p.lang, colour_by=p.colour_by)
-        number = numbering(page, part)[1]
-        picture = map_png(page)
-    rows = battle_rows(b.only(part["id"]), part, number, p.lang)
+    rows, picture = action_battle(part, f, b, (4.4, 5.6), p.lang, p.colour_by)
     sub = describe_filters(f, len(part), p.lang)
     battle_slides(p.deck, rows, heading, sub, [(p.footer, 9)], b.asof, b.rules, picture)
 
 
 def _unit_slide(p: _Pack, part, b: Briefing, unit: str, filters: Filters) -> None:
     """A 责任单位's 作战图 slides: its measures by action (numbered 1..n), no map."""
-    part = part.sort_values(["action", "id"])
-    rows = battle_rows(b, part, {i: n for n, i in enumerate(part["id"], 1)}, p.lang)
-    heading = PACK_TEXTS[p.lang]["unit"].format(unit=unit)
+    rows, heading = unit_battle(part, b, unit, p.lang)
     sub = describe_filters(filters, len(part), p.lang)
     battle_slides(p.deck, rows, heading, sub, [(p.footer, 9)], b.asof, b.rules)
 
@@ -183,7 +178,7 @@ def _key_rows(p: _Pack, drawn, number, part=None) -> list[list[str]]:
 def _notes(p: _Pack, part, ids, cover: bool) -> list[tuple[str, float]]:
     """Notes under a map: measures not on it; a map too full to be numbered; the footer."""
     texts = p.deck.texts
-    drawn = int((part.geometry.notna() | (part["form"] == "county")).sum())  # as render_map draws
+    drawn = int(drawn_mask(part).sum())
     out = [(texts["unnumbered"].format(n=drawn), 10)] if drawn and not ids else []
     if drawn < len(part) and (cover or ids or not drawn):  # (a map too full to number has no "–" rows)
         out.append((texts["rest"].format(n=len(part) - drawn) if cover else texts["unplaced"], 10))

@@ -72,11 +72,7 @@ class Briefing:
     def units(self) -> list[str]:
         """The 责任单位 named by the plans (an empty unit is left out), in the order of their
         first measure's id: the order of the actions, as the pack's pages come."""
-        first: dict[str, str] = {}
-        for mid, u in zip(self.rows.index, self.rows["unit"], strict=True):
-            if u and (u not in first or mid < first[u]):
-                first[u] = mid
-        return sorted(first, key=lambda u: (first[u], u))
+        return units_in_order(zip(self.rows.index, self.rows["unit"], strict=True))
 
     def ids_of_unit(self, unit: str) -> list[str]:
         """The measures whose plan names ``unit`` as 责任单位."""
@@ -87,6 +83,16 @@ class Briefing:
         milestone and the as-of date; None when no measure has a plan."""
         days = [d for d in (*self.rows["start"], *self.rows["end"], *self.milestones["due"]) if isinstance(d, dt.date)]
         return (min(*days, self.asof), max(*days, self.asof)) if days else None
+
+
+def units_in_order(pairs) -> list[str]:
+    """The units of (measure id, unit) pairs, each once, in the order of its first measure's
+    id (the order of the actions, as a pack's pages come); an empty unit is left out."""
+    first: dict[str, str] = {}
+    for mid, u in pairs:
+        if u and (u not in first or mid < first[u]):
+            first[u] = mid
+    return sorted(first, key=lambda u: (first[u], u))
 
 
 def _day(text) -> dt.date | None:
